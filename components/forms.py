@@ -1,0 +1,25 @@
+"""Form fields with a label, help text and the server's error message for that field."""
+
+import reflex as rx
+
+from components.i18n import t
+
+
+def field(label_key: str, name: str, *, error=None, help_key: str | None = None, type: str = "text",
+          **input_props) -> rx.Component:
+    """A labelled input; ``error`` is a state var (empty when the field is fine)."""
+    parts = [
+        rx.text(t(label_key), as_="label", html_for=name, size="2", weight="medium"),
+        rx.input(name=name, id=name, type=type, size="3", width="100%", **input_props),
+    ]
+    if help_key:
+        parts.append(rx.text(t(help_key), size="1", color="#5b6478"))
+    if error is not None:
+        parts.append(rx.cond(error != "", rx.text(error, size="1", color="#c0262d", id=f"{name}-error")))
+    return rx.vstack(*parts, spacing="1", width="100%", align="stretch")
+
+
+def submit_button(label_key: str, test_id: str) -> rx.Component:
+    """The form's primary button."""
+    return rx.button(t(label_key), type="submit", size="3", width="100%", id=test_id,
+                     style={"background": "#0b3d91"})

@@ -1,0 +1,108 @@
+"""The page template: header with navigation and language switch, content, footer."""
+
+import reflex as rx
+
+from components.i18n import t
+from mpp_digital import routes
+from state.lang import LangState
+from state.nav import NavState
+
+NAVY = "#0b3d91"
+
+
+def _brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(rx.icon("landmark", size=22, color="white"), bg="#f2a900", border_radius="8px",
+                      width="36px", height="36px"),
+            rx.vstack(
+                rx.text("MPP Digital", weight="bold", size="4", color="white", line_height="1"),
+                rx.text("Mal Pelayanan Publik", size="1", color="#cfe0ff", line_height="1"),
+                spacing="0",
+            ),
+            spacing="2",
+            align="center",
+        ),
+        href=routes.HOME,
+        underline="none",
+    )
+
+
+def _nav_link(key: str, href: str, test_id: str) -> rx.Component:
+    return rx.link(t(key), href=href, color="white", size="2", weight="medium", id=test_id)
+
+
+def header() -> rx.Component:
+    """Top bar: brand, navigation, who is signed in, language switch."""
+    return rx.box(
+        rx.flex(
+            _brand(),
+            rx.flex(
+                rx.cond(
+                    NavState.display_name != "",
+                    rx.flex(
+                        rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.link(rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
+                                          align="center"), href=routes.PROFILE, color="white", size="2", id="nav-profile"),
+                        rx.button(t("nav.signout"), on_click=NavState.sign_out, size="1", variant="outline",
+                                  color_scheme="gray", style={"color": "white", "border_color": "#ffffff88"},
+                                  id="nav-signout"),
+                        spacing="3", align="center", wrap="wrap",
+                    ),
+                    rx.flex(
+                        _nav_link("page.login", routes.LOGIN, "nav-login"),
+                        rx.link(rx.button(t("page.register"), size="1", color_scheme="amber"), href=routes.REGISTER),
+                        spacing="3", align="center",
+                    ),
+                ),
+                rx.button(rx.icon("languages", size=14), t("nav.language"), on_click=LangState.toggle, size="1",
+                          variant="ghost", style={"color": "white"}, id="lang-toggle"),
+                spacing="3", align="center", wrap="wrap", justify="end",
+            ),
+            justify="between", align="center", wrap="wrap", spacing="3",
+            max_width="1100px", margin="0 auto", padding_x="16px", padding_y="10px",
+        ),
+        bg=NAVY,
+        width="100%",
+        border_bottom="4px solid #f2a900",
+    )
+
+
+def footer() -> rx.Component:
+    """Footer with the data-protection note."""
+    return rx.box(
+        rx.vstack(
+            rx.text(t("footer.text"), size="1", color="#5b6478"),
+            rx.text("© 2026 MPP Digital · KemenPANRB · Pemerintah Daerah", size="1", color="#8a93a6"),
+            max_width="1100px", margin="0 auto", padding="20px 16px", spacing="1",
+        ),
+        width="100%",
+        border_top="1px solid #e3e8f0",
+        bg="#f7f9fc",
+        margin_top="40px",
+    )
+
+
+def page(*children: rx.Component, width: str = "1100px") -> rx.Component:
+    """The template every page uses."""
+    return rx.box(
+        header(),
+        rx.box(*children, max_width=width, margin="0 auto", padding="24px 16px", width="100%"),
+        footer(),
+        min_height="100vh",
+        bg="white",
+        display="flex",
+        flex_direction="column",
+    )
+
+
+def card(*children: rx.Component, **props) -> rx.Component:
+    """A white card with a soft border."""
+    return rx.box(*children, border="1px solid #e3e8f0", border_radius="12px", padding="20px", bg="white",
+                  box_shadow="0 1px 2px rgba(16,24,40,0.04)", width="100%", **props)
+
+
+def notice(message, color: str = "green", test_id: str = "notice") -> rx.Component:
+    """A callout shown only when ``message`` is not empty."""
+    icon = {"green": "circle-check", "red": "triangle-alert", "blue": "info", "amber": "info"}[color]
+    return rx.cond(message != "", rx.callout(message, icon=icon, color_scheme=color, id=test_id, width="100%"))

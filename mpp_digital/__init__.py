@@ -1,0 +1,1 @@
+"""MPP Digital: one app and one account for Indonesia's Mal Pelayanan Publik."""

@@ -1,0 +1,232 @@
+"""SQLModel tables of MPP Digital (no reflex here).
+
+Times are timezone-aware UTC datetimes; services take ``now`` as a parameter so that
+tests can inject a clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    """What a user may do, and at which scope."""
+
+    CITIZEN = "citizen"
+    OFFICER = "officer"  # one site
+    SITE_ADMIN = "site_admin"  # one site
+    REGIONAL_HEAD = "regional_head"  # one regency
+    MINISTRY = "ministry"  # national
+    SUPERADMIN = "superadmin"
+
+
+class SiteStatus(StrEnum):
+    """Where a site stands in the MPP Digital rollout."""
+
+    PILOT = "pilot"
+    ACTIVE = "active"
+
+
+class Channel(StrEnum):
+    """The three ways a service reaches people."""
+
+    DIRECT = "direct"  # langsung, at the MPP counter
+    ONLINE = "online"
+    MOBILE = "mobile"  # layanan keliling
+
+
+# --------------------------------------------------------------------------- places
+
+
+class Region(SQLModel, table=True):
+    """A province (level 1), kab/kota (level 2) or kecamatan (level 3), Kepmendagri codes."""
+
+    code: str = Field(primary_key=True, max_length=8)  # "33", "33.14", "33.14.01"
+    name: str = Field(max_length=120)
+    level: int = Field(index=True)
+    parent_code: str | None = Field(default=None, foreign_key="region.code", index=True)
+    population: int | None = None
+
+
+class MppSite(SQLModel, table=True):
+    """One Mal Pelayanan Publik building."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=80)
+    name: str = Field(max_length=160)
+    regency_code: str = Field(foreign_key="region.code", index=True)
+    address: str = Field(max_length=300)
+    # {"mon": [["08:00", "12:00"], ["13:00", "15:30"]], ..., "sun": []}: breaks are the gaps.
+    opening_hours: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    counters: int = Field(default=0, ge=0)
+    status: SiteStatus = Field(default=SiteStatus.ACTIVE, max_length=16)
+    launch_date: date | None = None
+
+
+class Agency(SQLModel, table=True):
+    """An instansi with counters in MPPs (Dukcapil, Polres, Imigrasi, ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=80)
+    name: str = Field(max_length=200)
+    short_name: str = Field(max_length=60)
+    level: str = Field(default="daerah", max_length=16)  # pusat / provinsi / daerah / bumn
+    ticket_letter: str = Field(default="A", max_length=1)
+
+
+class SiteAgency(SQLModel, table=True):
+    """An agency present at a site, with its number of counters there."""
+
+    __table_args__ = (UniqueConstraint("site_id", "agency_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    counters: int = Field(default=1, ge=0)
+
+
+class Service(SQLModel, table=True):
+    """A public service with its published standard (standar pelayanan, PermenPANRB 15/2014)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True, max_length=100)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    name: str = Field(max_length=200)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: str = Field(default="", max_length=500)
+    requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    procedure: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    duration_days: int = Field(ge=0)  # jangka waktu, working days
+    fee_rupiah: int = Field(ge=0)  # biaya/tarif; 0 means free
+    product: str = Field(max_length=300)
+    complaint_handling: str = Field(max_length=1000)
+    legal_basis: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    life_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class SiteService(SQLModel, table=True):
+    """Which site offers which service, through which channels."""
+
+    __table_args__ = (UniqueConstraint("site_id", "service_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id", index=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    direct: bool = True
+    online: bool = False
+    mobile: bool = False
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class UserBase(SQLModel):
+    """Fields of a user that may be shown to that user."""
+
+    nik: str | None = Field(default=None, unique=True, index=True, max_length=16)
+    full_name: str = Field(max_length=120)
+    email: str = Field(unique=True, index=True, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    birth_date: date | None = None
+    sex: str | None = Field(default=None, max_length=1)  # "L" / "P", derived from the NIK
+
+
+class User(UserBase, table=True):
+    """One account, for every channel and every agency app."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str = Field(max_length=200)
+    email_verified_at: datetime | None = None
+    is_active: bool = True
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled: bool = False
+    created_at: datetime
+
+    def model_dump(self, *args, **kwargs):  # type: ignore[override]
+        """Dump without secrets: the password hash and TOTP secret never leave the model."""
+        exclude = set(kwargs.pop("exclude", None) or ())
+        exclude |= {"password_hash", "totp_secret"}
+        return super().model_dump(*args, exclude=exclude, **kwargs)
+
+
+class RoleAssignment(SQLModel, table=True):
+    """A role held by a user, with its scope (site or regency) where the role has one."""
+
+    __table_args__ = (UniqueConstraint("user_id", "role", "site_id", "regency_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: Role = Field(max_length=20)
+    site_id: int | None = Field(default=None, foreign_key="mppsite.id")
+    regency_code: str | None = Field(default=None, foreign_key="region.code")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    granted_at: datetime
+    granted_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of the cookie's random id is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime  # absolute expiry
+    revoked_at: datetime | None = None
+    user_agent: str = Field(default="", max_length=300)
+    ip_address: str = Field(default="", max_length=64)
+
+
+class OneTimeToken(SQLModel, table=True):
+    """A single-use, expiring secret sent by mail or handed to the browser once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=24, index=True)  # verify_email / reset_password / login
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="usersession.id")
+    email: str | None = Field(default=None, max_length=254)
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, kept to hold an account or address after repeated failures."""
+
+    __table_args__ = (
+        Index("ix_loginattempt_identifier_at", "identifier", "at"),
+        Index("ix_loginattempt_ip_at", "ip_address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifier: str = Field(max_length=254)  # normalised NIK or email as typed
+    ip_address: str = Field(max_length=64)
+    at: datetime
+    success: bool
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use recovery code for the TOTP second factor (stored hashed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what, when, from where."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(default="", max_length=120)
+    ip_address: str = Field(default="", max_length=64)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

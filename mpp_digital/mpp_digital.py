@@ -1,0 +1,40 @@
+"""Entry point: the Reflex app, its pages, and the backend routes for the session cookie."""
+
+import reflex as rx
+
+from mpp_digital import routes
+from mpp_digital.i18n import t
+from mpp_digital.web_routes import build_api
+from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
+from pages.admin import roles_admin
+from pages.home import home
+from pages.profile import profile
+from state.admin import RolesAdminState
+from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
+from state.home import LandingState
+from state.nav import NavState
+from state.profile import ProfileState
+
+app = rx.App(
+    api_transformer=build_api(),
+    html_lang="id",
+    head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
+)
+
+# One place registers every page; routes.PAGES lists them and a test keeps the two in step.
+PAGE_REGISTRY = [
+    (routes.HOME, home, [LandingState.load]),
+    (routes.REGISTER, register, [RegisterState.reset_form]),
+    (routes.LOGIN, login, [LoginState.on_load]),
+    (routes.PROFILE, profile, [ProfileState.load]),
+    (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
+    (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
+    (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
+    (routes.OUTBOX, outbox, [OutboxState.load]),
+    (routes.ADMIN_ROLES, roles_admin, [RolesAdminState.load]),
+]
+_TITLES = {p.path: p.title_key for p in routes.PAGES}
+
+for path, component, loaders in PAGE_REGISTRY:
+    app.add_page(component, route=path, title=f"{t(_TITLES[path])} · MPP Digital",
+                 on_load=[NavState.refresh, *loaders])

@@ -1,0 +1,706 @@
+"""One account: registration, sign-in, sessions, email verification, password and TOTP.
+
+Every function takes the database session and the current time as keyword arguments, so
+the rules can be tested with an injected clock on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from mpp_digital import routes
+from mpp_digital.errors import DomainError, ValidationError
+from mpp_digital.i18n import t
+from mpp_digital.models import (
+    LoginAttempt,
+    OneTimeToken,
+    RecoveryCode,
+    Region,
+    Role,
+    RoleAssignment,
+    User,
+    UserSession,
+)
+from mpp_digital.services import audit, mail
+from mpp_digital.services.authz import Principal, authorize, principal_for
+from mpp_digital.services.identity import (
+    NikInfo,
+    check_password_policy,
+    normalise_email,
+    normalise_phone,
+    parse_nik,
+)
+from mpp_digital.settings import get_settings
+
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_ABSOLUTE = timedelta(hours=12)
+SESSION_TOUCH_EVERY = timedelta(seconds=60)
+HOLD_AFTER_FAILURES = 5
+HOLD_WINDOW = timedelta(minutes=15)
+HOLD_FOR = timedelta(minutes=15)
+VERIFY_EMAIL_TTL = timedelta(hours=24)
+RESET_PASSWORD_TTL = timedelta(minutes=30)
+LOGIN_TICKET_TTL = timedelta(seconds=60)
+RECOVERY_CODES = 10
+
+PURPOSE_VERIFY = "verify_email"
+PURPOSE_RESET = "reset_password"
+PURPOSE_LOGIN = "login"
+
+Mailer = Callable[..., None]
+
+# argon2id with the library's current recommended parameters; hashes made with older
+# parameters are upgraded at the next successful sign-in.
+password_hasher = PasswordHasher()
+_DUMMY_HASH = password_hasher.hash("mpp-digital-timing-equaliser")
+
+
+def hash_secret(raw: str) -> str:
+    """SHA-256 of a high-entropy random secret (session ids, mailed tokens)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    """A fresh 256-bit random secret, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+class InvalidForm(DomainError):
+    """Several fields are wrong at once; ``errors`` maps each field to its error."""
+
+    def __init__(self, errors: dict[str, ValidationError]) -> None:
+        super().__init__("form.invalid")
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a citizen types on /daftar."""
+
+    nik: str
+    full_name: str
+    email: str
+    phone: str
+    password: str
+
+
+class _KecamatanLookup:
+    """Container of kecamatan codes backed by the Region table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __contains__(self, code: object) -> bool:
+        region = self._session.get(Region, str(code))
+        return region is not None and region.level == 3
+
+
+def check_nik(*, session: Session, nik: str, now: datetime) -> NikInfo:
+    """Validate a NIK against the region table and the calendar (used to preview too)."""
+    return parse_nik(nik, kecamatan_codes=_KecamatanLookup(session), today=now.date())
+
+
+def register_citizen(
+    *, session: Session, registration: Registration, now: datetime, mailer: Mailer | None = None
+) -> User:
+    """Create a citizen account and mail the verification link.
+
+    Raises:
+        InvalidForm: with every wrong field and what is wrong with it.
+    """
+    errors: dict[str, ValidationError] = {}
+    info = email = phone = None
+    try:
+        info = check_nik(session=session, nik=registration.nik, now=now)
+        if session.exec(select(User.id).where(User.nik == info.nik)).first() is not None:
+            raise ValidationError("nik", "nik.taken")
+    except ValidationError as exc:
+        errors["nik"] = exc
+    name = " ".join(registration.full_name.split())
+    if len(name) < 2:
+        errors["full_name"] = ValidationError("full_name", "name.required")
+    elif len(name) > 120:
+        errors["full_name"] = ValidationError("full_name", "name.too_long")
+    try:
+        email = normalise_email(registration.email)
+        if session.exec(select(User.id).where(User.email == email)).first() is not None:
+            raise ValidationError("email", "email.taken")
+    except ValidationError as exc:
+        errors["email"] = exc
+    try:
+        phone = normalise_phone(registration.phone)
+    except ValidationError as exc:
+        errors["phone"] = exc
+    try:
+        check_password_policy(
+            registration.password,
+            personal=(registration.nik.strip(), (email or ""), name),
+        )
+    except ValidationError as exc:
+        errors["password"] = exc
+    if errors or info is None or email is None:
+        raise InvalidForm(errors)
+    user = User(
+        nik=info.nik,
+        full_name=name,
+        email=email,
+        phone=phone,
+        birth_date=info.birth_date,
+        sex=info.sex,
+        password_hash=password_hasher.hash(registration.password),
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
+    audit.record(session=session, action="register", now=now, actor_user_id=user.id,
+                 target=f"user:{user.id}")
+    send_verification_email(session=session, user=user, email=email, now=now, mailer=mailer)
+    return user
+
+
+# --------------------------------------------------------------------------- one-time tokens
+
+
+def issue_token(
+    *,
+    session: Session,
+    user_id: int,
+    purpose: str,
+    ttl: timedelta,
+    now: datetime,
+    email: str | None = None,
+) -> str:
+    """Store the hash of a new single-use token and return the raw token (shown once)."""
+    raw = new_secret()
+    session.add(
+        OneTimeToken(
+            purpose=purpose,
+            token_hash=hash_secret(raw),
+            user_id=user_id,
+            email=email,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    session.flush()
+    return raw
+
+
+def consume_token(*, session: Session, raw: str, purpose: str, now: datetime) -> OneTimeToken:
+    """Use a single-use token once; a second use, a wrong purpose or expiry is refused.
+
+    The update is conditional on ``used_at IS NULL``, so two concurrent uses cannot both win.
+    """
+    token = session.exec(
+        select(OneTimeToken).where(OneTimeToken.token_hash == hash_secret(raw or ""))
+    ).first()
+    if token is None or token.purpose != purpose:
+        raise DomainError("token.invalid")
+    if token.used_at is not None:
+        raise DomainError("token.used")
+    if now >= token.expires_at:
+        raise DomainError("token.expired")
+    result = session.execute(
+        update(OneTimeToken)
+        .where(col(OneTimeToken.id) == token.id, col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError("token.used")
+    session.refresh(token)
+    return token
+
+
+def send_verification_email(
+    *, session: Session, user: User, email: str, now: datetime, mailer: Mailer | None = None
+) -> None:
+    """Mail a single-use link that proves ``email`` belongs to ``user``."""
+    raw = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_VERIFY,
+                      ttl=VERIFY_EMAIL_TTL, now=now, email=email)
+    link = get_settings().public_base_url + routes.verify_email_url(raw)
+    (mailer or mail.send_mail)(
+        to=email,
+        subject=t("mail.verify.subject"),
+        body=t("mail.verify.body", name=user.full_name, link=link, hours=24),
+    )
+
+
+def verify_email(*, session: Session, raw: str, now: datetime) -> User:
+    """Mark the address in the token as verified (and make it the account's address)."""
+    token = consume_token(session=session, raw=raw, purpose=PURPOSE_VERIFY, now=now)
+    user = session.get(User, token.user_id)
+    if user is None or not token.email:
+        raise DomainError("token.invalid")
+    if token.email != user.email:
+        taken = session.exec(
+            select(User.id).where(User.email == token.email, User.id != user.id)
+        ).first()
+        if taken is not None:
+            raise DomainError("email.taken")
+        audit.record(session=session, action="email_change", now=now, actor_user_id=user.id,
+                     target=f"user:{user.id}", detail={"before": user.email, "after": token.email})
+        user.email = token.email
+    user.email_verified_at = now
+    session.add(user)
+    audit.record(session=session, action="email_verified", now=now, actor_user_id=user.id,
+                 target=f"user:{user.id}")
+    return user
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """Outcome of a correct password: either a login ticket, or a second factor is needed."""
+
+    user_id: int
+    needs_second_factor: bool
+    login_ticket: str | None = None
+
+
+def _normalise_identifier(identifier: str) -> str:
+    value = (identifier or "").strip()
+    compact = value.replace(" ", "").replace(".", "")
+    return compact if compact.isdigit() else value.lower()
+
+
+def hold_until(*, session: Session, identifier: str, ip_address: str, now: datetime) -> datetime | None:
+    """When the account or the address is held after repeated failures, until when."""
+    since = now - HOLD_WINDOW - HOLD_FOR
+    ident = _normalise_identifier(identifier)
+    for column, value in ((LoginAttempt.identifier, ident), (LoginAttempt.ip_address, ip_address)):
+        if not value:
+            continue
+        rows = session.exec(
+            select(LoginAttempt.at, LoginAttempt.success)
+            .where(column == value, col(LoginAttempt.at) > since)
+            .order_by(col(LoginAttempt.at))
+        ).all()
+        failures: list[datetime] = []
+        for at, success in rows:
+            if success:
+                failures.clear()
+                continue
+            failures = [f for f in failures if at - f < HOLD_WINDOW] + [at]
+            if len(failures) >= HOLD_AFTER_FAILURES and now < at + HOLD_FOR:
+                return at + HOLD_FOR
+    return None
+
+
+def _find_user(session: Session, identifier: str) -> User | None:
+    ident = _normalise_identifier(identifier)
+    if not ident:
+        return None
+    if ident.isdigit():
+        return session.exec(select(User).where(User.nik == ident)).first()
+    return session.exec(select(User).where(User.email == ident)).first()
+
+
+def _held_error(until: datetime, now: datetime) -> DomainError:
+    minutes = max(1, int((until - now).total_seconds() + 59) // 60)
+    return DomainError("login.held", minutes=minutes)
+
+
+def _fail(session: Session, *, ident: str, ip: str, user: User | None, now: datetime) -> DomainError:
+    session.add(LoginAttempt(identifier=ident, ip_address=ip, at=now, success=False))
+    audit.record(session=session, action="login_failed", now=now,
+                 actor_user_id=user.id if user else None, ip_address=ip,
+                 target=f"user:{user.id}" if user else "", detail={"identifier": ident[:6] + "…"})
+    session.flush()
+    until = hold_until(session=session, identifier=ident, ip_address=ip, now=now)
+    return _held_error(until, now) if until else DomainError("login.failed")
+
+
+def sign_in(
+    *,
+    session: Session,
+    identifier: str,
+    password: str,
+    ip_address: str,
+    now: datetime,
+    second_factor: str | None = None,
+) -> SignInResult:
+    """Check NIK-or-email and password (and TOTP when enabled); issue a login ticket.
+
+    The ticket is exchanged once, within a minute, by the backend route that sets the
+    HttpOnly session cookie (``start_session_from_ticket``).
+
+    Raises:
+        DomainError: ``login.failed`` (one generic message) or ``login.held``.
+    """
+    ident = _normalise_identifier(identifier)
+    until = hold_until(session=session, identifier=ident, ip_address=ip_address, now=now)
+    if until:
+        raise _held_error(until, now)
+    user = _find_user(session, ident)
+    if user is None or not user.is_active:
+        try:  # same work as a real check, so timing does not tell which part was wrong
+            password_hasher.verify(_DUMMY_HASH, password or "x")
+        except VerificationError:
+            pass
+        raise _fail(session, ident=ident, ip=ip_address, user=None, now=now)
+    try:
+        password_hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise _fail(session, ident=ident, ip=ip_address, user=user, now=now) from None
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = password_hasher.hash(password)
+        session.add(user)
+    if user.totp_enabled:
+        if not second_factor:
+            return SignInResult(user_id=user.id or 0, needs_second_factor=True)
+        if not check_second_factor(session=session, user=user, code=second_factor, now=now):
+            raise _fail(session, ident=ident, ip=ip_address, user=user, now=now)
+    session.add(LoginAttempt(identifier=ident, ip_address=ip_address, at=now, success=True))
+    ticket = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_LOGIN,
+                         ttl=LOGIN_TICKET_TTL, now=now)
+    return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket)
+
+
+def start_session_from_ticket(
+    *, session: Session, ticket: str, ip_address: str, user_agent: str, now: datetime
+) -> tuple[UserSession, str]:
+    """Exchange a login ticket for a new login session; returns the row and the raw cookie."""
+    token = consume_token(session=session, raw=ticket, purpose=PURPOSE_LOGIN, now=now)
+    raw = new_secret()
+    row = UserSession(
+        user_id=token.user_id,
+        token_hash=hash_secret(raw),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + SESSION_ABSOLUTE,
+        user_agent=(user_agent or "")[:300],
+        ip_address=ip_address[:64],
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session=session, action="login", now=now, actor_user_id=token.user_id,
+                 target=f"session:{row.id}", ip_address=ip_address)
+    return row, raw
+
+
+def resolve_session(*, session: Session, raw: str | None, now: datetime) -> Principal | None:
+    """The principal of a session cookie, or None when missing, revoked, idle or expired.
+
+    A valid session's ``last_seen_at`` moves forward (at most once a minute), which is
+    what keeps it alive against the 30-minute idle limit.
+    """
+    if not raw:
+        return None
+    row = session.exec(select(UserSession).where(UserSession.token_hash == hash_secret(raw))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if now >= row.expires_at or now - row.last_seen_at >= SESSION_IDLE:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at >= SESSION_TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+    return principal_for(session=session, user=user, session_id=row.id or 0)
+
+
+def active_sessions(*, session: Session, user_id: int, now: datetime) -> list[UserSession]:
+    """A user's sessions that are still usable, newest activity first."""
+    rows = session.exec(
+        select(UserSession)
+        .where(UserSession.user_id == user_id, col(UserSession.revoked_at).is_(None))
+        .order_by(col(UserSession.last_seen_at).desc())
+    ).all()
+    return [r for r in rows if now < r.expires_at and now - r.last_seen_at < SESSION_IDLE]
+
+
+def revoke_session(
+    *, session: Session, user_id: int, session_id: int, now: datetime, ip_address: str = ""
+) -> None:
+    """Revoke one of the user's own sessions (another user's session id is not found)."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != user_id:
+        raise DomainError("session.not_found")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.add(row)
+        audit.record(session=session, action="session_revoked", now=now, actor_user_id=user_id,
+                     target=f"session:{session_id}", ip_address=ip_address)
+
+
+def sign_out(*, session: Session, principal: Principal, now: datetime, ip_address: str = "") -> None:
+    """Revoke the current session."""
+    row = session.get(UserSession, principal.session_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+        session.add(row)
+    audit.record(session=session, action="logout", now=now, actor_user_id=principal.user_id,
+                 target=f"session:{principal.session_id}", ip_address=ip_address)
+
+
+def _revoke_all(session: Session, user_id: int, now: datetime, keep: int | None = None) -> int:
+    query = (
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id, col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    if keep is not None:
+        query = query.where(col(UserSession.id) != keep)
+    return session.execute(query).rowcount  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def get_user(*, session: Session, user_id: int) -> User:
+    """The user row, or ``auth.required`` when it is gone."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("auth.required")
+    return user
+
+
+def update_contact(
+    *,
+    session: Session,
+    principal: Principal,
+    email: str,
+    phone: str,
+    now: datetime,
+    mailer: Mailer | None = None,
+) -> bool:
+    """Change phone at once; a new email becomes the account's only once verified.
+
+    Returns:
+        True when a verification mail was sent to a new address.
+    """
+    user = get_user(session=session, user_id=principal.user_id)
+    errors: dict[str, ValidationError] = {}
+    new_email = new_phone = None
+    try:
+        new_email = normalise_email(email)
+        if new_email != user.email and session.exec(
+            select(User.id).where(User.email == new_email)
+        ).first() is not None:
+            raise ValidationError("email", "email.taken")
+    except ValidationError as exc:
+        errors["email"] = exc
+    try:
+        new_phone = normalise_phone(phone)
+    except ValidationError as exc:
+        errors["phone"] = exc
+    if errors or new_email is None:
+        raise InvalidForm(errors)
+    if new_phone != user.phone:
+        audit.record(session=session, action="phone_change", now=now, actor_user_id=user.id,
+                     target=f"user:{user.id}")
+        user.phone = new_phone
+        session.add(user)
+    if new_email != user.email:
+        send_verification_email(session=session, user=user, email=new_email, now=now, mailer=mailer)
+        return True
+    return False
+
+
+def change_password(
+    *, session: Session, principal: Principal, current: str, new: str, now: datetime,
+    ip_address: str = "",
+) -> int:
+    """Change the password and revoke every other session; returns how many were revoked."""
+    user = get_user(session=session, user_id=principal.user_id)
+    try:
+        password_hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise InvalidForm(
+            {"current": ValidationError("current", "password.current_wrong")}
+        ) from None
+    try:
+        check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+    except ValidationError as exc:
+        raise InvalidForm({"new": ValidationError("new", exc.key, **exc.params)}) from None
+    user.password_hash = password_hasher.hash(new)
+    session.add(user)
+    revoked = _revoke_all(session, user.id or 0, now, keep=principal.session_id)
+    audit.record(session=session, action="password_change", now=now, actor_user_id=user.id,
+                 target=f"user:{user.id}", ip_address=ip_address, detail={"revoked": revoked})
+    return revoked
+
+
+def request_password_reset(
+    *, session: Session, email: str, now: datetime, mailer: Mailer | None = None
+) -> None:
+    """Mail a 30-minute single-use reset link when the address has an account.
+
+    The caller says the same thing either way, so the form does not reveal who is registered.
+    """
+    try:
+        address = normalise_email(email)
+    except ValidationError:
+        raise
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None or not user.is_active:
+        return
+    raw = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_RESET,
+                      ttl=RESET_PASSWORD_TTL, now=now)
+    link = get_settings().public_base_url + routes.reset_password_url(raw)
+    (mailer or mail.send_mail)(
+        to=user.email,
+        subject=t("mail.reset.subject"),
+        body=t("mail.reset.body", name=user.full_name, link=link, minutes=30),
+    )
+
+
+def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> User:
+    """Set a new password from a reset link; every session of the account is revoked."""
+    token = session.exec(
+        select(OneTimeToken).where(OneTimeToken.token_hash == hash_secret(raw or ""))
+    ).first()
+    user = session.get(User, token.user_id) if token else None
+    if user is not None:  # check the policy first, so a weak password does not burn the link
+        try:
+            check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+        except ValidationError as exc:
+            raise InvalidForm({"password": exc}) from None
+    token = consume_token(session=session, raw=raw, purpose=PURPOSE_RESET, now=now)
+    user = get_user(session=session, user_id=token.user_id)
+    user.password_hash = password_hasher.hash(new)
+    session.add(user)
+    _revoke_all(session, user.id or 0, now)
+    audit.record(session=session, action="password_reset", now=now, actor_user_id=user.id,
+                 target=f"user:{user.id}")
+    return user
+
+
+# --------------------------------------------------------------------------- TOTP
+
+
+def begin_totp(*, session: Session, principal: Principal) -> tuple[str, str]:
+    """Start enrolment: a new secret (not yet active) and its otpauth:// URI."""
+    user = get_user(session=session, user_id=principal.user_id)
+    if user.totp_enabled:
+        raise DomainError("totp.already_enabled")
+    user.totp_secret = pyotp.random_base32()
+    session.add(user)
+    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
+    return user.totp_secret, uri
+
+
+def confirm_totp(*, session: Session, principal: Principal, code: str, now: datetime) -> list[str]:
+    """Turn TOTP on after a correct code; returns recovery codes, shown once."""
+    user = get_user(session=session, user_id=principal.user_id)
+    if not user.totp_secret or user.totp_enabled:
+        raise DomainError("totp.not_started")
+    if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+        raise ValidationError("code", "totp.wrong_code")
+    user.totp_enabled = True
+    session.add(user)
+    codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}"
+             for _ in range(RECOVERY_CODES)]
+    for old in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all():
+        session.delete(old)
+    for code_ in codes:
+        session.add(RecoveryCode(user_id=user.id or 0, code_hash=hash_secret(code_)))
+    audit.record(session=session, action="totp_enabled", now=now, actor_user_id=user.id,
+                 target=f"user:{user.id}")
+    return codes
+
+
+def disable_totp(*, session: Session, principal: Principal, password: str, now: datetime) -> None:
+    """Turn TOTP off after re-entering the password."""
+    user = get_user(session=session, user_id=principal.user_id)
+    try:
+        password_hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationError("password", "password.current_wrong") from None
+    user.totp_enabled = False
+    user.totp_secret = None
+    session.add(user)
+    for old in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all():
+        session.delete(old)
+    audit.record(session=session, action="totp_disabled", now=now, actor_user_id=user.id,
+                 target=f"user:{user.id}")
+
+
+def check_second_factor(*, session: Session, user: User, code: str, now: datetime) -> bool:
+    """A current TOTP code, or an unused recovery code (which is then spent)."""
+    code = (code or "").strip().lower()
+    if user.totp_secret and code.isdigit() and pyotp.TOTP(user.totp_secret).verify(
+        code, for_time=now, valid_window=1
+    ):
+        return True
+    digest = hash_secret(code)
+    for row in session.exec(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, col(RecoveryCode.used_at).is_(None))
+    ).all():
+        if hmac.compare_digest(row.code_hash, digest):
+            spent = session.execute(
+                update(RecoveryCode)
+                .where(col(RecoveryCode.id) == row.id, col(RecoveryCode.used_at).is_(None))
+                .values(used_at=now)
+            )
+            return spent.rowcount == 1  # type: ignore[attr-defined]
+    return False
+
+
+def recovery_codes_left(*, session: Session, user_id: int) -> int:
+    """How many unused recovery codes the user has."""
+    return session.exec(
+        select(func.count()).select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, col(RecoveryCode.used_at).is_(None))
+    ).one()
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def assign_role(
+    *,
+    session: Session,
+    actor: Principal,
+    user_id: int,
+    role: Role,
+    now: datetime,
+    site_id: int | None = None,
+    regency_code: str | None = None,
+) -> RoleAssignment:
+    """Grant a role (superadmin only), with the scope the role needs; audited."""
+    authorize(actor, Role.SUPERADMIN)
+    return grant_role(session=session, user_id=user_id, role=role, now=now, site_id=site_id,
+                      regency_code=regency_code, granted_by=actor.user_id)
+
+
+def grant_role(
+    *,
+    session: Session,
+    user_id: int,
+    role: Role,
+    now: datetime,
+    site_id: int | None = None,
+    regency_code: str | None = None,
+    granted_by: int | None = None,
+) -> RoleAssignment:
+    """Record a role assignment with its scope; used by ``assign_role`` and the demo seed."""
+    if role in (Role.OFFICER, Role.SITE_ADMIN) and site_id is None:
+        raise ValidationError("site_id", "role.needs_site")
+    if role == Role.REGIONAL_HEAD and not regency_code:
+        raise ValidationError("regency_code", "role.needs_regency")
+    row = RoleAssignment(user_id=user_id, role=role, site_id=site_id, regency_code=regency_code,
+                         granted_at=now, granted_by=granted_by)
+    session.add(row)
+    audit.record(session=session, action="role_change", now=now, actor_user_id=granted_by,
+                 target=f"user:{user_id}",
+                 detail={"granted": role.value, "site_id": site_id, "regency_code": regency_code})
+    return row

@@ -1,0 +1,109 @@
+"""Who is signed in and what they may see: the principal and the one authorization rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from mpp_digital.errors import NotAllowed
+from mpp_digital.models import MppSite, Role, RoleAssignment, User
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role with its scope."""
+
+    role: Role
+    site_id: int | None = None
+    regency_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user as the server knows them (never built from browser values)."""
+
+    user_id: int
+    session_id: int
+    full_name: str
+    email: str
+    email_verified: bool
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles held, whatever their scope."""
+        return frozenset(g.role for g in self.grants)
+
+    def has_role(self, *roles: Role) -> bool:
+        """Whether any of ``roles`` is held (superadmin holds every role)."""
+        return Role.SUPERADMIN in self.roles or bool(self.roles.intersection(roles))
+
+    def site_ids(self, *roles: Role) -> frozenset[int]:
+        """Sites on which one of ``roles`` is held."""
+        return frozenset(g.site_id for g in self.grants if g.role in roles and g.site_id)
+
+    def regency_codes(self, *roles: Role) -> frozenset[str]:
+        """Regencies on which one of ``roles`` is held."""
+        return frozenset(g.regency_code for g in self.grants if g.role in roles and g.regency_code)
+
+
+def grants_for(*, session: Session, user_id: int) -> tuple[Grant, ...]:
+    """The role assignments of a user, as grants."""
+    rows = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id)).all()
+    return tuple(Grant(role=Role(r.role), site_id=r.site_id, regency_code=r.regency_code) for r in rows)
+
+
+def principal_for(*, session: Session, user: User, session_id: int) -> Principal:
+    """Build the principal of a user for one login session."""
+    return Principal(
+        user_id=user.id or 0,
+        session_id=session_id,
+        full_name=user.full_name,
+        email=user.email,
+        email_verified=user.email_verified_at is not None,
+        grants=grants_for(session=session, user_id=user.id or 0),
+    )
+
+
+def authorize(
+    principal: Principal | None,
+    *roles: Role,
+    site_id: int | None = None,
+    regency_code: str | None = None,
+    session: Session | None = None,
+) -> Principal:
+    """The one rule of who may do what, applied by every protected handler and loader.
+
+    Args:
+        principal: the signed-in user, or None.
+        roles: the roles that may act; empty means any signed-in user.
+        site_id: the site the action touches; site-scoped roles must hold it.
+        regency_code: the regency the action touches; regional heads must hold it.
+        session: needed to map a site to its regency for regional heads.
+
+    Returns:
+        The principal, when allowed.
+
+    Raises:
+        NotAllowed: ``auth.required`` when nobody is signed in, ``error.not_allowed`` else.
+    """
+    if principal is None:
+        raise NotAllowed("auth.required")
+    if not roles or Role.SUPERADMIN in principal.roles:
+        return principal
+    if site_id is not None and regency_code is None and session is not None:
+        site = session.get(MppSite, site_id)
+        regency_code = site.regency_code if site else None
+    for grant in principal.grants:
+        if grant.role not in roles:
+            continue
+        if grant.role in (Role.OFFICER, Role.SITE_ADMIN):
+            if site_id is None or grant.site_id == site_id:
+                return principal
+        elif grant.role == Role.REGIONAL_HEAD:
+            if (site_id is None and regency_code is None) or grant.regency_code == regency_code:
+                return principal
+        else:  # citizen, ministry: no narrower scope
+            return principal
+    raise NotAllowed()

@@ -1,0 +1,157 @@
+"""/profil: my data (NIK masked), contact, password, sessions, two-step verification."""
+
+import reflex as rx
+
+from components.forms import field, submit_button
+from components.i18n import t
+from components.layout import card, notice, page
+from state.profile import ProfileState
+
+
+def _row(label_key: str, value, test_id: str) -> rx.Component:
+    return rx.flex(rx.text(t(label_key), size="2", color="#5b6478", min_width="140px"),
+                   rx.text(value, size="2", weight="medium", id=test_id), spacing="2", wrap="wrap")
+
+
+def _my_data() -> rx.Component:
+    return card(
+        rx.heading(t("profile.my_data"), size="4", margin_bottom="10px"),
+        rx.vstack(
+            _row("field.full_name", ProfileState.full_name, "profile-name"),
+            _row("field.nik", ProfileState.nik_masked, "profile-nik"),
+            _row("profile.birth", ProfileState.birth_date, "profile-birth"),
+            _row("profile.sex", ProfileState.sex, "profile-sex"),
+            _row("field.email", ProfileState.email, "profile-email"),
+            _row("field.phone", ProfileState.phone, "profile-phone"),
+            _row("profile.roles", ProfileState.roles.join(", "), "profile-roles"),
+            spacing="2",
+        ),
+        rx.box(
+            rx.cond(
+                ProfileState.email_verified,
+                rx.badge(rx.icon("badge-check", size=14), t("profile.email_verified"), color_scheme="green",
+                         id="email-verified"),
+                rx.callout(
+                    rx.vstack(rx.text(t("profile.email_unverified")),
+                              rx.button(t("profile.resend"), on_click=ProfileState.resend_verification, size="1",
+                                        variant="outline")),
+                    icon="mail-warning", color_scheme="amber", id="email-unverified",
+                ),
+            ),
+            margin_top="12px",
+        ),
+    )
+
+
+def _contact() -> rx.Component:
+    return card(
+        rx.heading(t("profile.contact"), size="4", margin_bottom="10px"),
+        rx.form(
+            rx.vstack(
+                field("field.email", "email", type="email", default_value=ProfileState.email,
+                      error=ProfileState.contact_errors.get("email", ""), key=ProfileState.email),
+                field("field.phone", "phone", type="tel", default_value=ProfileState.phone,
+                      error=ProfileState.contact_errors.get("phone", ""), key=ProfileState.phone),
+                submit_button("profile.save_contact", "contact-submit"),
+                spacing="3",
+            ),
+            on_submit=ProfileState.save_contact,
+            reset_on_submit=False,
+        ),
+    )
+
+
+def _password() -> rx.Component:
+    return card(
+        rx.heading(t("profile.password"), size="4", margin_bottom="10px"),
+        rx.form(
+            rx.vstack(
+                field("field.current_password", "current", type="password", auto_complete="current-password",
+                      error=ProfileState.password_errors.get("current", "")),
+                field("field.new_password", "new", type="password", auto_complete="new-password",
+                      help_key="field.password.help", error=ProfileState.password_errors.get("new", "")),
+                submit_button("profile.save_password", "password-submit"),
+                spacing="3",
+            ),
+            on_submit=ProfileState.change_password,
+            reset_on_submit=True,
+        ),
+    )
+
+
+def _sessions() -> rx.Component:
+    return card(
+        rx.heading(t("profile.sessions"), size="4", margin_bottom="10px"),
+        rx.vstack(
+            rx.foreach(
+                ProfileState.sessions,
+                lambda s: rx.flex(
+                    rx.vstack(
+                        rx.hstack(rx.icon("monitor-smartphone", size=16), rx.text(s["device"], weight="medium"),
+                                  rx.cond(s["current"] != "",
+                                          rx.badge(t("profile.session.current"), color_scheme="green")),
+                                  align="center"),
+                        rx.text(t("profile.session.address"), ": ", s["ip"], " · ", t("profile.session.last_seen"),
+                                ": ", s["last_seen"], size="1", color="#5b6478"),
+                        spacing="1",
+                    ),
+                    rx.cond(s["current"] == "",
+                            rx.button(t("profile.session.revoke"), size="1", color_scheme="red", variant="soft",
+                                      on_click=ProfileState.revoke(s["id"]), class_name="session-revoke")),
+                    justify="between", align="center", width="100%", wrap="wrap", spacing="2",
+                    padding_y="8px", border_bottom="1px solid #eef1f6", class_name="session-row",
+                ),
+            ),
+            width="100%", spacing="0",
+        ),
+    )
+
+
+def _totp() -> rx.Component:
+    return card(
+        rx.heading(t("profile.totp"), size="4", margin_bottom="10px"),
+        notice(ProfileState.totp_error, "red", "totp-error"),
+        rx.cond(
+            ProfileState.recovery_codes.length() > 0,
+            rx.callout(rx.vstack(rx.text(t("profile.totp.codes")),
+                                 rx.code_block(ProfileState.recovery_codes.join("\n"), width="100%")),
+                       icon="key-round", color_scheme="amber", id="recovery-codes", margin_bottom="10px"),
+        ),
+        rx.cond(
+            ProfileState.totp_enabled,
+            rx.vstack(
+                rx.text(t("profile.totp.on"), " ", ProfileState.recovery_left, size="2", id="totp-on"),
+                rx.form(rx.hstack(rx.input(name="password", type="password", placeholder="•••••••••••••"),
+                                  rx.button(t("profile.totp.disable"), type="submit", color_scheme="red",
+                                            variant="soft"), wrap="wrap"),
+                        on_submit=ProfileState.totp_disable, reset_on_submit=True),
+            ),
+            rx.cond(
+                ProfileState.totp_secret != "",
+                rx.vstack(
+                    rx.text(t("profile.totp.scan"), " ", rx.code(ProfileState.totp_secret, id="totp-secret"), size="2"),
+                    rx.image(src=ProfileState.totp_qr, width="180px", height="180px", alt="QR TOTP"),
+                    rx.form(rx.hstack(rx.input(name="code", placeholder="123456", input_mode="numeric", id="totp-code"),
+                                      rx.button(t("profile.totp.confirm"), type="submit", id="totp-confirm"),
+                                      wrap="wrap"),
+                            on_submit=ProfileState.totp_confirm, reset_on_submit=True),
+                ),
+                rx.vstack(rx.text(t("profile.totp.off"), size="2"),
+                          rx.button(t("profile.totp.start"), on_click=ProfileState.totp_begin, variant="outline",
+                                    id="totp-start")),
+            ),
+        ),
+    )
+
+
+def profile() -> rx.Component:
+    """/profil."""
+    return page(
+        rx.heading(t("profile.title"), size="7", margin_bottom="16px"),
+        notice(ProfileState.notice, "green", "profile-notice"),
+        rx.grid(
+            rx.vstack(_my_data(), _sessions(), spacing="4", width="100%"),
+            rx.vstack(_contact(), _password(), _totp(), spacing="4", width="100%"),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%", margin_top="12px",
+        ),
+    )

@@ -1,0 +1,195 @@
+"""Registration, sign-in, email verification and password reset (public pages)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mpp_digital import routes
+from mpp_digital.clock import utcnow
+from mpp_digital.db import session_scope
+from mpp_digital.errors import DomainError, ValidationError
+from mpp_digital.models import Region
+from mpp_digital.services import accounts
+from mpp_digital.services.identity import kecamatan_code_of
+from mpp_digital.settings import get_settings
+from state.lang import tr
+from state.session import client_ip, current_principal, full_page_load
+
+
+async def _field_errors(state: rx.State, errors: dict[str, ValidationError]) -> dict[str, str]:
+    return {name: await tr(state, err.key, **err.params) for name, err in errors.items()}
+
+
+class RegisterState(rx.State):
+    """The /daftar page: create a citizen account."""
+
+    errors: dict[str, str] = {}
+    nik_preview: str = ""
+    done_email: str = ""
+
+    @rx.event
+    async def preview_nik(self, value: str):
+        """Show the birth date, sex and district a NIK encodes, for confirmation."""
+        self.nik_preview = ""
+        self.errors = {k: v for k, v in self.errors.items() if k != "nik"}
+        if not value.strip():
+            return
+        with session_scope() as session:
+            try:
+                info = accounts.check_nik(session=session, nik=value, now=utcnow())
+            except ValidationError as exc:
+                self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
+                return
+            kec = session.get(Region, info.kecamatan_code)
+            regency = session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+        region = f"{kec.name if kec else kecamatan_code_of(info.nik)}, {regency.name if regency else ''}"
+        self.nik_preview = await tr(
+            self, "nik.preview", birth_date=info.birth_date.strftime("%d-%m-%Y"),
+            sex=await tr(self, f"sex.{info.sex}"), region=region,
+        )
+
+    @rx.event
+    async def submit(self, form: dict):
+        """Create the account and send the verification mail."""
+        registration = accounts.Registration(
+            nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
+            phone=form.get("phone", ""), password=form.get("password", ""),
+        )
+        try:
+            with session_scope() as session:
+                user = accounts.register_citizen(session=session, registration=registration, now=utcnow())
+                email = user.email
+        except accounts.InvalidForm as exc:
+            self.errors = await _field_errors(self, exc.errors)
+            return rx.toast.error(await tr(self, "form.invalid"))
+        self.errors = {}
+        self.done_email = email
+
+    @rx.event
+    def reset_form(self):
+        """Start afresh when the page opens."""
+        self.errors, self.nik_preview, self.done_email = {}, "", ""
+
+
+class LoginState(rx.State):
+    """The /masuk page: NIK or email plus password, then TOTP when the account has it."""
+
+    error: str = ""
+    info: str = ""
+    needs_code: bool = False
+
+    @rx.event
+    async def on_load(self):
+        """Say why the person is here (signed out, or sent from a protected page)."""
+        self.error, self.needs_code = "", False
+        params = self.router.url.query_parameters
+        if params.get("keluar"):
+            self.info = await tr(self, "login.signed_out")
+        elif params.get("next"):
+            self.info = await tr(self, "login.please")
+        elif params.get("error"):
+            self.info = await tr(self, "token.invalid")
+        else:
+            self.info = ""
+        if await current_principal(self) is not None and not params.get("keluar"):
+            return rx.redirect(routes.safe_next(params.get("next")))
+
+    @rx.event
+    async def submit(self, form: dict):
+        """Check the credentials; on success the browser fetches its cookie from /auth/sesi."""
+        try:
+            with session_scope() as session:
+                result = accounts.sign_in(
+                    session=session, identifier=form.get("identifier", ""), password=form.get("password", ""),
+                    ip_address=client_ip(self), now=utcnow(), second_factor=form.get("code") or None,
+                )
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
+        if result.needs_second_factor:
+            self.error, self.needs_code = "", True
+            self.info = await tr(self, "login.second_factor")
+            return
+        self.error = ""
+        next_path = routes.safe_next(self.router.url.query_parameters.get("next"))
+        return full_page_load(routes.session_start_url(result.login_ticket or "", next_path))
+
+
+class VerifyEmailState(rx.State):
+    """The /verifikasi page, opened from the link in the mail."""
+
+    ok: bool = False
+    message: str = ""
+
+    @rx.event
+    async def on_load(self):
+        """Use the single-use token from the link."""
+        raw = self.router.url.query_parameters.get("token", "")
+        if not raw:
+            self.ok, self.message = False, await tr(self, "verify.missing")
+            return
+        try:
+            with session_scope() as session:
+                user = accounts.verify_email(session=session, raw=raw, now=utcnow())
+                email = user.email
+        except DomainError as exc:
+            self.ok, self.message = False, await tr(self, exc.key, **exc.params)
+            return
+        self.ok, self.message = True, await tr(self, "verify.ok", email=email)
+
+
+class PasswordResetState(rx.State):
+    """The /lupa-sandi and /atur-sandi pages."""
+
+    message: str = ""
+    error: str = ""
+    done: bool = False
+
+    @rx.event
+    def on_load(self):
+        """Clear what an earlier visit left."""
+        self.message, self.error, self.done = "", "", False
+
+    @rx.event
+    async def request_link(self, form: dict):
+        """Mail a reset link; the answer does not reveal whether the address is registered."""
+        try:
+            with session_scope() as session:
+                accounts.request_password_reset(session=session, email=form.get("email", ""), now=utcnow())
+        except ValidationError as exc:
+            self.error, self.message = await tr(self, exc.key, **exc.params), ""
+            return
+        self.error, self.message = "", await tr(self, "forgot.sent")
+
+    @rx.event
+    async def set_password(self, form: dict):
+        """Set the new password from the link's token; every session is ended."""
+        raw = self.router.url.query_parameters.get("token", "")
+        try:
+            with session_scope() as session:
+                accounts.reset_password(session=session, raw=raw, new=form.get("password", ""), now=utcnow())
+        except accounts.InvalidForm as exc:
+            self.error = "; ".join((await _field_errors(self, exc.errors)).values())
+            return
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
+        self.error, self.done, self.message = "", True, await tr(self, "reset.done")
+
+
+class OutboxState(rx.State):
+    """The /kotak-surat demo page: mail written to the local outbox when no SMTP is set."""
+
+    enabled: bool = False
+    mails: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):
+        """List the newest mails (only while no SMTP server is configured)."""
+        from mpp_digital.services import mail
+
+        self.enabled = get_settings().uses_outbox
+        self.mails = [
+            {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body}
+            for m in mail.read_outbox()
+        ]

@@ -1,0 +1,184 @@
+"""The /profil page: my data, contact, password, sessions, two-step verification."""
+
+from __future__ import annotations
+
+import reflex as rx
+import segno
+
+from mpp_digital.clock import utcnow
+from mpp_digital.db import session_scope
+from mpp_digital.errors import DomainError, ValidationError
+from mpp_digital.services import accounts
+from mpp_digital.services.identity import mask_nik
+from state.lang import tr
+from state.session import client_ip, principal, protected
+
+
+def _device(user_agent: str) -> str:
+    ua = user_agent or ""
+    browser = next((b for b in ("Edg", "Firefox", "Chrome", "Safari") if b in ua), "")
+    system = next((s for s in ("Android", "iPhone", "Windows", "Mac OS", "Linux") if s in ua), "")
+    label = " · ".join(p for p in (browser.replace("Edg", "Edge"), system) if p)
+    return label or (ua[:60] or "-")
+
+
+class ProfileState(rx.State):
+    """Everything on /profil; each handler acts only on the signed-in user's own account."""
+
+    full_name: str = ""
+    nik_masked: str = ""
+    email: str = ""
+    phone: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    email_verified: bool = False
+    roles: list[str] = []
+    sessions: list[dict[str, str]] = []
+    totp_enabled: bool = False
+    recovery_left: int = 0
+    totp_secret: str = ""
+    totp_qr: str = ""
+    recovery_codes: list[str] = []
+    contact_errors: dict[str, str] = {}
+    password_errors: dict[str, str] = {}
+    totp_error: str = ""
+    notice: str = ""
+
+    async def _refresh(self):
+        who = principal()
+        now = utcnow()
+        with session_scope() as session:
+            user = accounts.get_user(session=session, user_id=who.user_id)
+            rows = accounts.active_sessions(session=session, user_id=who.user_id, now=now)
+            self.recovery_left = accounts.recovery_codes_left(session=session, user_id=who.user_id)
+        self.full_name = user.full_name
+        self.nik_masked = mask_nik(user.nik)
+        self.email = user.email
+        self.phone = user.phone or ""
+        self.birth_date = user.birth_date.strftime("%d-%m-%Y") if user.birth_date else ""
+        self.sex = await tr(self, f"sex.{user.sex}") if user.sex else ""
+        self.email_verified = user.email_verified_at is not None
+        self.totp_enabled = user.totp_enabled
+        self.roles = sorted({await tr(self, f"role.{g.role.value}") for g in who.grants})
+        self.sessions = [
+            {
+                "id": str(r.id),
+                "device": _device(r.user_agent),
+                "ip": r.ip_address or "-",
+                "last_seen": r.last_seen_at.strftime("%d-%m-%Y %H:%M UTC"),
+                "current": "1" if r.id == who.session_id else "",
+            }
+            for r in rows
+        ]
+
+    @rx.event
+    @protected()
+    async def load(self):
+        """Page loader."""
+        self.contact_errors, self.password_errors, self.totp_error, self.notice = {}, {}, "", ""
+        self.recovery_codes, self.totp_secret, self.totp_qr = [], "", ""
+        await self._refresh()
+
+    @rx.event
+    @protected()
+    async def save_contact(self, form: dict):
+        """Change phone; a new email is verified before it replaces the old one."""
+        try:
+            with session_scope() as session:
+                pending = accounts.update_contact(
+                    session=session, principal=principal(), email=form.get("email", ""),
+                    phone=form.get("phone", ""), now=utcnow(),
+                )
+        except accounts.InvalidForm as exc:
+            self.contact_errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
+            return
+        self.contact_errors = {}
+        await self._refresh()
+        if pending:
+            self.notice = await tr(self, "profile.email_pending", email=form.get("email", "").strip().lower())
+        else:
+            self.notice = await tr(self, "profile.contact_saved")
+
+    @rx.event
+    @protected()
+    async def resend_verification(self):
+        """Send the verification link again to the current address."""
+        with session_scope() as session:
+            user = accounts.get_user(session=session, user_id=principal().user_id)
+            if user.email_verified_at is None:
+                accounts.send_verification_email(session=session, user=user, email=user.email, now=utcnow())
+        self.notice = await tr(self, "profile.resent", email=user.email)
+
+    @rx.event
+    @protected()
+    async def change_password(self, form: dict):
+        """Change the password; every other session ends."""
+        try:
+            with session_scope() as session:
+                revoked = accounts.change_password(
+                    session=session, principal=principal(), current=form.get("current", ""),
+                    new=form.get("new", ""), now=utcnow(), ip_address=client_ip(self),
+                )
+        except accounts.InvalidForm as exc:
+            self.password_errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
+            return
+        self.password_errors = {}
+        await self._refresh()
+        self.notice = await tr(self, "profile.password_changed", count=revoked)
+
+    @rx.event
+    @protected()
+    async def revoke(self, session_id: str):
+        """End one of my sessions (another user's session id is simply not found)."""
+        try:
+            with session_scope() as session:
+                accounts.revoke_session(session=session, user_id=principal().user_id,
+                                        session_id=int(session_id), now=utcnow(), ip_address=client_ip(self))
+        except (DomainError, ValueError):
+            return rx.toast.error(await tr(self, "session.not_found"))
+        await self._refresh()
+        self.notice = await tr(self, "profile.session.revoked")
+
+    @rx.event
+    @protected()
+    async def totp_begin(self):
+        """Start TOTP enrolment: show the secret and its QR code."""
+        try:
+            with session_scope() as session:
+                secret, uri = accounts.begin_totp(session=session, principal=principal())
+        except DomainError as exc:
+            self.totp_error = await tr(self, exc.key)
+            return
+        self.totp_secret = secret
+        self.totp_qr = segno.make(uri, error="m").svg_data_uri(scale=4)
+        self.totp_error = ""
+
+    @rx.event
+    @protected()
+    async def totp_confirm(self, form: dict):
+        """Turn TOTP on with a correct code; show the recovery codes once."""
+        try:
+            with session_scope() as session:
+                codes = accounts.confirm_totp(session=session, principal=principal(),
+                                              code=form.get("code", ""), now=utcnow())
+        except DomainError as exc:
+            self.totp_error = await tr(self, exc.key)
+            return
+        self.recovery_codes, self.totp_secret, self.totp_qr, self.totp_error = codes, "", "", ""
+        await self._refresh()
+
+    @rx.event
+    @protected()
+    async def totp_disable(self, form: dict):
+        """Turn TOTP off after re-entering the password."""
+        try:
+            with session_scope() as session:
+                accounts.disable_totp(session=session, principal=principal(),
+                                      password=form.get("password", ""), now=utcnow())
+        except ValidationError as exc:
+            self.totp_error = await tr(self, exc.key)
+            return
+        self.totp_error, self.recovery_codes = "", []
+        await self._refresh()
+        self.notice = await tr(self, "profile.totp.disabled")
+
