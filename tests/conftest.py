@@ -1,0 +1,101 @@
+"""Shared fixtures: a migrated database with the region table, on SQLite or real PostgreSQL.
+
+Set MPP_TEST_DATABASE_URL (as .ci/run does) to run the service tests against PostgreSQL;
+otherwise they use a throwaway SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+# Tests never touch the developer's database, mail server or secret.
+os.environ.setdefault("MPP_SECRET_KEY", "test-secret-key-not-for-production")
+
+ACCOUNT_TABLES = ("auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+                  "roleassignment", '"user"')
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database URL, freshly migrated, with regions and the demo catalog loaded."""
+    from mpp_digital import demo
+    from mpp_digital.cli import migrate
+    from mpp_digital.db import engine_for
+
+    url = _database_url(tmp_path_factory)
+    engine = engine_for(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(url)
+    with Session(engine) as session:
+        demo.load_regions(session)
+        if (demo.DEMO / "agencies.json").exists():
+            demo.load_catalog(session)
+        session.commit()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Engine:
+    """The engine of the test database."""
+    from mpp_digital.db import engine_for
+
+    return engine_for(database_url)
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test database; account tables are emptied afterwards."""
+    with Session(engine, expire_on_commit=False) as db:
+        yield db
+        db.rollback()
+    with engine.begin() as conn:
+        for table in ACCOUNT_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture()
+def now() -> datetime:
+    """A fixed 'now' for tests with an injected clock."""
+    return datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+class MailBox:
+    """Collects mails a service sends, instead of an SMTP server."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+
+    def __call__(self, *, to: str, subject: str, body: str) -> None:
+        self.sent.append({"to": to, "subject": subject, "body": body})
+
+    def last_link(self) -> str:
+        """The URL in the newest mail."""
+        body = self.sent[-1]["body"]
+        return next(line.strip() for line in body.splitlines() if line.strip().startswith("http"))
+
+
+@pytest.fixture()
+def mailbox() -> MailBox:
+    """A fake mailer for unit tests (the browser tests use a real SMTP server)."""
+    return MailBox()
+
+
+ROOT = Path(__file__).resolve().parent.parent
