@@ -145,6 +145,8 @@ def outbox() -> rx.Component:
                             rx.text(m["to"], " · ", m["date"], size="1", color="#5b6478"),
                             rx.text(m["body"], white_space="pre-wrap", size="2", margin_top="8px",
                                     style={"word_break": "break-all"}),
+                            rx.cond(m["link"] != "", rx.link(rx.button(m["subject"], size="2", margin_top="8px"),
+                                                             href=m["link"])),
                         ),
                     ),
                     spacing="3", width="100%",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import reflex as rx
 
 from mpp_digital import routes
@@ -190,6 +192,7 @@ class OutboxState(rx.State):
 
         self.enabled = get_settings().uses_outbox
         self.mails = [
-            {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body}
+            {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body,
+             "link": next(iter(re.findall(r"https?://\S+", m.body)), "")}
             for m in mail.read_outbox()
         ]

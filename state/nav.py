@@ -9,8 +9,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.models import Role
 from mpp_digital.services import accounts
-from state.profile import ProfileState
-from state.session import client_ip, current_principal, full_page_load, principal, protected
+from state.session import clear_personal_states, client_ip, current_principal, full_page_load
 
 
 class NavState(rx.State):
@@ -18,21 +17,31 @@ class NavState(rx.State):
 
     display_name: str = ""
     is_superadmin: bool = False
+    # The login session whose data this tab's states hold (backend only).
+    _bound_session_id: int = 0
 
     @rx.event
     async def refresh(self):
-        """Show who is signed in (nothing when nobody is)."""
+        """Show who is signed in; when the session changed or ended, drop the old data."""
         who = await current_principal(self)
+        bound = who.session_id if who else 0
+        if bound != self._bound_session_id:
+            await clear_personal_states(self)
+            self._bound_session_id = bound
         self.display_name = who.full_name if who else ""
         self.is_superadmin = who is not None and Role.SUPERADMIN in who.roles
 
     @rx.event
-    @protected(reset_on_deny=False)
     async def sign_out(self):
-        """Revoke this session on the server, then clear the cookie through /auth/keluar."""
-        with session_scope() as session:
-            accounts.sign_out(session=session, principal=principal(), now=utcnow(), ip_address=client_ip(self))
-        self.display_name, self.is_superadmin = "", False
-        profile = await self.get_state(ProfileState)
-        profile.reset()
+        """Revoke this session (if it is still alive), clear every personal state, clear the cookie.
+
+        Public on purpose: it acts only on the session of the caller's own cookie, and with a
+        dead session it still wipes this tab's data and sends the browser to /auth/keluar.
+        """
+        who = await current_principal(self)
+        if who is not None:
+            with session_scope() as session:
+                accounts.sign_out(session=session, principal=who, now=utcnow(), ip_address=client_ip(self))
+        await clear_personal_states(self)
+        self.display_name, self.is_superadmin, self._bound_session_id = "", False, 0
         return full_page_load(routes.AUTH_SIGN_OUT)

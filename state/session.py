@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib
 import json
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
@@ -74,12 +75,27 @@ def login_redirect(state: rx.State) -> rx.event.EventSpec:
     return rx.redirect(f"{routes.LOGIN}?next={quote(path)}")
 
 
-def protected(*roles: Role, reset_on_deny: bool = True) -> Callable:
+def personal_state_classes() -> list[type[rx.State]]:
+    """The states that have guarded handlers: the ones that may hold personal or scoped data."""
+    classes = []
+    for module, cls_name in sorted({(k.rsplit(".", 2)[0], k.rsplit(".", 2)[1]) for k in PROTECTED_HANDLERS}):
+        classes.append(getattr(importlib.import_module(module), cls_name))
+    return classes
+
+
+async def clear_personal_states(state: rx.State) -> None:
+    """Reset every state that may hold personal data (sign-out, a dead session, a new user)."""
+    for cls in personal_state_classes():
+        (await state.get_state(cls)).reset()
+
+
+def protected(*roles: Role) -> Callable:
     """Guard an async event handler: a valid session holding one of ``roles`` is required.
 
-    Without a session the handler's state is reset and the browser goes to /masuk; with the
-    wrong role it is reset and a toast says so. Scope (site, regency) is checked inside the
-    handler with ``authorize(principal(), role, site_id=...)``: the same rule.
+    Without a session every personal state is reset and the browser goes to /masuk; with
+    the wrong role the handler's state is reset and a toast says so. Scope (site, regency)
+    is checked inside the handler with ``authorize(principal(), role, site_id=...)``: the
+    same rule.
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -91,10 +107,10 @@ def protected(*roles: Role, reset_on_deny: bool = True) -> Callable:
             try:
                 authorize(who, *roles)
             except NotAllowed as exc:
-                if reset_on_deny:
-                    self.reset()
                 if exc.key == "auth.required":
+                    await clear_personal_states(self)
                     return login_redirect(self)
+                self.reset()
                 return rx.toast.error(await tr(self, exc.key))
             token = _PRINCIPAL.set(who)
             try:

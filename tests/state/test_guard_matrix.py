@@ -1,0 +1,447 @@
+"""Every guarded event handler × every role × no session / a foreign client token.
+
+The server trusts only the HttpOnly session cookie in the websocket handshake headers. These
+tests call the real handlers (``EventHandler.fn``, as Reflex's event processor does) on a
+real state tree, with the cookie header of a real session of one user per role, and check:
+
+* who may run each handler (its roles; empty = any signed-in user; superadmin everywhere),
+* that nobody else gets in: no cookie, a garbage cookie, or another user's client token
+  (with that user's data already in the token's state) is sent to /masuk, a wrong role gets
+  the "not allowed" toast, and in both cases the handler's state is wiped,
+* that every handler of the account/admin/nav states is guarded (a new unguarded handler
+  fails here), and that the guarded function is the one Reflex actually dispatches,
+* that a revoked, expired or idle session sees nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import typing
+from datetime import timedelta
+
+import pytest
+from reflex_base.event import EventSpec
+from sqlmodel import Session
+
+import state.session as guard
+from mpp_digital import routes
+from mpp_digital.clock import utcnow
+from mpp_digital.i18n import t
+from mpp_digital.models import Role, UserSession
+from tests.state.conftest import (
+    Account,
+    call,
+    connect,
+    import_state_modules,
+    make_tree,
+    session_alive,
+    start_session,
+    substate,
+)
+
+import_state_modules()
+
+from state.admin import RolesAdminState  # noqa: E402
+from state.nav import NavState  # noqa: E402
+from state.profile import ProfileState  # noqa: E402
+
+# Modules whose every event handler must be guarded, and the few that are public on purpose.
+GUARDED_MODULES = ("state.profile", "state.admin", "state.nav")
+PUBLIC_HANDLERS = {
+    "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
+    "state.nav.NavState.sign_out",  # ends only the caller's own session; wipes data either way
+}
+# Guarded handlers whose denied call may leave the state as it was (none).
+KEEPS_STATE_ON_DENY: set[str] = set()
+
+HANDLERS = sorted(guard.PROTECTED_HANDLERS)
+ROLES = [role.value for role in Role]
+ANONYMOUS = ["no_cookie", "garbage_cookie", "foreign_token_no_cookie", "foreign_token_garbage_cookie"]
+GARBAGE = f"{routes.SESSION_COOKIE}=not-a-real-session-0123456789abcdef"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def resolve(key: str):
+    """The state class, handler name and EventHandler of a PROTECTED_HANDLERS key."""
+    module, cls_name, name = key.rsplit(".", 2)
+    cls = getattr(importlib.import_module(module), cls_name)
+    return cls, name, getattr(cls, name)
+
+
+def as_list(result) -> list:
+    if result is None:
+        return []
+    return list(result) if isinstance(result, list | tuple) else [result]
+
+
+def login_redirect(result) -> str | None:
+    """The /masuk URL a handler result redirects to, if it does."""
+    for spec in as_list(result):
+        if isinstance(spec, EventSpec) and spec.handler.fn.__qualname__ == "_redirect":
+            path = {k._js_expr: v._var_value for k, v in spec.args}["path"]
+            if str(path).startswith(routes.LOGIN):
+                return str(path)
+    return None
+
+
+def error_toasts(result) -> list[str]:
+    """The JavaScript of every rx.toast.error in a handler result."""
+    found = []
+    for spec in as_list(result):
+        if isinstance(spec, EventSpec) and spec.handler.fn.__qualname__ == "_call_function":
+            js = spec.args[0][1]._js_expr
+            if '["error"]' in js:
+                found.append(js)
+    return found
+
+
+def is_not_allowed_toast(result) -> bool:
+    texts = {t("error.not_allowed", lang) for lang in ("id", "en")}
+    return any(any(txt in js for txt in texts) for js in error_toasts(result))
+
+
+def own_fields(cls) -> dict:
+    """The state's own vars (not inherited router data) with their fields."""
+    return {name: f for name, f in cls.get_fields().items()
+            if f._owner is cls and not name.startswith("rx_router") and name != "router_data"}
+
+
+def fill_with_secrets(state_obj) -> None:
+    """Put a previous user's "personal data" into every var of a state."""
+    for name, f in own_fields(type(state_obj)).items():
+        default = f.default_value()
+        if isinstance(default, bool):
+            value = not default
+        elif isinstance(default, int):
+            value = default + 7
+        elif isinstance(default, str):
+            value = f"SECRET {name}"
+        elif isinstance(default, list):
+            value = [{"email": "SECRET"}] if "dict" in str(f.outer_type_) else ["SECRET"]
+        elif isinstance(default, dict):
+            value = {"SECRET": "SECRET"}
+        else:  # pragma: no cover - a new var type: extend this helper
+            pytest.fail(f"cannot fill {type(state_obj).__name__}.{name} of type {f.outer_type_}")
+        setattr(state_obj, name, value)
+
+
+def assert_wiped(state_obj) -> None:
+    """Every var of the state is back at its default (no personal data left)."""
+    left = {name: getattr(state_obj, name) for name, f in own_fields(type(state_obj)).items()
+            if getattr(state_obj, name) != f.default_value()}
+    assert not left, f"{type(state_obj).__name__} still holds {left}"
+
+
+def handler_args(key: str, victim: Account) -> tuple:
+    """Plausible, harmless arguments for a handler, from its signature."""
+    inner = inspect.unwrap(resolve(key)[2].fn)
+    hints = typing.get_type_hints(inner)
+    args = []
+    for name in list(inspect.signature(inner).parameters)[1:]:
+        if name == "session_id":  # someone else's session: must never be revoked
+            args.append(str(victim.session_id))
+        elif typing.get_origin(hints.get(name)) is dict or hints.get(name) is dict:
+            args.append({})
+        else:
+            pytest.fail(f"{key}: add harmless test arguments for parameter {name!r}")
+    return tuple(args)
+
+
+def role_admits(roles: tuple[Role, ...], who: str) -> bool:
+    """The rule under test: empty = any signed-in user; superadmin is admitted everywhere."""
+    return not roles or who == Role.SUPERADMIN.value or Role(who) in roles
+
+
+class PrincipalSpy:
+    """Stands in for the guard's context variable, recording who each handler body ran as."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.entered: list = []
+
+    def set(self, value):
+        self.entered.append(value)
+        return self.real.set(value)
+
+    def get(self, *default):
+        return self.real.get(*default)
+
+    def reset(self, token) -> None:
+        self.real.reset(token)
+
+
+@pytest.fixture()
+def spy(monkeypatch: pytest.MonkeyPatch) -> PrincipalSpy:
+    recorder = PrincipalSpy(guard._PRINCIPAL)
+    monkeypatch.setattr(guard, "_PRINCIPAL", recorder)
+    return recorder
+
+
+def ensure_session(engine, account: Account) -> Account:
+    """A session that still resolves (a previous case may have signed this user out)."""
+    if not session_alive(engine, account):
+        start_session(engine, account)
+    return account
+
+
+def loaded_tree(account: Account):
+    """A state tree in which ``account`` has opened /profil and /admin/peran."""
+    root = make_tree(cookie=account.cookie_header, client_token=account.client_token)
+    call(NavState.refresh, substate(root, NavState))
+    call(ProfileState.load, substate(root, ProfileState))
+    call(RolesAdminState.load, substate(root, RolesAdminState))
+    return root
+
+
+# --------------------------------------------------------------------------- the matrix
+
+
+def test_there_are_guarded_handlers():
+    assert {"state.profile.ProfileState.load", "state.admin.RolesAdminState.load"} <= set(HANDLERS)
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("key", HANDLERS)
+def test_role_matrix(key: str, who: str, accounts_by_role: dict[str, Account], engine, spy):
+    cls, _, handler = resolve(key)
+    roles = guard.PROTECTED_HANDLERS[key]
+    account = ensure_session(engine, accounts_by_role[who])
+    victim = ensure_session(engine, accounts_by_role["victim"])
+
+    root = make_tree(cookie=account.cookie_header, client_token=account.client_token)
+    target = substate(root, cls)
+    fill_with_secrets(target)
+    result = call(handler, target, *handler_args(key, victim))
+
+    assert login_redirect(result) is None, f"{who} with a valid session was sent to /masuk"
+    if role_admits(roles, who):
+        assert not is_not_allowed_toast(result), f"{who} should be allowed to run {key}"
+        assert [p.user_id for p in spy.entered] == [account.user_id], "ran as someone else"
+    else:
+        assert is_not_allowed_toast(result), f"{who} must get the not-allowed toast from {key}"
+        assert spy.entered == [], f"the body of {key} ran for {who}"
+        if key not in KEEPS_STATE_ON_DENY:
+            assert_wiped(target)
+    assert session_alive(engine, victim), f"{key} as {who} ended another user's session"
+
+
+@pytest.mark.parametrize("who", ANONYMOUS)
+@pytest.mark.parametrize("key", HANDLERS)
+def test_without_a_session(key: str, who: str, accounts_by_role: dict[str, Account], engine, spy):
+    cls, _, handler = resolve(key)
+    victim = ensure_session(engine, accounts_by_role["victim"])
+    owner = ensure_session(engine, accounts_by_role[Role.SUPERADMIN.value])
+    cookie = GARBAGE if who.endswith("garbage_cookie") else None
+
+    if who.startswith("foreign_token"):
+        # The superadmin's tab has loaded everything; a new websocket presents that same
+        # client token, without the session cookie. The token must not identify anyone.
+        root = loaded_tree(owner)
+        assert substate(root, ProfileState).email == owner.email
+        assert substate(root, RolesAdminState).users
+        connect(root, cookie=cookie, client_token=owner.client_token, client_ip="203.0.113.7")
+        target = substate(root, cls)
+        spy.entered.clear()
+    else:
+        root = make_tree(cookie=cookie, client_token="fresh-" + who)
+        target = substate(root, cls)
+        fill_with_secrets(target)
+
+    result = call(handler, target, *handler_args(key, victim))
+
+    assert login_redirect(result), f"{key} without a session must redirect to /masuk, got {result!r}"
+    assert spy.entered == [], f"the body of {key} ran without a session"
+    if key not in KEEPS_STATE_ON_DENY:
+        assert_wiped(target)
+    assert session_alive(engine, victim)
+    assert session_alive(engine, owner), "the token's owner was signed out by someone without a cookie"
+
+
+def test_login_redirect_comes_back_to_the_page(accounts_by_role, engine):
+    root = make_tree(cookie=None, client_token="t-next", path="/profil")
+    result = call(ProfileState.load, substate(root, ProfileState))
+    assert login_redirect(result) == f"{routes.LOGIN}?next=/profil"
+
+
+def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
+    """Positive control: the loaders really load, and only the caller's own account."""
+    victim = ensure_session(engine, accounts_by_role["victim"])
+    for who in ROLES:
+        account = ensure_session(engine, accounts_by_role[who])
+        root = make_tree(cookie=account.cookie_header, client_token=account.client_token)
+        profile = substate(root, ProfileState)
+        assert call(ProfileState.load, profile) is None
+        assert (profile.full_name, profile.email) == (account.full_name, account.email)
+        ids = {row["id"] for row in profile.sessions}
+        assert str(account.session_id) in ids and str(victim.session_id) not in ids
+        admin = substate(root, RolesAdminState)
+        call(RolesAdminState.load, admin)
+        if who == Role.SUPERADMIN.value:
+            assert {u["email"] for u in admin.users} >= {victim.email, account.email}
+        else:
+            assert admin.users == [] and admin.audit_rows == []
+
+
+def test_revoke_cannot_end_another_users_session(accounts_by_role, engine):
+    victim = ensure_session(engine, accounts_by_role["victim"])
+    for who in ROLES:
+        account = ensure_session(engine, accounts_by_role[who])
+        root = make_tree(cookie=account.cookie_header, client_token=account.client_token)
+        result = call(ProfileState.revoke, substate(root, ProfileState), str(victim.session_id))
+        assert error_toasts(result), f"{who} revoking someone else's session must fail"
+        assert session_alive(engine, victim)
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def _defined_handlers() -> dict[str, object]:
+    """Every event handler defined by the app in the guarded modules, by qualified name."""
+    import reflex as rx
+
+    found = {}
+    for module_name in GUARDED_MODULES:
+        module = importlib.import_module(module_name)
+        for cls in vars(module).values():
+            if not (isinstance(cls, type) and issubclass(cls, rx.State)
+                    and cls.__module__ == module_name):
+                continue
+            for name, handler in cls.event_handlers.items():
+                fn = handler.fn
+                if not fn.__module__.startswith("state."):  # setvar & co. from Reflex itself
+                    continue
+                found[f"{module_name}.{cls.__name__}.{name}"] = handler
+    return found
+
+
+def test_every_account_and_admin_handler_is_guarded():
+    defined = _defined_handlers()
+    assert defined, "no handlers found: the discovery is broken"
+    unguarded = sorted(set(defined) - set(guard.PROTECTED_HANDLERS) - PUBLIC_HANDLERS)
+    assert not unguarded, f"event handlers without @protected(...): {unguarded}"
+    stale = sorted(PUBLIC_HANDLERS - set(defined))
+    assert not stale, f"PUBLIC_HANDLERS lists handlers that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("key", HANDLERS)
+def test_reflex_dispatches_the_guarded_function(key: str):
+    """@rx.event must sit above @protected, so the function Reflex calls is the guard."""
+    cls, name, handler = resolve(key)
+    assert cls.event_handlers[name] is handler or cls.event_handlers[name].fn is handler.fn
+    assert getattr(handler.fn, "__mpp_roles__", None) == guard.PROTECTED_HANDLERS[key]
+    assert f"{handler.fn.__module__}.{handler.fn.__qualname__}" == key
+
+
+# The policy pinned per module: the matrix above takes the roles from the registry, so a
+# handler quietly widened to more roles is caught here.
+EXPECTED_ROLES = {
+    "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
+    "state.profile.": (),  # one's own account: any signed-in user
+    "state.nav.": (),
+}
+
+
+@pytest.mark.parametrize("key", HANDLERS)
+def test_each_handler_admits_the_expected_roles(key: str):
+    prefix = next((p for p in EXPECTED_ROLES if key.startswith(p)), None)
+    assert prefix is not None, f"{key}: add its module's policy to EXPECTED_ROLES"
+    assert guard.PROTECTED_HANDLERS[key] == EXPECTED_ROLES[prefix], key
+
+
+# --------------------------------------------------------------------------- dead sessions
+
+
+def _kill(engine, session_id: int, how: str) -> None:
+    now = utcnow()
+    with Session(engine) as db:
+        row = db.get(UserSession, session_id)
+        assert row is not None
+        if how == "revoked":
+            row.revoked_at = now
+        elif how == "expired":
+            row.expires_at = now - timedelta(seconds=1)
+        elif how == "idle":
+            row.last_seen_at = now - timedelta(minutes=31)
+        db.add(row)
+        db.commit()
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "idle", "revoked_from_other_device"])
+def test_profile_load_with_a_dead_session_gets_nothing(how, accounts_by_role, engine, spy):
+    citizen = accounts_by_role[Role.CITIZEN.value]
+    mine = start_session(engine, Account(key="citizen-2", user_id=citizen.user_id,
+                                         email=citizen.email, full_name=citizen.full_name))
+    root = make_tree(cookie=mine.cookie_header, client_token=mine.client_token)
+    profile = substate(root, ProfileState)
+    call(ProfileState.load, profile)
+    assert profile.full_name == citizen.full_name and profile.sessions
+
+    if how == "revoked_from_other_device":
+        other = ensure_session(engine, citizen)
+        other_root = make_tree(cookie=other.cookie_header, client_token=other.client_token)
+        result = call(ProfileState.revoke, substate(other_root, ProfileState), str(mine.session_id))
+        assert not error_toasts(result)
+    else:
+        _kill(engine, mine.session_id, how)
+    assert not session_alive(engine, mine)
+
+    spy.entered.clear()
+    result = call(ProfileState.load, profile)
+    assert login_redirect(result)
+    assert spy.entered == []
+    assert_wiped(profile)
+
+
+# --------------------------------------------------------------------------- sign-out
+
+
+def test_sign_out_ends_only_this_session_and_clears_profile(accounts_by_role, engine):
+    citizen = accounts_by_role[Role.CITIZEN.value]
+    other = ensure_session(engine, citizen)
+    mine = start_session(engine, Account(key="citizen-3", user_id=citizen.user_id,
+                                         email=citizen.email, full_name=citizen.full_name))
+    root = loaded_tree(mine)
+    assert substate(root, NavState).display_name == citizen.full_name
+    call(NavState.sign_out, substate(root, NavState))
+    assert not session_alive(engine, mine)
+    assert session_alive(engine, other)
+    assert_wiped(substate(root, ProfileState))
+    assert substate(root, NavState).display_name == ""
+
+
+def test_sign_out_clears_every_personal_state(accounts_by_role, engine):
+    admin = start_session(engine, Account(key="superadmin-2",
+                                          user_id=accounts_by_role["superadmin"].user_id,
+                                          email=accounts_by_role["superadmin"].email,
+                                          full_name=accounts_by_role["superadmin"].full_name))
+    root = loaded_tree(admin)
+    assert substate(root, RolesAdminState).users
+    call(NavState.sign_out, substate(root, NavState))
+    assert_wiped(substate(root, RolesAdminState))
+
+
+def test_sign_out_with_a_dead_session_still_clears_personal_states(accounts_by_role, engine):
+    citizen = accounts_by_role[Role.CITIZEN.value]
+    mine = start_session(engine, Account(key="citizen-4", user_id=citizen.user_id,
+                                         email=citizen.email, full_name=citizen.full_name))
+    root = loaded_tree(mine)
+    assert substate(root, ProfileState).email == citizen.email
+    _kill(engine, mine.session_id, "idle")
+    call(NavState.sign_out, substate(root, NavState))
+    assert_wiped(substate(root, ProfileState))
+
+
+@pytest.mark.parametrize("cookie", [None, GARBAGE])
+def test_page_loader_drops_a_previous_users_data_on_a_new_connection(accounts_by_role, engine, cookie):
+    """Every page load runs NavState.refresh first: a tab whose session is gone keeps nothing."""
+    admin = ensure_session(engine, accounts_by_role[Role.SUPERADMIN.value])
+    root = loaded_tree(admin)
+    assert substate(root, RolesAdminState).users and substate(root, ProfileState).email
+    connect(root, cookie=cookie, client_token=admin.client_token, client_ip="203.0.113.9")
+    call(NavState.refresh, substate(root, NavState))
+    assert_wiped(substate(root, RolesAdminState))
+    assert_wiped(substate(root, ProfileState))
+    assert substate(root, NavState).display_name == ""
