@@ -8,6 +8,9 @@ from state.lang import LangState
 from state.nav import NavState
 
 NAVY = "#0b3d91"
+ON_NAVY = {"color": "white"}
+HEADER_BUTTON = {"color": "white", "background": "transparent", "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)",
+                 "cursor": "pointer"}
 
 
 def _brand() -> rx.Component:
@@ -29,7 +32,7 @@ def _brand() -> rx.Component:
 
 
 def _nav_link(key: str, href: str, test_id: str) -> rx.Component:
-    return rx.link(t(key), href=href, color="white", size="2", weight="medium", id=test_id)
+    return rx.link(t(key), href=href, size="2", weight="medium", id=test_id, style=ON_NAVY)
 
 
 def header() -> rx.Component:
@@ -42,11 +45,13 @@ def header() -> rx.Component:
                     NavState.display_name != "",
                     rx.flex(
                         rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
-                        rx.link(rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
-                                          align="center"), href=routes.PROFILE, color="white", size="2", id="nav-profile"),
+                        rx.link(
+                            rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
+                                      align="center"),
+                            href=routes.PROFILE, size="2", id="nav-profile", style=ON_NAVY,
+                        ),
                         rx.button(t("nav.signout"), on_click=NavState.sign_out, size="1", variant="outline",
-                                  color_scheme="gray", style={"color": "white", "border_color": "#ffffff88"},
-                                  id="nav-signout"),
+                                  style=HEADER_BUTTON, id="nav-signout"),
                         spacing="3", align="center", wrap="wrap",
                     ),
                     rx.flex(
@@ -56,7 +61,7 @@ def header() -> rx.Component:
                     ),
                 ),
                 rx.button(rx.icon("languages", size=14), t("nav.language"), on_click=LangState.toggle, size="1",
-                          variant="ghost", style={"color": "white"}, id="lang-toggle"),
+                          variant="outline", style=HEADER_BUTTON, id="lang-toggle"),
                 spacing="3", align="center", wrap="wrap", justify="end",
             ),
             justify="between", align="center", wrap="wrap", spacing="3",
