@@ -2,10 +2,10 @@
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import mpp_digital.models  # noqa: F401  (registers the tables)
+from alembic import context
 from mpp_digital.db import engine_for, normalise_url
 from mpp_digital.settings import get_settings
 

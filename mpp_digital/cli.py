@@ -9,7 +9,7 @@ from mpp_digital.settings import PROJECT_ROOT, get_settings
 
 
 def migrate(database_url: str | None = None) -> None:
-    """Bring the database schema to the newest migration (alembic upgrade head)."""
+    """Bring the database schema to the newest migrations (alembic upgrade heads)."""
     from alembic.config import Config
 
     from alembic import command
@@ -17,7 +17,7 @@ def migrate(database_url: str | None = None) -> None:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     config.attributes["database_url"] = database_url or get_settings().database_url
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 def seed() -> dict[str, int]:

@@ -229,6 +229,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form.invalid": {"id": "Periksa kembali isian yang ditandai.", "en": "Please check the marked fields."},
     "error.not_allowed": {"id": "Anda tidak berwenang membuka ini.", "en": "You are not allowed to open this."},
     "error.unexpected": {"id": "Terjadi kesalahan. Coba lagi.", "en": "Something went wrong. Please try again."},
+    "auth.unverified": {
+        "id": "Verifikasi email Anda terlebih dahulu (lihat Profil) untuk memesan antrean atau mengajukan permohonan.",
+        "en": "Verify your email first (see Profile) to book a queue or apply.",
+    },
     "auth.required": {"id": "Silakan masuk terlebih dahulu.", "en": "Please sign in first."},
     "nik.required": {"id": "NIK wajib diisi.", "en": "NIK is required."},
     "nik.digits_only": {"id": "NIK hanya berisi angka.", "en": "A NIK has digits only."},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import reflex as rx
@@ -57,10 +58,12 @@ class RegisterState(rx.State):
             nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
             phone=form.get("phone", ""), password=form.get("password", ""),
         )
-        try:
+        def register() -> str:
             with session_scope() as session:
-                user = accounts.register_citizen(session=session, registration=registration, now=utcnow())
-                email = user.email
+                return accounts.register_citizen(session=session, registration=registration, now=utcnow()).email
+
+        try:  # argon2 and SMTP take time: off the event loop
+            email = await asyncio.to_thread(register)
         except accounts.InvalidForm as exc:
             self.errors = await _field_errors(self, exc.errors)
             return rx.toast.error(await tr(self, "form.invalid"))
@@ -99,12 +102,17 @@ class LoginState(rx.State):
     @rx.event
     async def submit(self, form: dict):
         """Check the credentials; on success the browser fetches its cookie from /auth/sesi."""
-        try:
+        ip = client_ip(self)
+
+        def sign_in() -> accounts.SignInResult:
             with session_scope() as session:
-                result = accounts.sign_in(
+                return accounts.sign_in(
                     session=session, identifier=form.get("identifier", ""), password=form.get("password", ""),
-                    ip_address=client_ip(self), now=utcnow(), second_factor=form.get("code") or None,
+                    ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
                 )
+
+        try:  # argon2 takes time: off the event loop
+            result = await asyncio.to_thread(sign_in)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return

@@ -89,13 +89,13 @@ async def clear_personal_states(state: rx.State) -> None:
         (await state.get_state(cls)).reset()
 
 
-def protected(*roles: Role) -> Callable:
+def protected(*roles: Role, verified: bool = False) -> Callable:
     """Guard an async event handler: a valid session holding one of ``roles`` is required.
 
     Without a session every personal state is reset and the browser goes to /masuk; with
     the wrong role the handler's state is reset and a toast says so. Scope (site, regency)
     is checked inside the handler with ``authorize(principal(), role, site_id=...)``: the
-    same rule.
+    same rule. ``verified=True`` also requires a verified email (booking, applying).
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -105,7 +105,7 @@ def protected(*roles: Role) -> Callable:
 
             who = await current_principal(self)
             try:
-                authorize(who, *roles)
+                authorize(who, *roles, verified=verified)
             except NotAllowed as exc:
                 if exc.key == "auth.required":
                     await clear_personal_states(self)

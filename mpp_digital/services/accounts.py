@@ -318,11 +318,12 @@ def _held_error(until: datetime, now: datetime) -> DomainError:
 
 
 def _fail(session: Session, *, ident: str, ip: str, user: User | None, now: datetime) -> DomainError:
+    """Record a failed attempt and commit it, although the caller then raises (and may roll back)."""
     session.add(LoginAttempt(identifier=ident, ip_address=ip, at=now, success=False))
     audit.record(session=session, action="login_failed", now=now,
                  actor_user_id=user.id if user else None, ip_address=ip,
                  target=f"user:{user.id}" if user else "", detail={"identifier": ident[:6] + "…"})
-    session.flush()
+    session.commit()
     until = hold_until(session=session, identifier=ident, ip_address=ip, now=now)
     return _held_error(until, now) if until else DomainError("login.failed")
 

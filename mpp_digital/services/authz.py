@@ -72,6 +72,7 @@ def authorize(
     site_id: int | None = None,
     regency_code: str | None = None,
     session: Session | None = None,
+    verified: bool = False,
 ) -> Principal:
     """The one rule of who may do what, applied by every protected handler and loader.
 
@@ -81,6 +82,7 @@ def authorize(
         site_id: the site the action touches; site-scoped roles must hold it.
         regency_code: the regency the action touches; regional heads must hold it.
         session: needed to map a site to its regency for regional heads.
+        verified: the action needs a verified email (booking, applying).
 
     Returns:
         The principal, when allowed.
@@ -90,6 +92,8 @@ def authorize(
     """
     if principal is None:
         raise NotAllowed("auth.required")
+    if verified and not principal.email_verified:
+        raise NotAllowed("auth.unverified")
     if not roles or Role.SUPERADMIN in principal.roles:
         return principal
     if site_id is not None and regency_code is None and session is not None:

@@ -338,3 +338,29 @@ def test_role_scope_rules_and_audit(session, now, mailbox):
     assert actions(session).count("role_change") == 2
     with pytest.raises(NotAllowed):  # only a superadmin may assign roles
         accounts.assign_role(session=session, actor=who, user_id=user.id, role=Role.MINISTRY, now=now)
+
+
+def test_unverified_account_can_sign_in_but_not_act_where_verification_is_needed(session, now, mailbox):
+    from mpp_digital.errors import NotAllowed
+
+    register(session, now, mailbox)
+    who = accounts.resolve_session(session=session, raw=sign_in_session(session, now), now=now)
+    assert who is not None and not who.email_verified
+    assert authorize(who, Role.CITIZEN) is who
+    with pytest.raises(NotAllowed, match="auth.unverified"):
+        authorize(who, Role.CITIZEN, verified=True)
+
+
+def test_failed_attempts_survive_the_callers_rollback(session, now, mailbox):
+    """Handlers roll back on errors (session_scope); the failures that count towards a hold must not."""
+    register(session, now, mailbox)
+    for i in range(5):
+        try:
+            accounts.sign_in(session=session, identifier=NIK, password="salah salah salah", ip_address="6.6.6.6",
+                             now=now + timedelta(seconds=i))
+        except DomainError:
+            session.rollback()
+    assert len(session.exec(select(LoginAttempt)).all()) == 5
+    assert actions(session).count("login_failed") == 5
+    with pytest.raises(DomainError, match="login.held"):
+        accounts.sign_in(session=session, identifier=NIK, password=PASSWORD, ip_address="6.6.6.6", now=now)
