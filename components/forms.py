@@ -22,4 +22,4 @@ def field(label_key: str, name: str, *, error=None, help_key: str | None = None,
 def submit_button(label_key: str, test_id: str) -> rx.Component:
     """The form's primary button."""
     return rx.button(t(label_key), type="submit", size="3", width="100%", id=test_id,
-                     style={"background": "#0b3d91", "color": "white"})
+                     style={"background": "#0b3d91 !important", "color": "white !important"})

@@ -8,8 +8,8 @@ from state.lang import LangState
 from state.nav import NavState
 
 NAVY = "#0b3d91"
-ON_NAVY = {"color": "white"}
-HEADER_BUTTON = {"color": "white", "background": "transparent", "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)",
+ON_NAVY = {"color": "white !important"}
+HEADER_BUTTON = {"color": "white !important", "background": "transparent !important", "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)",
                  "cursor": "pointer"}
 
 
