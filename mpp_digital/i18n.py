@@ -291,6 +291,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "role.needs_regency": {"id": "Peran ini membutuhkan kabupaten/kota.", "en": "This role needs a regency."},
     "role.unknown_scope": {"id": "Lingkup tidak ditemukan: {scope}.", "en": "Scope not found: {scope}."},
     "user.not_found": {"id": "Pengguna tidak ditemukan.", "en": "User not found."},
+    "hours.bad_time": {"id": "Jam harus berformat JJ:MM (contoh 08:00), bukan \"{value}\".",
+                       "en": "Times are HH:MM (e.g. 08:00), not \"{value}\"."},
+    "hours.bad_interval": {"id": "Setiap sesi berisi jam buka dan jam tutup.", "en": "Each session has an opening and a closing time."},
+    "hours.open_after_close": {"id": "Jam buka ({start}) harus sebelum jam tutup ({end}).",
+                               "en": "Opening ({start}) must be before closing ({end})."},
+    "hours.overlap": {"id": "Sesi tidak boleh tumpang tindih; istirahat adalah jeda di antaranya.",
+                      "en": "Sessions cannot overlap; a break is the gap between them."},
     # ------------------------------------------------------------------ mail
     "mail.verify.subject": {"id": "Verifikasi email akun MPP Digital", "en": "Verify your MPP Digital email"},
     "mail.verify.body": {

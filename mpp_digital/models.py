@@ -106,6 +106,8 @@ class Service(SQLModel, table=True):
     complaint_handling: str = Field(max_length=1000)
     legal_basis: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     life_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Lower-cased, accent-free name, aliases, agency and product: what the catalog search reads.
+    search_text: str = Field(default="", max_length=2000)
 
 
 class SiteService(SQLModel, table=True):
@@ -230,3 +232,30 @@ class AuditLog(SQLModel, table=True):
     target: str = Field(default="", max_length=120)
     ip_address: str = Field(default="", max_length=64)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --------------------------------------------------------------------------- catalog editing
+
+
+class SiteClosure(SQLModel, table=True):
+    """A date on which a site is closed (besides Sundays and national holidays)."""
+
+    __table_args__ = (UniqueConstraint("site_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id", index=True)
+    day: date
+    reason: str = Field(default="", max_length=200)
+
+
+class ServiceDraft(SQLModel, table=True):
+    """A proposed change to the national catalog: invisible to citizens until published."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int | None = Field(default=None, foreign_key="service.id", index=True)  # None: a new service
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="draft", max_length=12, index=True)  # draft / published / discarded
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime
+    published_by: int | None = Field(default=None, foreign_key="user.id")
+    published_at: datetime | None = None
