@@ -45,10 +45,19 @@ def header() -> rx.Component:
         rx.flex(
             _brand(),
             rx.flex(
+                _nav_link("nav.catalog", routes.CATALOG, "nav-catalog"),
+                _nav_link("nav.sites", routes.SITES, "nav-sites"),
+                _nav_link("nav.life", routes.LIFE_EVENTS, "nav-life"),
+                spacing="4", align="center", wrap="wrap",
+            ),
+            rx.flex(
                 rx.cond(
                     NavState.display_name != "",
                     rx.flex(
                         rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.cond(NavState.is_site_admin, _nav_link("page.site_admin", routes.SITE_ADMIN, "nav-site-admin")),
+                        rx.cond(NavState.is_ministry,
+                                _nav_link("page.catalog_admin", routes.CATALOG_ADMIN, "nav-catalog-admin")),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),
@@ -107,8 +116,9 @@ def page(*children: rx.Component, width: str = "1100px") -> rx.Component:
 
 def card(*children: rx.Component, **props) -> rx.Component:
     """A white card with a soft border."""
-    return rx.box(*children, border="1px solid #e3e8f0", border_radius="12px", padding="20px", bg="white",
-                  box_shadow="0 1px 2px rgba(16,24,40,0.04)", width="100%", **props)
+    style = {"border": "1px solid #e3e8f0", "border_radius": "12px", "padding": "20px", "bg": "white",
+             "box_shadow": "0 1px 2px rgba(16,24,40,0.04)", "width": "100%"} | props
+    return rx.box(*children, **style)
 
 
 def notice(message, color: str = "green", test_id: str = "notice") -> rx.Component:

@@ -28,6 +28,7 @@ from mpp_digital.models import (
     User,
 )
 from mpp_digital.services.accounts import grant_role, password_hasher
+from mpp_digital.services.catalog import refresh_search_text
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO = Path(__file__).resolve().parent / "demo_data"
@@ -185,8 +186,11 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
 
 def load_all(session: Session, now: datetime) -> dict[str, int]:
     """Load every part that is still empty; returns how many rows of each were added."""
-    return {
+    added = {
         "regions": load_regions(session),
         "agencies": load_catalog(session),
         "accounts": load_demo_accounts(session, now),
     }
+    session.flush()
+    added["search_index"] = refresh_search_text(session)
+    return added

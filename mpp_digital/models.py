@@ -31,6 +31,10 @@ class SiteStatus(StrEnum):
     ACTIVE = "active"
 
 
+# Keys of MppSite.opening_hours, Monday first (date.weekday() order).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class Channel(StrEnum):
     """The three ways a service reaches people."""
 

@@ -7,10 +7,14 @@ from mpp_digital.i18n import t
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
+from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
+from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.home import home
 from pages.profile import profile
 from state.admin import RolesAdminState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
+from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
+from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.home import LandingState
 from state.nav import NavState
 from state.profile import ProfileState
@@ -32,6 +36,13 @@ PAGE_REGISTRY = [
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
     (routes.OUTBOX, outbox, [OutboxState.load]),
     (routes.ADMIN_ROLES, roles_admin, [RolesAdminState.load]),
+    (routes.CATALOG, catalog_page, [CatalogState.load]),
+    (routes.SERVICE_PAGE, service_page, [ServicePageState.load]),
+    (routes.SITES, sites_page, [SiteDirectoryState.load]),
+    (routes.SITE_PAGE, site_page, [SitePageState.load]),
+    (routes.LIFE_EVENTS, life_events_page, [LifeEventsState.load]),
+    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load]),
+    (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

@@ -14,6 +14,13 @@ FORGOT_PASSWORD = "/lupa-sandi"
 RESET_PASSWORD = "/atur-sandi"
 OUTBOX = "/kotak-surat"
 ADMIN_ROLES = "/admin/peran"
+CATALOG = "/layanan"
+SERVICE_PAGE = "/layanan/[slug]"
+SITES = "/mpp"
+SITE_PAGE = "/mpp/[slug]"
+LIFE_EVENTS = "/peristiwa-hidup"
+SITE_ADMIN = "/admin/mpp"
+CATALOG_ADMIN = "/admin/katalog"
 
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
@@ -30,6 +37,16 @@ def verify_email_url(token: str) -> str:
 def reset_password_url(token: str) -> str:
     """Link in the password-reset mail."""
     return f"{RESET_PASSWORD}?token={quote(token)}"
+
+
+def service_url(slug: str) -> str:
+    """A service's page."""
+    return f"{CATALOG}/{quote(slug)}"
+
+
+def site_url(slug: str) -> str:
+    """An MPP site's page."""
+    return f"{SITES}/{quote(slug)}"
 
 
 def session_start_url(ticket: str, next_path: str = PROFILE) -> str:
@@ -62,4 +79,11 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(RESET_PASSWORD, "page.reset"),
     PageRoute(OUTBOX, "page.outbox"),
     PageRoute(ADMIN_ROLES, "page.admin_roles"),
+    PageRoute(CATALOG, "page.catalog"),
+    PageRoute(SERVICE_PAGE, "page.service"),
+    PageRoute(SITES, "page.sites"),
+    PageRoute(SITE_PAGE, "page.site"),
+    PageRoute(LIFE_EVENTS, "page.life_events"),
+    PageRoute(SITE_ADMIN, "page.site_admin"),
+    PageRoute(CATALOG_ADMIN, "page.catalog_admin"),
 )

@@ -17,6 +17,8 @@ class NavState(rx.State):
 
     display_name: str = ""
     is_superadmin: bool = False
+    is_site_admin: bool = False
+    is_ministry: bool = False
     # The login session whose data this tab's states hold (backend only).
     _bound_session_id: int = 0
 
@@ -30,6 +32,8 @@ class NavState(rx.State):
             self._bound_session_id = bound
         self.display_name = who.full_name if who else ""
         self.is_superadmin = who is not None and Role.SUPERADMIN in who.roles
+        self.is_site_admin = who is not None and who.has_role(Role.SITE_ADMIN)
+        self.is_ministry = who is not None and who.has_role(Role.MINISTRY)
 
     @rx.event
     async def sign_out(self):
@@ -43,5 +47,6 @@ class NavState(rx.State):
             with session_scope() as session:
                 accounts.sign_out(session=session, principal=who, now=utcnow(), ip_address=client_ip(self))
         await clear_personal_states(self)
-        self.display_name, self.is_superadmin, self._bound_session_id = "", False, 0
+        self.display_name, self._bound_session_id = "", 0
+        self.is_superadmin = self.is_site_admin = self.is_ministry = False
         return full_page_load(routes.AUTH_SIGN_OUT)

@@ -20,7 +20,7 @@ import reflex as rx
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
-from mpp_digital.errors import NotAllowed
+from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
 from mpp_digital.services import accounts
 from mpp_digital.services.authz import Principal, authorize
@@ -115,8 +115,8 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
             token = _PRINCIPAL.set(who)
             try:
                 return await fn(self, *args, **kwargs)
-            except NotAllowed as exc:
-                return rx.toast.error(await tr(self, exc.key))
+            except DomainError as exc:  # a rule refused it (scope, unknown id, ...): say so
+                return rx.toast.error(await tr(self, exc.key, **exc.params))
             finally:
                 _PRINCIPAL.reset(token)
 

@@ -36,6 +36,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     from mpp_digital import demo
     from mpp_digital.cli import migrate
     from mpp_digital.db import engine_for
+    from mpp_digital.services.catalog import refresh_search_text
 
     url = _database_url(tmp_path_factory)
     engine = engine_for(url)
@@ -46,8 +47,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     migrate(url)
     with Session(engine) as session:
         demo.load_regions(session)
-        if (demo.DEMO / "agencies.json").exists():
-            demo.load_catalog(session)
+        demo.load_catalog(session)
+        session.flush()
+        refresh_search_text(session)
         session.commit()
     return url
 

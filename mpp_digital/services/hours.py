@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from mpp_digital.errors import ValidationError
-from mpp_digital.models import MppSite, SiteClosure
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from mpp_digital.models import WEEKDAYS, MppSite, SiteClosure
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
-                 "state.nav", "state.admin")
+                 "state.nav", "state.admin", "state.catalog", "state.catalog_admin")
 
 ACCOUNT_TABLES = ("auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')

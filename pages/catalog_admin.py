@@ -1,0 +1,234 @@
+"""Staff editors: /admin/mpp (site_admin) and /admin/katalog (ministry)."""
+
+import reflex as rx
+
+from components.forms import submit_button
+from components.i18n import t
+from components.layout import card, notice, page
+from mpp_digital.models import WEEKDAYS
+from state.catalog_admin import CatalogAdminState, SiteAdminState
+
+MUTED = "#5b6478"
+
+
+def _error(errors, key: str) -> rx.Component:
+    return rx.cond(errors.get(key, "") != "", rx.text(errors.get(key, ""), size="1", color="#c0262d",
+                                                      id=f"error-{key.replace('.', '-')}"))
+
+
+def _hours_form() -> rx.Component:
+    s = SiteAdminState
+    return card(
+        rx.heading(t("site.hours"), size="4"),
+        rx.text(t("siteadmin.hours_help"), size="1", color=MUTED, margin_bottom="8px"),
+        rx.form(
+            rx.vstack(
+                *[rx.vstack(
+                    rx.flex(rx.text(t(f"weekday.{day}"), size="2", min_width="80px"),
+                            rx.input(name=day, id=f"hours-{day}", default_value=s.hours_text.get(day, ""),
+                                     key=s.site_id + s.hours_text.get(day, ""), flex="1"),
+                            spacing="2", align="center", width="100%"),
+                    _error(s.errors, f"hours.{day}"), width="100%", spacing="1")
+                  for day in WEEKDAYS],
+                submit_button("siteadmin.save_hours", "hours-submit"),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.save_hours, reset_on_submit=False,
+        ),
+    )
+
+
+def _closures() -> rx.Component:
+    s = SiteAdminState
+    return card(
+        rx.heading(t("site.closures"), size="4", margin_bottom="8px"),
+        rx.foreach(s.closures, lambda c: rx.flex(
+            rx.text(c.day, " · ", c.reason, size="2"),
+            rx.button(t("siteadmin.remove"), size="1", variant="soft", color_scheme="red",
+                      on_click=SiteAdminState.remove_closure(c.id)),
+            justify="between", width="100%", padding_y="4px")),
+        rx.form(
+            rx.flex(rx.input(name="day", type="date", id="closure-day"),
+                    rx.input(name="reason", placeholder=t("siteadmin.reason"), id="closure-reason", flex="1"),
+                    rx.button(t("siteadmin.add_closure"), type="submit", id="closure-submit"),
+                    spacing="2", wrap="wrap", width="100%", margin_top="8px"),
+            on_submit=s.add_closure, reset_on_submit=True,
+        ),
+        _error(s.errors, "day"), _error(s.errors, "reason"),
+    )
+
+
+def _counters() -> rx.Component:
+    s = SiteAdminState
+    return card(
+        rx.heading(t("site.agencies"), size="4", margin_bottom="8px"),
+        rx.form(
+            rx.vstack(
+                rx.foreach(s.counters, lambda c: rx.flex(
+                    rx.text(c.name, size="2", flex="1"),
+                    rx.input(name="counters-" + c.agency_id.to_string(), default_value=c.counters.to_string(),
+                             width="80px", input_mode="numeric", key=s.site_id + c.agency_id.to_string()),
+                    spacing="2", align="center", width="100%")),
+                _error(s.errors, "counters"),
+                submit_button("siteadmin.save", "counters-submit"),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.save_counters, reset_on_submit=False,
+        ),
+    )
+
+
+def _offerings() -> rx.Component:
+    s = SiteAdminState
+
+    def toggle(o, channel: str):
+        return rx.checkbox(checked=getattr(o, channel),
+                           on_change=lambda v: SiteAdminState.toggle_channel(o.service_id, channel, v))
+
+    return card(
+        rx.heading(t("siteadmin.offerings"), size="4", margin_bottom="8px"),
+        rx.table.root(
+            rx.table.header(rx.table.row(
+                rx.table.column_header_cell(t("page.service")),
+                rx.table.column_header_cell(t("channel.direct")),
+                rx.table.column_header_cell(t("channel.online")),
+                rx.table.column_header_cell(t("channel.mobile")))),
+            rx.table.body(rx.foreach(s.offerings, lambda o: rx.table.row(
+                rx.table.cell(rx.text(o.name, size="2"), rx.text(o.agency, size="1", color=MUTED)),
+                rx.table.cell(toggle(o, "direct")), rx.table.cell(toggle(o, "online")),
+                rx.table.cell(toggle(o, "mobile"))))),
+            size="1", width="100%",
+        ),
+    )
+
+
+def site_admin_page() -> rx.Component:
+    """/admin/mpp."""
+    s = SiteAdminState
+    return page(
+        rx.heading(t("siteadmin.title"), size="7"),
+        rx.cond(
+            s.sites.length() == 0,
+            rx.callout(t("siteadmin.none"), icon="info"),
+            rx.vstack(
+                rx.flex(
+                    rx.heading(s.site_name, size="5", id="siteadmin-site"),
+                    rx.cond(s.sites.length() > 1, rx.select.root(
+                        rx.select.trigger(),
+                        rx.select.content(rx.foreach(s.sites, lambda c: rx.select.item(c.name, value=c.id))),
+                        value=s.site_id, on_change=s.choose_site)),
+                    spacing="3", align="center", wrap="wrap",
+                ),
+                notice(s.notice, "green", "siteadmin-notice"),
+                rx.grid(
+                    rx.vstack(_hours_form(), _closures(), spacing="4", width="100%"),
+                    _counters(),
+                    columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+                ),
+                _offerings(),
+                spacing="4", width="100%",
+            ),
+        ),
+    )
+
+
+def _text_field(name: str, label_key: str, multiline: bool = False, help_key: str | None = None) -> rx.Component:
+    c = CatalogAdminState
+    control = (rx.text_area(name=name, id=f"svc-{name}", default_value=c.form.get(name, ""), rows="4",
+                            key=c.form_version.to_string() + name, width="100%")
+               if multiline else
+               rx.input(name=name, id=f"svc-{name}", default_value=c.form.get(name, ""),
+                        key=c.form_version.to_string() + name, width="100%"))
+    parts = [rx.text(t(label_key), size="2", weight="medium"), control]
+    if help_key:
+        parts.append(rx.text(t(help_key), size="1", color=MUTED))
+    parts.append(_error(c.errors, name))
+    return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def catalog_admin_page() -> rx.Component:
+    """/admin/katalog."""
+    c = CatalogAdminState
+    return page(
+        rx.heading(t("catadmin.title"), size="7"),
+        rx.text(t("catadmin.intro"), color=MUTED, margin_bottom="12px"),
+        notice(c.notice, "green", "catadmin-notice"),
+        rx.cond(~c.ready, rx.center(rx.spinner(size="3"), padding="40px")),
+        rx.cond(c.ready, rx.grid(
+            card(
+                rx.flex(
+                    rx.form(rx.flex(rx.input(name="pick", placeholder=t("catadmin.pick"), id="svc-pick"),
+                                    rx.button(t("catadmin.load"), type="submit", id="svc-load"), spacing="2"),
+                            on_submit=c.open_service, reset_on_submit=False),
+                    rx.button(t("catadmin.new"), on_click=c.new_service, variant="outline"),
+                    spacing="3", wrap="wrap", margin_bottom="8px",
+                ),
+                _error(c.errors, "pick"),
+                rx.form(
+                    rx.vstack(
+                        rx.vstack(
+                            rx.text(t("field.agency"), size="2", weight="medium"),
+                            rx.select.root(
+                                rx.select.trigger(width="100%", id="svc-agency"),
+                                rx.select.content(rx.foreach(c.agencies, lambda a: rx.select.item(a.name, value=a.id))),
+                                value=c.agency_id, on_change=c.set_agency,
+                            ),
+                            _error(c.errors, "agency_id"), spacing="1", width="100%",
+                        ),
+                        _text_field("name", "field.service_name"),
+                        _text_field("slug", "field.slug"),
+                        _text_field("aliases", "field.aliases"),
+                        _text_field("summary", "field.summary"),
+                        rx.grid(_text_field("fee_rupiah", "field.fee_rupiah"),
+                                _text_field("duration_days", "field.duration_days"), columns="2", spacing="3",
+                                width="100%"),
+                        _text_field("requirements", "std.requirements", True, "catadmin.lines_help"),
+                        _text_field("procedure", "std.procedure", True, "catadmin.lines_help"),
+                        _text_field("product", "std.product"),
+                        _text_field("complaint_handling", "std.complaint", True),
+                        _text_field("legal_basis", "std.legal", True, "catadmin.lines_help"),
+                        _error(c.errors, "form"),
+                        submit_button("catadmin.save_draft", "svc-save"),
+                        spacing="3", width="100%",
+                    ),
+                    on_submit=c.save_draft, reset_on_submit=False,
+                ),
+            ),
+            rx.vstack(
+                card(
+                    rx.heading(t("catadmin.drafts"), size="4", margin_bottom="8px"),
+                    rx.foreach(c.drafts, lambda d: rx.flex(
+                        rx.vstack(rx.text(d.name, size="2", weight="medium"),
+                                  rx.text(d.kind, " · ", d.created, size="1", color=MUTED), spacing="0"),
+                        rx.flex(rx.button(t("catadmin.publish"), size="1", on_click=c.publish(d.id),
+                                          class_name="draft-publish"),
+                                rx.button(t("catadmin.discard"), size="1", variant="soft", color_scheme="red",
+                                          on_click=c.discard(d.id)), spacing="2"),
+                        justify="between", width="100%", padding_y="6px", border_bottom="1px solid #eef1f6",
+                        class_name="draft-row")),
+                ),
+                card(
+                    rx.heading(t("catadmin.agencies"), size="4", margin_bottom="8px"),
+                    rx.form(
+                        rx.vstack(
+                            rx.input(name="agency_name", placeholder=t("field.full_name")),
+                            _error(c.errors, "agency_name"),
+                            rx.input(name="agency_short", placeholder=t("field.short_name")),
+                            _error(c.errors, "agency_short_name"),
+                            rx.input(name="agency_slug", placeholder=t("field.slug")),
+                            _error(c.errors, "agency_slug"),
+                            rx.input(name="agency_letter", placeholder=t("field.letter"), max_length=1),
+                            _error(c.errors, "agency_letter"),
+                            rx.select(["daerah", "provinsi", "pusat", "bumn"], name="agency_level",
+                                      default_value="daerah"),
+                            rx.button(t("catadmin.save_agency"), type="submit"),
+                            spacing="2", width="100%",
+                        ),
+                        on_submit=c.save_agency, reset_on_submit=True,
+                    ),
+                ),
+                spacing="4", width="100%",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+        )),
+    )

@@ -1,0 +1,381 @@
+"""Public catalog pages: /layanan, /layanan/<slug>, /mpp, /mpp/<slug>, /peristiwa-hidup.
+
+No personal data is read or shown here, so these handlers are public.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from mpp_digital.clock import utcnow
+from mpp_digital.db import session_scope
+from mpp_digital.services import catalog, life_events
+from mpp_digital.services.catalog import SearchFilters
+from mpp_digital.services.hours import WEEKDAYS, closure_dates, open_status, parse_hours
+from state.lang import tr
+
+ANY = "all"
+
+
+def _last_segment(state: rx.State) -> str:
+    return (state.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@dataclasses.dataclass
+class Option:
+    """A select option."""
+
+    value: str
+    label: str
+
+
+@dataclasses.dataclass
+class ServiceRow:
+    """A search result as the page shows it."""
+
+    slug: str
+    name: str
+    agency: str
+    fee: str
+    duration: str
+    channels: list[str]
+
+
+class CatalogState(rx.State):
+    """The /layanan search page."""
+
+    query: str = ""
+    agency: str = ANY
+    province: str = ANY
+    site: str = ANY
+    channel: str = ANY
+    fee: str = ANY
+    life_event: str = ANY
+    page: int = 1
+    pages: int = 0
+    total: int = 0
+    results: list[ServiceRow] = []
+    agencies: list[Option] = []
+    provinces: list[Option] = []
+    sites: list[Option] = []
+    searched: bool = False
+
+    async def _run(self):
+        filters = SearchFilters(
+            agency_id=_int_or_none(self.agency),
+            province_code=self.province if self.province != ANY else None,
+            site_id=_int_or_none(self.site),
+            channel=self.channel if self.channel != ANY else None,
+            fee=self.fee if self.fee != ANY else None,
+            life_event=self.life_event if self.life_event != ANY else None,
+        )
+        with session_scope() as session:
+            found = catalog.search_services(session=session, query=self.query, filters=filters, page=self.page)
+            site_rows = catalog.site_options(session=session, province_code=filters.province_code)
+        self.sites = [Option(str(sid), name) for sid, name in site_rows]
+        same_day = await tr(self, "service.same_day")
+        self.results = [
+            ServiceRow(slug=i.slug, name=i.name, agency=i.agency, fee=i.fee,
+                       duration=await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
+                       channels=[await tr(self, f"channel.{c}") for c in i.channels])
+            for i in found.items
+        ]
+        self.total, self.page, self.pages, self.searched = found.total, found.page, found.pages, True
+
+    @rx.event
+    async def load(self):
+        """Page loader: filter options, and the query from the address (?q=...)."""
+        with session_scope() as session:
+            self.agencies = [Option(str(a.id), a.short_name) for a in catalog.agencies(session=session)]
+            self.provinces = [Option(p.code, p.name) for p in catalog.provinces_with_sites(session=session)]
+        params = self.router.url.query_parameters
+        self.query = params.get("q", "")[:100]
+        self.life_event = params.get("peristiwa", ANY) if params.get("peristiwa") in catalog.LIFE_EVENTS else ANY
+        self.agency = self.province = self.site = self.channel = self.fee = ANY
+        self.page = 1
+        await self._run()
+
+    @rx.event
+    async def search(self, form: dict):
+        """Search with the words and filters of the form."""
+        self.query = str(form.get("q", ""))[:100]
+        self.page = 1
+        await self._run()
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        """Change one filter and search again."""
+        if name in ("agency", "province", "site", "channel", "fee", "life_event"):
+            setattr(self, name, value or ANY)
+            if name == "province":
+                self.site = ANY
+            self.page = 1
+            await self._run()
+
+    @rx.event
+    async def go_to_page(self, page: int):
+        """Show another page of results."""
+        self.page = max(1, int(page))
+        await self._run()
+
+    @rx.event
+    async def clear(self):
+        """Forget the words and filters."""
+        self.query, self.agency, self.province, self.site, self.channel, self.fee, self.life_event = (
+            "", ANY, ANY, ANY, ANY, ANY, ANY)
+        self.page = 1
+        await self._run()
+
+
+@dataclasses.dataclass
+class SiteLink:
+    """A site that offers a service."""
+
+    slug: str
+    name: str
+    regency: str
+    channels: str
+
+
+class ServicePageState(rx.State):
+    """The /layanan/<slug> page: the published standard and where it is served."""
+
+    found: bool = True
+    name: str = ""
+    agency: str = ""
+    summary: str = ""
+    requirements: list[str] = []
+    procedure: list[str] = []
+    duration: str = ""
+    fee: str = ""
+    product: str = ""
+    complaint_handling: str = ""
+    legal_basis: list[str] = []
+    channels: list[str] = []
+    sites: list[SiteLink] = []
+    slug: str = ""
+
+    @rx.event
+    async def load(self):
+        """Page loader; an unknown slug shows the not-found panel."""
+        slug = _last_segment(self)
+        with session_scope() as session:
+            row = catalog.get_service(session=session, slug=slug)
+            offers = catalog.sites_offering(session=session, service_id=row[0].id) if row else []
+        if row is None:
+            self.found, self.slug = False, slug
+            return
+        service, agency = row
+        self.found, self.slug = True, service.slug
+        self.name, self.agency, self.summary = service.name, agency.name, service.summary
+        self.requirements, self.procedure = list(service.requirements), list(service.procedure)
+        self.duration = (await tr(self, "service.days", days=service.duration_days) if service.duration_days
+                         else await tr(self, "service.same_day"))
+        self.fee = catalog.format_rupiah(service.fee_rupiah)
+        self.product, self.complaint_handling = service.product, service.complaint_handling
+        self.legal_basis = list(service.legal_basis)
+        labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
+        self.channels = [labels[c] for c in catalog.CHANNELS if any(c in o.channels for o in offers)]
+        self.sites = [SiteLink(o.slug, o.name, o.regency, ", ".join(labels[c] for c in o.channels)) for o in offers]
+
+
+@dataclasses.dataclass
+class SiteCard:
+    """A site in the directory."""
+
+    slug: str
+    name: str
+    address: str
+    regency: str
+    status: str
+
+
+@dataclasses.dataclass
+class ProvinceGroup:
+    """The sites of one province."""
+
+    province: str
+    sites: list[SiteCard]
+
+
+class SiteDirectoryState(rx.State):
+    """The /mpp directory: all sites by province and regency."""
+
+    query: str = ""
+    province: str = ANY
+    provinces: list[Option] = []
+    groups: list[ProvinceGroup] = []
+    count: int = 0
+
+    async def _run(self):
+        with session_scope() as session:
+            listings = catalog.site_directory(session=session, query=self.query,
+                                              province_code=self.province if self.province != ANY else None)
+        pilot = await tr(self, "site.status.pilot")
+        groups: dict[str, list[SiteCard]] = {}
+        for s in listings:
+            groups.setdefault(s.province, []).append(
+                SiteCard(s.slug, s.name, s.address, s.regency, pilot if s.status == "pilot" else ""))
+        self.groups = [ProvinceGroup(p, sites) for p, sites in groups.items()]
+        self.count = len(listings)
+
+    @rx.event
+    async def load(self):
+        """Page loader."""
+        with session_scope() as session:
+            self.provinces = [Option(p.code, p.name) for p in catalog.provinces_with_sites(session=session)]
+        self.query, self.province = "", ANY
+        await self._run()
+
+    @rx.event
+    async def search(self, form: dict):
+        """Filter by words."""
+        self.query = str(form.get("q", ""))[:100]
+        await self._run()
+
+    @rx.event
+    async def set_province(self, value: str):
+        """Filter by province."""
+        self.province = value or ANY
+        await self._run()
+
+
+@dataclasses.dataclass
+class DayHours:
+    """One weekday's hours as text."""
+
+    day: str
+    text: str
+    today: bool
+
+
+@dataclasses.dataclass
+class AgencyRow:
+    """An agency present, with its counters."""
+
+    name: str
+    counters: int
+
+
+@dataclasses.dataclass
+class OfferRow:
+    """A service offered at the site."""
+
+    slug: str
+    name: str
+
+
+class SitePageState(rx.State):
+    """The /mpp/<slug> page."""
+
+    found: bool = True
+    slug: str = ""
+    name: str = ""
+    address: str = ""
+    regency: str = ""
+    province: str = ""
+    population: str = ""
+    status: str = ""
+    is_pilot: bool = False
+    launched: str = ""
+    open_now: bool = False
+    open_text: str = ""
+    hours: list[DayHours] = []
+    closures: list[str] = []
+    agencies: list[AgencyRow] = []
+    direct: list[OfferRow] = []
+    online: list[OfferRow] = []
+    mobile: list[OfferRow] = []
+
+    @rx.event
+    async def load(self):
+        """Page loader; an unknown slug shows the not-found panel."""
+        slug = _last_segment(self)
+        now = utcnow()
+        with session_scope() as session:
+            row = catalog.get_site(session=session, slug=slug)
+            if row is None:
+                self.found, self.slug = False, slug
+                return
+            site, regency, province = row
+            status = open_status(session=session, site=site, now=now)
+            agencies = catalog.site_agencies(session=session, site_id=site.id or 0)
+            offers = catalog.site_services(session=session, site_id=site.id or 0)
+            today = status.local_time.date()
+            closed_days = sorted(closure_dates(session=session, site_id=site.id or 0, start=today,
+                                               end=today.replace(year=today.year + 1)))
+        self.found, self.slug, self.name, self.address = True, site.slug, site.name, site.address
+        self.regency, self.province = regency.name, province.name
+        self.population = f"{regency.population:,}".replace(",", ".") if regency.population else "-"
+        self.is_pilot = site.status == "pilot"
+        self.status = await tr(self, f"site.status.{site.status}")
+        self.launched = site.launch_date.strftime("%d-%m-%Y") if site.launch_date else "-"
+        self.open_now = status.is_open
+        clock = status.local_time.strftime("%H:%M") + " " + status.zone
+        self.open_text = f"{await tr(self, 'site.local_time')}: {clock}"
+        parsed = parse_hours(site.opening_hours)
+        closed = await tr(self, "site.closed")
+        self.hours = [
+            DayHours(await tr(self, f"weekday.{day}"),
+                     ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in parsed[day]) or closed,
+                     WEEKDAYS[today.weekday()] == day)
+            for day in WEEKDAYS
+        ]
+        self.closures = [d.strftime("%d-%m-%Y") for d in closed_days[:10]]
+        self.agencies = [AgencyRow(a.name, a.counters) for a in agencies]
+        self.direct = [OfferRow(s.slug, s.name) for s, o in offers if o.direct]
+        self.online = [OfferRow(s.slug, s.name) for s, o in offers if o.online]
+        self.mobile = [OfferRow(s.slug, s.name) for s, o in offers if o.mobile]
+
+
+@dataclasses.dataclass
+class StepRow:
+    """A step of a life event."""
+
+    order: int
+    service_slug: str
+    service_name: str
+    agency: str
+    fee: str
+    duration: str
+    produces: str
+    needs: str
+
+
+@dataclasses.dataclass
+class EventCard:
+    """A life event with its steps."""
+
+    slug: str
+    title: str
+    summary: str
+    steps: list[StepRow]
+
+
+class LifeEventsState(rx.State):
+    """The /peristiwa-hidup page."""
+
+    events: list[EventCard] = []
+
+    @rx.event
+    async def load(self):
+        """Page loader."""
+        same_day = await tr(self, "service.same_day")
+        cards = []
+        with session_scope() as session:
+            for event in life_events.LIFE_EVENTS:
+                items = life_events.checklist(session=session, event=event)
+                cards.append(EventCard(
+                    event.slug, await tr(self, f"life.{event.slug}.title"), await tr(self, f"life.{event.slug}.summary"),
+                    [StepRow(i.order, i.service_slug, i.service_name, i.agency, i.fee,
+                             await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
+                             i.produces, i.needs) for i in items],
+                ))
+        self.events = cards
+

@@ -1,0 +1,84 @@
+"""Catalog journeys in Chromium: search and open a service, open an MPP, a site admin edits
+Saturday hours, a citizen is refused the editor."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+DEMO_PASSWORD = "Sukowati-Demo-2026"
+
+
+def sign_in(page, email: str):
+    page.goto("/masuk")
+    page.fill("#identifier", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    expect(page).to_have_url(re.compile(r"/profil/?$"))
+
+
+def test_search_akta_kelahiran_and_open_it(new_page):
+    page = new_page()
+    page.goto("/layanan")
+    page.fill("#catalog-q", "AKTE kelahiran")  # old spelling, upper case
+    page.click("#catalog-submit")
+    first = page.locator(".service-result").first
+    expect(first).to_contain_text("Akta Kelahiran")
+    first.click()
+    expect(page).to_have_url(re.compile(r"/layanan/akta-kelahiran/?$"))
+    expect(page.locator("#service-fee")).to_have_text("Gratis")
+    expect(page.locator("#service-requirements")).to_contain_text("Kartu Keluarga")
+
+
+def test_short_name_and_empty_results(new_page):
+    page = new_page()
+    page.goto("/layanan?q=skck")
+    expect(page.locator(".service-result").first).to_contain_text("SKCK")
+    page.fill("#catalog-q", "zzzz tidak ada")
+    page.click("#catalog-submit")
+    expect(page.locator("#catalog-empty")).to_contain_text("Tidak ada layanan")
+    page.goto("/layanan/tidak-ada-layanan-ini")
+    expect(page.locator("#not-found")).to_have_text("Layanan tidak ditemukan.")
+
+
+def test_open_mpp_sragen_hours_and_agencies(new_page):
+    page = new_page()
+    page.goto("/mpp")
+    page.fill("#sites-q", "sragen")
+    page.keyboard.press("Enter")
+    page.get_by_text("MPP Askara Bumi Sukowati Sragen").first.click()
+    expect(page).to_have_url(re.compile(r"/mpp/sragen/?$"))
+    expect(page.locator("#site-name")).to_have_text("MPP Askara Bumi Sukowati Sragen")
+    expect(page.locator(".hours-row")).to_have_count(7)
+    expect(page.locator(".site-agency")).to_have_count(39)
+    expect(page.locator("#site-population")).to_contain_text("jiwa")
+
+
+def test_site_admin_changes_saturday_hours_and_public_page_shows_them(new_page):
+    admin = new_page()
+    sign_in(admin, "admin.sragen@demo.mpp.go.id")
+    admin.goto("/admin/mpp")
+    expect(admin.locator("#siteadmin-site")).to_have_text("MPP Askara Bumi Sukowati Sragen")
+    admin.fill("#hours-sat", "8:00-11")  # not HH:MM
+    admin.click("#hours-submit")
+    expect(admin.locator("#error-hours-sat")).to_contain_text("JJ:MM")
+    admin.fill("#hours-sat", "07:30-11:30")
+    admin.click("#hours-submit")
+    expect(admin.locator("#siteadmin-notice")).to_contain_text("disimpan")
+
+    visitor = new_page()
+    visitor.goto("/mpp/sragen")
+    expect(visitor.locator(".hours-row").nth(5)).to_contain_text("07:30–11:30")
+
+
+def test_citizen_opening_the_editor_is_refused(new_page):
+    page = new_page()
+    sign_in(page, "warga@demo.mpp.go.id")
+    page.goto("/admin/mpp")
+    expect(page.get_by_text("Anda tidak berwenang membuka ini.")).to_be_visible()
+    expect(page.locator("#hours-sat")).to_have_count(0)
+    page.goto("/admin/katalog")
+    expect(page.get_by_text("Anda tidak berwenang membuka ini.").first).to_be_visible()
+    expect(page.locator("#svc-save")).to_have_count(0)
