@@ -263,3 +263,10 @@ class ServiceDraft(SQLModel, table=True):
     created_at: datetime
     published_by: int | None = Field(default=None, foreign_key="user.id")
     published_at: datetime | None = None
+
+
+class CatalogVersion(SQLModel, table=True):
+    """One row whose number moves whenever the searchable catalog changes (search caches check it)."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

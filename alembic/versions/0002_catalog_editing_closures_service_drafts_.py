@@ -37,6 +37,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_servicedraft_service_id'), ['service_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_servicedraft_status'), ['status'], unique=False)
 
+    op.create_table('catalogversion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('siteclosure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -64,6 +69,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_siteclosure_site_id'))
 
     op.drop_table('siteclosure')
+    op.drop_table('catalogversion')
     with op.batch_alter_table('servicedraft', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_servicedraft_status'))
         batch_op.drop_index(batch_op.f('ix_servicedraft_service_id'))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from math import ceil
+from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, cast, exists, func, or_
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from mpp_digital.models import Agency, MppSite, Region, Service, SiteAgency, SiteService
+from mpp_digital.models import Agency, CatalogVersion, MppSite, Region, Service, SiteAgency, SiteService
 
 PER_PAGE = 20
 
@@ -74,6 +76,8 @@ def refresh_search_text(session: Session, *, only_missing: bool = True) -> int:
         service.search_text = search_text_for(service, agency)
         session.add(service)
         count += 1
+    if count:
+        bump_version(session)
     return count
 
 
@@ -128,39 +132,110 @@ class SearchPage:
     pages: int = 0
 
 
-def _offering_condition(filters: SearchFilters):
-    """SiteService rows of the service at the filtered place/channel (None when unfiltered)."""
-    conditions = [SiteService.service_id == Service.id]
-    if filters.site_id is not None:
-        conditions.append(SiteService.site_id == filters.site_id)
-    if filters.regency_code or filters.province_code:
-        site_query = select(MppSite.id)
-        if filters.regency_code:
-            site_query = site_query.where(MppSite.regency_code == filters.regency_code)
-        if filters.province_code:
-            site_query = site_query.where(col(MppSite.regency_code).startswith(filters.province_code + "."))
-        conditions.append(col(SiteService.site_id).in_(site_query))
-    if filters.channel in CHANNELS:
-        conditions.append(getattr(SiteService, filters.channel).is_(True))
-    if len(conditions) == 1:
-        return None
-    return exists().where(and_(*conditions))
+class _IndexedService(NamedTuple):
+    id: int
+    slug: str
+    name: str
+    sort_name: str  # normalised name, the alphabetical order
+    search_text: str
+    agency_id: int
+    agency: str
+    fee_rupiah: int
+    duration_days: int
+    life_events: frozenset[str]
+    offers: tuple[tuple[int, str, bool, bool, bool], ...]  # (site_id, regency_code, direct, online, mobile)
+    channels: tuple[str, ...]  # offered anywhere
 
 
-def _rank(name: str, aliases_text: str, query: str, alternatives: list[tuple[str, ...]]) -> tuple:
+@dataclass
+class _CatalogIndex:
+    version: int
+    services: list[_IndexedService]
+
+
+_INDEXES: dict[str, _CatalogIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def catalog_version(session: Session) -> int:
+    """The catalog's version; every change that search can see bumps it."""
+    return session.exec(select(CatalogVersion.version).where(CatalogVersion.id == 1)).first() or 0
+
+
+def bump_version(session: Session) -> None:
+    """Mark the catalog changed, so every process rebuilds its search index on its next search."""
+    result = session.execute(update(CatalogVersion).where(col(CatalogVersion.id) == 1)
+                             .values(version=CatalogVersion.version + 1))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(CatalogVersion(id=1, version=1))
+        session.flush()
+
+
+def _build_index(session: Session, version: int) -> _CatalogIndex:
+    offers: dict[int, list[tuple[int, str, bool, bool, bool]]] = {}
+    for site_id, service_id, direct, online, mobile, regency in session.exec(
+        select(SiteService.site_id, SiteService.service_id, SiteService.direct, SiteService.online,
+               SiteService.mobile, MppSite.regency_code).join(MppSite, col(MppSite.id) == SiteService.site_id)
+    ).all():
+        offers.setdefault(service_id, []).append((site_id, regency, bool(direct), bool(online), bool(mobile)))
+    services = []
+    for row in session.exec(
+        select(Service.id, Service.slug, Service.name, Service.search_text, Service.agency_id, Agency.short_name,
+               Service.fee_rupiah, Service.duration_days, Service.life_events)
+        .join(Agency, col(Agency.id) == Service.agency_id).where(Service.search_text != "")
+    ).all():
+        mine = tuple(offers.get(row[0], ()))
+        channels = tuple(c for i, c in enumerate(CHANNELS) if any(o[2 + i] for o in mine))
+        services.append(_IndexedService(
+            id=row[0], slug=row[1], name=row[2], sort_name=row[3].split(" | ", 1)[0], search_text=row[3],
+            agency_id=row[4], agency=row[5], fee_rupiah=row[6], duration_days=row[7],
+            life_events=frozenset(row[8] or ()), offers=mine, channels=channels,
+        ))
+    services.sort(key=lambda s: s.sort_name)
+    return _CatalogIndex(version=version, services=services)
+
+
+def _index(session: Session) -> _CatalogIndex:
+    """This process's search index of the catalog, rebuilt when the catalog version moved."""
+    key = str(session.get_bind().url)
+    version = catalog_version(session)
+    index = _INDEXES.get(key)
+    if index is None or index.version != version:
+        with _INDEX_LOCK:
+            index = _INDEXES.get(key)
+            if index is None or index.version != version:
+                index = _INDEXES[key] = _build_index(session, version)
+    return index
+
+
+def _offered(service: _IndexedService, filters: SearchFilters) -> bool:
+    """Whether the service is offered at the filtered place through the filtered channel."""
+    channel = CHANNELS.index(filters.channel) if filters.channel in CHANNELS else None
+    prefix = filters.province_code + "." if filters.province_code else None
+    for site_id, regency, *flags in service.offers:
+        if filters.site_id is not None and site_id != filters.site_id:
+            continue
+        if filters.regency_code and regency != filters.regency_code:
+            continue
+        if prefix and not regency.startswith(prefix):
+            continue
+        if channel is not None and not flags[channel]:
+            continue
+        return True
+    return False
+
+
+def _rank(service: _IndexedService, query: str, alternatives: list[tuple[str, ...]]) -> tuple:
     """Lower sorts first: exact name, exact alias, name starts with, words in name, rest."""
-    norm_name = normalise(name)
-    alias_set = {a.strip() for a in aliases_text.split("|")}
-    if not query:
-        return (4, norm_name)
-    if norm_name == query:
-        return (0, norm_name)
-    if query in alias_set:
-        return (1, norm_name)
-    if norm_name.startswith(query):
-        return (2, norm_name)
-    in_name = sum(any(alt in norm_name for alt in alts) for alts in alternatives)
-    return (3, -in_name, len(norm_name), norm_name)
+    name = service.sort_name
+    if name == query:
+        return (0, name)
+    if query in service.search_text.split(" | ")[1:]:
+        return (1, name)
+    if name.startswith(query):
+        return (2, name)
+    in_name = sum(any(alt in name for alt in alts) for alts in alternatives)
+    return (3, -in_name, len(name), name)
 
 
 def search_services(
@@ -172,61 +247,42 @@ def search_services(
     Every query token must match the service's name, aliases, product or agency, or one of
     the token's short-name expansions (KTP → KTP-el, KK → Kartu Keluarga, ...), ignoring case
     and accents. An exact name match ranks first, then an exact alias, then names that start
-    with the query.
+    with the query; without words, results are alphabetical.
+
+    It reads a per-process index of the catalog (a few MB for 5,000 services), checked against
+    the catalog version on every call and rebuilt after any change (``bump_version``).
     """
     filters = filters or SearchFilters()
     norm_query = normalise(query)
     alternatives = query_alternatives(query)
-    stmt = select(Service.id, Service.name, Service.search_text).where(Service.search_text != "")
-    for alts in alternatives:
-        stmt = stmt.where(or_(*[col(Service.search_text).contains(alt) for alt in alts]))
-    if filters.agency_id is not None:
-        stmt = stmt.where(Service.agency_id == filters.agency_id)
-    if filters.fee == "free":
-        stmt = stmt.where(Service.fee_rupiah == 0)
-    elif filters.fee == "paid":
-        stmt = stmt.where(Service.fee_rupiah > 0)
-    offering = _offering_condition(filters)
-    if offering is not None:
-        stmt = stmt.where(offering)
-    rows = session.exec(stmt).all()
-    if filters.life_event:
-        ids = {sid for sid, events in session.exec(select(Service.id, Service.life_events)).all()
-               if filters.life_event in (events or [])}
-        rows = [r for r in rows if r[0] in ids]
-    # search_text starts with the name, then " | " aliases...: rank on those parts.
-    ranked = sorted(rows, key=lambda r: _rank(r[1], r[2], norm_query, alternatives))
-    total = len(ranked)
+    place_or_channel = bool(filters.site_id is not None or filters.regency_code or filters.province_code
+                            or filters.channel in CHANNELS)
+    matches = []
+    for service in _index(session).services:
+        if filters.agency_id is not None and service.agency_id != filters.agency_id:
+            continue
+        if filters.fee == "free" and service.fee_rupiah != 0:
+            continue
+        if filters.fee == "paid" and service.fee_rupiah == 0:
+            continue
+        if filters.life_event and filters.life_event not in service.life_events:
+            continue
+        if not all(any(alt in service.search_text for alt in alts) for alts in alternatives):
+            continue
+        if place_or_channel and not _offered(service, filters):
+            continue
+        matches.append(service)
+    if norm_query:
+        matches.sort(key=lambda s: _rank(s, norm_query, alternatives))
+    total = len(matches)
     pages = ceil(total / per_page) if total else 0
     page = min(max(1, page), max(1, pages))
-    chosen = [r[0] for r in ranked[(page - 1) * per_page: page * per_page]]
-    return SearchPage(items=service_cards(session=session, service_ids=chosen), total=total, page=page, pages=pages)
-
-
-def service_cards(*, session: Session, service_ids: list[int]) -> list[ServiceCard]:
-    """Cards for these services, in the given order, with the channels offered anywhere."""
-    if not service_ids:
-        return []
-    rows = session.exec(
-        select(Service.id, Service.slug, Service.name, Agency.short_name, Service.fee_rupiah, Service.duration_days)
-        .join(Agency, col(Agency.id) == Service.agency_id)
-        .where(col(Service.id).in_(service_ids))
-    ).all()
-    channel_rows = session.exec(
-        select(SiteService.service_id, func.max(cast(SiteService.direct, Integer)),
-               func.max(cast(SiteService.online, Integer)), func.max(cast(SiteService.mobile, Integer)))
-        .where(col(SiteService.service_id).in_(service_ids))
-        .group_by(SiteService.service_id)
-    ).all()
-    channels = {
-        sid: tuple(c for c, on in zip(CHANNELS, (d, o, m), strict=True) if on) for sid, d, o, m in channel_rows
-    }
-    by_id = {
-        r[0]: ServiceCard(id=r[0], slug=r[1], name=r[2], agency=r[3], fee=format_rupiah(r[4]), duration_days=r[5],
-                          channels=channels.get(r[0], ()))
-        for r in rows
-    }
-    return [by_id[i] for i in service_ids if i in by_id]
+    items = [
+        ServiceCard(id=s.id, slug=s.slug, name=s.name, agency=s.agency, fee=format_rupiah(s.fee_rupiah),
+                    duration_days=s.duration_days, channels=s.channels)
+        for s in matches[(page - 1) * per_page: page * per_page]
+    ]
+    return SearchPage(items=items, total=total, page=page, pages=pages)
 
 
 def suggestion_for(query: str) -> str:

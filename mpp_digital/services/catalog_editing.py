@@ -17,7 +17,7 @@ from mpp_digital.models import Agency, MppSite, Role, Service, ServiceDraft, Sit
 from mpp_digital.services import audit
 from mpp_digital.services.accounts import InvalidForm
 from mpp_digital.services.authz import Principal, authorize
-from mpp_digital.services.catalog import CHANNELS, LIFE_EVENTS, search_text_for
+from mpp_digital.services.catalog import CHANNELS, LIFE_EVENTS, bump_version, search_text_for
 from mpp_digital.services.hours import WEEKDAYS, parse_hours
 
 SERVICE_FIELDS = ("slug", "agency_id", "name", "aliases", "summary", "requirements", "procedure", "duration_days",
@@ -136,6 +136,7 @@ def set_service_channels(
         for channel in CHANNELS:
             setattr(offer, channel, channel in channels)
         session.add(offer)
+    bump_version(session)
     audit.record(session=session, action="site_service_change", now=now, actor_user_id=actor.user_id,
                  target=f"site:{site_id}", detail={"service_id": service_id, "before": before,
                                                    "after": sorted(channels)})
@@ -271,6 +272,7 @@ def publish_draft(*, session: Session, actor: Principal, draft_id: int, now: dat
     draft.service_id = service.id
     draft.status, draft.published_by, draft.published_at = "published", actor.user_id, now
     session.add(draft)
+    bump_version(session)
     audit.record(session=session, action="service_publish", now=now, actor_user_id=actor.user_id,
                  target=f"service:{service.id}", detail={"before": before, "after": clean})
     return service
@@ -328,6 +330,7 @@ def save_agency(
     for service in session.exec(select(Service).where(Service.agency_id == agency.id)).all():
         service.search_text = search_text_for(service, agency)
         session.add(service)
+    bump_version(session)
     audit.record(session=session, action="agency_save", now=now, actor_user_id=actor.user_id,
                  target=f"agency:{agency.id}", detail={"before": before, "after": agency.model_dump()})
     return agency
