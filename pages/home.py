@@ -30,7 +30,7 @@ def home() -> rx.Component:
                 rx.badge("Kementerian PANRB · Pemerintah Daerah", color_scheme="amber", variant="solid"),
                 rx.heading(t("home.hero.title"), size="8", color="white", id="hero-title"),
                 rx.text(t("home.hero.body"), size="4", color="#e6eeff", max_width="720px"),
-                rx.el.form(
+                rx.form(
                     rx.flex(
                         rx.input(name="q", placeholder=t("catalog.placeholder"), size="3", flex="1", min_width="220px",
                                  id="home-q"),
@@ -38,7 +38,7 @@ def home() -> rx.Component:
                                   color_scheme="amber"),
                         spacing="2", wrap="wrap", width="100%", max_width="640px",
                     ),
-                    action=routes.CATALOG, method="get",
+                    on_submit=LandingState.search,
                 ),
                 rx.flex(
                     rx.link(rx.button(t("home.cta.register"), size="3", color_scheme="amber"), href=routes.REGISTER),
