@@ -456,7 +456,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.short_name": {"id": "Singkatan", "en": "Short name"},
     "field.letter": {"id": "Huruf antrean", "en": "Queue letter"},
     "field.level": {"id": "Tingkat", "en": "Level"},
-    "site.not_found_error": {"id": "MPP tidak ditemukan.", "en": "MPP not found."},
     "closure.past": {"id": "Tanggal tutup tidak boleh di masa lalu.", "en": "A closure cannot be in the past."},
     "closure.reason_required": {"id": "Tuliskan alasan tutup (mis. cuti bersama).",
                                 "en": "Give the reason (e.g. collective leave)."},

@@ -285,12 +285,6 @@ def search_services(
     return SearchPage(items=items, total=total, page=page, pages=pages)
 
 
-def suggestion_for(query: str) -> str:
-    """What to tell people when nothing matched: drop filters or use fewer words."""
-    words = normalise(query).split()
-    return " ".join(words[:1]) if len(words) > 1 else ""
-
-
 # --------------------------------------------------------------------------- pages
 
 
