@@ -9,8 +9,8 @@ from state.nav import NavState
 
 NAVY = "#0b3d91"
 ON_NAVY = {"color": "white !important"}
-HEADER_BUTTON = {"color": "white !important", "background": "transparent !important", "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)",
-                 "cursor": "pointer"}
+HEADER_BUTTON = {"color": "white !important", "background": "transparent !important",
+                 "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)", "cursor": "pointer"}
 
 
 def _brand() -> rx.Component:

@@ -14,12 +14,23 @@ FORGOT_PASSWORD = "/lupa-sandi"
 RESET_PASSWORD = "/atur-sandi"
 OUTBOX = "/kotak-surat"
 ADMIN_ROLES = "/admin/peran"
+SSO_CONSENT = "/izin-aplikasi"  # the consent page of single sign-on
+ADMIN_CLIENTS = "/admin/aplikasi"  # the registry of agency apps
 
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
 
 SESSION_COOKIE = "mpp_session"
+
+# OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
+OIDC_DISCOVERY = "/.well-known/openid-configuration"
+OAUTH_AUTHORIZE = "/oauth/authorize"
+OAUTH_TOKEN = "/oauth/token"
+OAUTH_USERINFO = "/oauth/userinfo"
+OAUTH_JWKS = "/oauth/jwks"
+OAUTH_REVOKE = "/oauth/revoke"
+OAUTH_END_SESSION = "/oauth/logout"
 
 
 def verify_email_url(token: str) -> str:
@@ -62,4 +73,6 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(RESET_PASSWORD, "page.reset"),
     PageRoute(OUTBOX, "page.outbox"),
     PageRoute(ADMIN_ROLES, "page.admin_roles"),
+    PageRoute(SSO_CONSENT, "page.sso_consent"),
+    PageRoute(ADMIN_CLIENTS, "page.admin_clients"),
 )
