@@ -45,6 +45,8 @@ def header() -> rx.Component:
                     NavState.display_name != "",
                     rx.flex(
                         rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.cond(NavState.can_manage_apps,
+                                _nav_link("nav.admin_clients", routes.ADMIN_CLIENTS, "nav-admin-clients")),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

@@ -9,11 +9,14 @@ from pages.account import forgot_password, login, outbox, register, reset_passwo
 from pages.admin import roles_admin
 from pages.home import home
 from pages.profile import profile
+from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 from state.home import LandingState
 from state.nav import NavState
 from state.profile import ProfileState
+from state.sso import ConnectedAppsState, ConsentState
+from state.sso_admin import ClientRegistryState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -26,12 +29,14 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
     (routes.OUTBOX, outbox, [OutboxState.load]),
     (routes.ADMIN_ROLES, roles_admin, [RolesAdminState.load]),
+    (routes.SSO_CONSENT, consent, [ConsentState.load]),
+    (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

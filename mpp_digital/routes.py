@@ -31,6 +31,7 @@ OAUTH_USERINFO = "/oauth/userinfo"
 OAUTH_JWKS = "/oauth/jwks"
 OAUTH_REVOKE = "/oauth/revoke"
 OAUTH_END_SESSION = "/oauth/logout"
+CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
 
 
 def verify_email_url(token: str) -> str:

@@ -33,7 +33,6 @@ from mpp_digital.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-CONSENT_DENIED_PARAM = "mpp_consent"  # set to "deny" by the consent page
 REAUTH_WINDOW_SECONDS = 120  # prompt=login is satisfied by a sign-in this recent
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -188,10 +187,10 @@ def _authorize(incoming: Incoming) -> Response:
                 from authlib.oidc.core.errors import LoginRequiredError
 
                 return _authorization_error(server, request, LoginRequiredError(redirect_uri=grant.redirect_uri))
-            back = incoming.path + "?" + urlencode(_without(incoming.query, CONSENT_DENIED_PARAM))
+            back = incoming.path + "?" + urlencode(_without(incoming.query, routes.CONSENT_DENIED_PARAM))
             return _redirect(f"{routes.LOGIN}?next={quote(back)}" + ("&ulang=1" if reauth else ""))
 
-        if data.get(CONSENT_DENIED_PARAM) == "deny":
+        if data.get(routes.CONSENT_DENIED_PARAM) == "deny":
             return _tuple_response(server.create_authorization_response(request, grant_user=None, grant=grant))
         client = grant.client.row
         scopes = sso.scope_list(request.scope)
@@ -199,7 +198,7 @@ def _authorize(incoming: Incoming) -> Response:
                                                           client=client, scopes=scopes):
             if "none" in prompts:
                 return _authorization_error(server, request, ConsentRequiredError(redirect_uri=grant.redirect_uri))
-            query = _without(incoming.query, CONSENT_DENIED_PARAM, "prompt")
+            query = _without(incoming.query, routes.CONSENT_DENIED_PARAM, "prompt")
             return _redirect(routes.SSO_CONSENT + "?" + urlencode(query))
         return _tuple_response(server.create_authorization_response(request, grant_user=end_user, grant=grant))
 

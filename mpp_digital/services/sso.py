@@ -283,6 +283,11 @@ def list_clients(*, session: Session, actor: Principal) -> list[tuple[OAuthClien
     return [(c, agency_name(session, c)) for c in rows]
 
 
+def agency_choices(*, session: Session) -> list[tuple[int, str]]:
+    """Every agency (id, name) an app can be registered for, by name."""
+    return [(a.id or 0, a.name) for a in session.exec(select(Agency).order_by(col(Agency.name))).all()]
+
+
 def agency_name(session: Session, client: OAuthClient) -> str:
     """The name of the agency that runs the client."""
     agency = session.get(Agency, client.agency_id) if client.agency_id else None

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
-                 "state.nav", "state.admin")
+                 "state.nav", "state.admin", "state.sso", "state.sso_admin")
 
 ACCOUNT_TABLES = ("oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent", "oauthclient",
                   "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
