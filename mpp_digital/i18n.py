@@ -361,7 +361,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "sso.admin.register": {"id": "Daftarkan aplikasi", "en": "Register app"},
     "sso.admin.name": {"id": "Nama aplikasi", "en": "App name"},
-    "sso.admin.agency": {"id": "Instansi (slug)", "en": "Agency (slug)"},
+    "sso.admin.agency": {"id": "Instansi", "en": "Agency"},
     "sso.admin.redirect_uris": {"id": "Redirect URI (satu per baris)", "en": "Redirect URIs (one per line)"},
     "sso.admin.logout_uris": {
         "id": "URI setelah keluar (satu per baris, opsional)",
