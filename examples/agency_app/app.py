@@ -107,8 +107,8 @@ def create_app(settings: Settings) -> Starlette:
         entry = store.get(request.session.get("key", ""))
         if entry is None:
             ended = request.query_params.get("ended")
-            note = (f'<p class="ended" id="access-ended">Akses Anda ke aplikasi ini telah berakhir '
-                    f'(izin dicabut atau sesi berakhir). Silakan masuk lagi.</p>' if ended else "")
+            note = ('<p class="ended" id="access-ended">Akses Anda ke aplikasi ini telah berakhir '
+                    '(izin dicabut atau sesi berakhir). Silakan masuk lagi.</p>' if ended else "")
             return page(f'<div class="card"><p>Layanan {html.escape(settings.app_name)} memakai akun '
                         f'MPP Digital Anda: satu akun untuk semua layanan publik.</p>{note}'
                         f'<a class="button" id="login-mpp" href="/masuk">Masuk dengan MPP Digital</a></div>')

@@ -581,6 +581,10 @@ class ProviderServer(AuthorizationServer):
     def userinfo(self, request: ProviderRequest) -> tuple[int, object, list]:
         from authlib.oauth2.rfc6749 import OAuth2Error
 
+        body_token = request.form.get("access_token")
+        if body_token and request.method == "POST" and not request.headers.get("Authorization"):
+            # RFC 6750 section 2.2: the token in a form-encoded POST body (what pyoidc sends)
+            request.headers["Authorization"] = f"Bearer {body_token}"
         try:
             token: TokenAdapter = self.protector.validate_request(["openid"], request)
         except OAuth2Error as error:

@@ -23,27 +23,11 @@ from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.models import AuditLog, OAuthAuthorizationCode, OAuthSigningKey, UserSession
 from mpp_digital.services import accounts, sso, sso_keys
-from mpp_digital.settings import get_settings
-from mpp_digital.web_routes import build_api
-from tests.sso_support import AgencyApp, free_port, make_user, pkce, portal_cookie, query_of, register_app, serve
+from tests.sso_support import AgencyApp, make_user, pkce, portal_cookie, query_of, register_app
 
 OAUTH_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
                 "invalid_scope", "access_denied", "unsupported_response_type", "invalid_token",
                 "insufficient_scope", "login_required", "consent_required", "unsupported_token_type"}
-
-
-@pytest.fixture(scope="module")
-def issuer(database_url: str) -> Iterator[str]:
-    """The provider's Starlette app on a real port; the issuer is its public base URL."""
-    port = free_port()
-    base = f"http://localhost:{port}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MPP_DATABASE_URL", database_url)
-        mp.setenv("MPP_PUBLIC_BASE_URL", base)
-        get_settings.cache_clear()
-        with serve(build_api(), port):
-            yield base
-    get_settings.cache_clear()
 
 
 @pytest.fixture()
