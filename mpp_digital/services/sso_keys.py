@@ -9,9 +9,11 @@ token it signed has expired, then it is deleted.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -77,10 +79,17 @@ def active_key(*, session: Session, now: datetime) -> OAuthSigningKey:
 
 
 def signing_key(*, session: Session, now: datetime) -> RSAKey:
-    """The private signing key (with its ``kid``), decrypted for one signature."""
+    """The private signing key (with its ``kid``), decrypted once per process and key."""
     row = active_key(session=session, now=now)
-    pem = _decrypt(row.private_key_encrypted, row.kid)
-    return RSAKey.import_key(pem, parameters={"kid": row.kid, "alg": ALG, "use": "sig"})
+    secret_digest = hashlib.sha256(get_settings().secret_key.encode()).hexdigest()
+    return _private_key(row.kid, row.private_key_encrypted, secret_digest)
+
+
+@lru_cache(maxsize=4)
+def _private_key(kid: str, blob: str, secret_digest: str) -> RSAKey:
+    # Loading an RSA private key checks it (tens of milliseconds): do it once, not per token.
+    pem = _decrypt(blob, kid)
+    return RSAKey.import_key(pem, parameters={"kid": kid, "alg": ALG, "use": "sig"})
 
 
 def published_keys(*, session: Session, now: datetime) -> list[OAuthSigningKey]:
