@@ -33,7 +33,9 @@ from mpp_digital.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-REAUTH_WINDOW_SECONDS = 120  # prompt=login is satisfied by a sign-in this recent
+# prompt=login and max_age are satisfied by a sign-in this recent (the round trip through /masuk
+# takes that long), so max_age below it, even 0, asks for the password once rather than forever.
+REAUTH_WINDOW_SECONDS = 120
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -179,7 +181,7 @@ def _authorize(incoming: Incoming) -> Response:
             max_age = str(data.get("max_age") or "")
             if "login" in prompts and age > REAUTH_WINDOW_SECONDS:
                 reauth = True
-            if max_age.isdigit() and age > int(max_age):
+            if max_age.isdigit() and age > max(int(max_age), REAUTH_WINDOW_SECONDS):
                 reauth = True
         if end_user is None or reauth:
             if "none" in prompts:

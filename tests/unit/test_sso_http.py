@@ -251,6 +251,11 @@ def test_prompt_login_asks_for_the_password_again_after_a_while(http, session, c
     assert response.headers["location"].startswith(routes.LOGIN + "?next=")
     assert response.headers["location"].endswith("&ulang=1")
     assert "code" in query_of(authorize(http, app, cookie, challenge=challenge).headers["location"])
+    old = authorize(http, app, cookie, challenge=challenge, max_age="300")
+    assert old.headers["location"].startswith(routes.LOGIN), "signed in 10 minutes ago: too old for max_age=300"
+    fresh = portal_cookie(session, citizen)
+    again = authorize(http, app, fresh, challenge=challenge, max_age="0")
+    assert "code" in query_of(again.headers["location"]), "a sign-in just now satisfies max_age=0 (no loop)"
 
 
 # --------------------------------------------------------------------------- negative cases of the issue
