@@ -58,6 +58,8 @@ def header() -> rx.Component:
                         rx.cond(NavState.is_site_admin, _nav_link("page.site_admin", routes.SITE_ADMIN, "nav-site-admin")),
                         rx.cond(NavState.is_ministry,
                                 _nav_link("page.catalog_admin", routes.CATALOG_ADMIN, "nav-catalog-admin")),
+                        rx.cond(NavState.is_ministry,
+                                _nav_link("nav.admin_clients", routes.ADMIN_CLIENTS, "nav-admin-clients")),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

@@ -1,8 +1,9 @@
-"""Command line: ``python -m mpp_digital.cli migrate|seed``."""
+"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from mpp_digital.settings import PROJECT_ROOT, get_settings
@@ -30,12 +31,60 @@ def seed() -> dict[str, int]:
         return demo.load_all(session, utcnow())
 
 
+def rotate_keys() -> tuple[str, list[str], list[str]]:
+    """Make a new ID-token signing key; retired keys stay published until their tokens expire."""
+    from mpp_digital.clock import utcnow
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import sso_keys
+
+    with session_scope() as session:
+        return sso_keys.rotate(session=session, now=utcnow())
+
+
+def register_client(args: argparse.Namespace) -> dict[str, object]:
+    """Register an agency app as a ministry or superadmin account (audited); the secret is shown once."""
+    from sqlmodel import select
+
+    from mpp_digital.clock import utcnow
+    from mpp_digital.db import session_scope
+    from mpp_digital.models import Agency, User
+    from mpp_digital.services import sso
+    from mpp_digital.services.authz import principal_for
+
+    with session_scope() as session:
+        actor = session.exec(select(User).where(User.email == args.actor.strip().lower())).first()
+        if actor is None:
+            raise SystemExit(f"no account {args.actor}")
+        agency = session.exec(select(Agency).where(Agency.slug == args.agency)).first()
+        jwks = json.loads(open(args.jwks_file).read()) if args.jwks_file else None
+        client, secret = sso.register_client(
+            session=session, actor=principal_for(session=session, user=actor, session_id=0), now=utcnow(),
+            registration=sso.ClientRegistration(
+                name=args.name, agency_id=agency.id if agency else None, redirect_uris=args.redirect_uri,
+                post_logout_redirect_uris=args.logout_uri or [], auth_method=args.auth_method,
+                scopes=args.scope or ["openid", "profile", "email"], jwks=jwks, nik_legal_basis=args.legal_basis),
+        )
+        return {"client_id": client.client_id, "client_secret": secret, "scopes": client.allowed_scopes,
+                "redirect_uris": client.redirect_uris}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m mpp_digital.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("seed", help="load regions, catalog and demo accounts into an empty database")
+    sub.add_parser("rotate-keys", help="new ID-token signing key; old public keys stay published until expiry")
+    reg = sub.add_parser("register-client", help="register an agency app (prints the secret once)")
+    reg.add_argument("--as", dest="actor", required=True, help="email of a ministry or superadmin account")
+    reg.add_argument("--name", required=True)
+    reg.add_argument("--agency", required=True, help="agency slug, e.g. dukcapil")
+    reg.add_argument("--redirect-uri", action="append", required=True)
+    reg.add_argument("--logout-uri", action="append", help="post-logout redirect URI")
+    reg.add_argument("--scope", action="append", help="allowed scope (repeat): openid profile email phone nik")
+    reg.add_argument("--auth-method", default="client_secret_basic", choices=["client_secret_basic", "private_key_jwt"])
+    reg.add_argument("--jwks-file", help="public keys (JWKS JSON) for private_key_jwt")
+    reg.add_argument("--legal-basis", default="", help="regulation allowing NIK access (needed for the nik scope)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -43,6 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "seed":
         added = seed()
         print("seed: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+    elif args.command == "rotate-keys":
+        new, retired, purged = rotate_keys()
+        print(f"signing key {new} is active; retired (still published): {', '.join(retired) or '-'}; "
+              f"deleted: {', '.join(purged) or '-'}")
+    elif args.command == "register-client":
+        from mpp_digital.services.accounts import InvalidForm
+
+        try:
+            print(json.dumps(register_client(args), indent=2))
+        except InvalidForm as exc:
+            from mpp_digital.i18n import t
+
+            for name, err in exc.errors.items():
+                print(f"{name}: {t(err.key, 'en', **err.params)}", file=sys.stderr)
+            return 2
     return 0
 
 

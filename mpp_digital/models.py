@@ -270,3 +270,116 @@ class CatalogVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+# ---- single sign-on (OpenID Connect provider)
+
+
+class OAuthClient(SQLModel, table=True):
+    """An agency application that signs citizens in with their MPP Digital account.
+
+    The client secret is shown once when issued and stored only as a hash; a client that
+    authenticates with ``private_key_jwt`` has public keys (``jwks``) instead of a secret.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=120)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    redirect_uris: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    post_logout_redirect_uris: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    token_endpoint_auth_method: str = Field(default="client_secret_basic", max_length=32)
+    allowed_scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    jwks: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    secret_hash: str | None = Field(default=None, max_length=200)
+    # The regulation that allows this agency to receive the NIK; empty means it may not.
+    nik_legal_basis: str = Field(default="", max_length=300)
+    is_active: bool = True
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    secret_rotated_at: datetime | None = None
+    disabled_at: datetime | None = None
+
+
+class OAuthConsent(SQLModel, table=True):
+    """A citizen's consent that one agency app may receive some of their claims."""
+
+    __table_args__ = (UniqueConstraint("user_id", "client_pk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    client_pk: int = Field(foreign_key="oauthclient.id", index=True)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    granted_at: datetime
+    updated_at: datetime
+    revoked_at: datetime | None = None
+
+
+class OAuthAuthorizationCode(SQLModel, table=True):
+    """A single-use authorization code (stored hashed), bound to client, redirect URI and PKCE."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, index=True, max_length=64)
+    client_pk: int = Field(foreign_key="oauthclient.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    portal_session_id: int | None = Field(default=None, foreign_key="usersession.id")
+    redirect_uri: str = Field(max_length=500)
+    scope: str = Field(max_length=300)
+    nonce: str | None = Field(default=None, max_length=300)
+    code_challenge: str = Field(max_length=128)
+    code_challenge_method: str = Field(max_length=8)
+    auth_time: datetime
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class OAuthToken(SQLModel, table=True):
+    """An access token and its refresh token (both stored hashed), one link of a token family.
+
+    A family starts at one authorization code; every refresh adds a link and marks the
+    previous one rotated. Presenting a rotated refresh token again revokes the family.
+    """
+
+    __table_args__ = (Index("ix_oauthtoken_user_client", "user_id", "client_pk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_pk: int = Field(foreign_key="oauthclient.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    portal_session_id: int | None = Field(default=None, foreign_key="usersession.id")
+    family_id: str = Field(index=True, max_length=32)
+    code_id: int | None = Field(default=None, foreign_key="oauthauthorizationcode.id", index=True)
+    scope: str = Field(max_length=300)
+    access_token_hash: str = Field(unique=True, index=True, max_length=64)
+    refresh_token_hash: str | None = Field(default=None, unique=True, index=True, max_length=64)
+    issued_at: datetime
+    access_expires_at: datetime
+    refresh_expires_at: datetime | None = None
+    rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class OAuthSigningKey(SQLModel, table=True):
+    """An RS256 key that signs ID tokens; the private half is encrypted with the secret key.
+
+    The newest key without ``retired_at`` signs; a retired key's public half stays in the
+    JWKS until every token it signed has expired (``publish_until``).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kid: str = Field(unique=True, index=True, max_length=64)
+    alg: str = Field(default="RS256", max_length=8)
+    public_jwk: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    private_key_encrypted: str = Field(max_length=8000)
+    created_at: datetime
+    retired_at: datetime | None = None
+    publish_until: datetime | None = None
+
+
+class OAuthAssertionJti(SQLModel, table=True):
+    """A ``jti`` of a client assertion (private_key_jwt), kept until it expires to refuse replays."""
+
+    __table_args__ = (UniqueConstraint("client_pk", "jti"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_pk: int = Field(foreign_key="oauthclient.id", index=True)
+    jti: str = Field(max_length=200)
+    expires_at: datetime = Field(index=True)

@@ -11,6 +11,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.home import home
 from pages.profile import profile
+from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
@@ -18,6 +19,8 @@ from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.home import LandingState
 from state.nav import NavState
 from state.profile import ProfileState
+from state.sso import ConnectedAppsState, ConsentState
+from state.sso_admin import ClientRegistryState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -30,7 +33,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -43,6 +46,8 @@ PAGE_REGISTRY = [
     (routes.LIFE_EVENTS, life_events_page, [LifeEventsState.load]),
     (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load]),
     (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
+    (routes.SSO_CONSENT, consent, [ConsentState.load]),
+    (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

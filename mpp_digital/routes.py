@@ -21,12 +21,24 @@ SITE_PAGE = "/mpp/[slug]"
 LIFE_EVENTS = "/peristiwa-hidup"
 SITE_ADMIN = "/admin/mpp"
 CATALOG_ADMIN = "/admin/katalog"
+SSO_CONSENT = "/izin-aplikasi"  # the consent page of single sign-on
+ADMIN_CLIENTS = "/admin/aplikasi"  # the registry of agency apps
 
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
 
 SESSION_COOKIE = "mpp_session"
+
+# OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
+OIDC_DISCOVERY = "/.well-known/openid-configuration"
+OAUTH_AUTHORIZE = "/oauth/authorize"
+OAUTH_TOKEN = "/oauth/token"
+OAUTH_USERINFO = "/oauth/userinfo"
+OAUTH_JWKS = "/oauth/jwks"
+OAUTH_REVOKE = "/oauth/revoke"
+OAUTH_END_SESSION = "/oauth/logout"
+CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
 
 
 def verify_email_url(token: str) -> str:
@@ -86,4 +98,6 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(LIFE_EVENTS, "page.life_events"),
     PageRoute(SITE_ADMIN, "page.site_admin"),
     PageRoute(CATALOG_ADMIN, "page.catalog_admin"),
+    PageRoute(SSO_CONSENT, "page.sso_consent"),
+    PageRoute(ADMIN_CLIENTS, "page.admin_clients"),
 )

@@ -1,6 +1,7 @@
 """Backend HTTP routes (Starlette) on the app's own port: the only code that sets or clears
 the HttpOnly session cookie. Reflex event handlers cannot set HttpOnly cookies, so sign-in
-hands the browser a one-minute, single-use login ticket that it exchanges here.
+hands the browser a one-minute, single-use login ticket that it exchanges here. The OpenID
+Connect provider's routes (``sso_routes``) are served by the same app.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.services import accounts
 from mpp_digital.settings import get_settings
+from mpp_digital.sso_routes import sso_routes
 
 
 def _client_ip(request: Request) -> str:
@@ -109,6 +111,7 @@ def build_api() -> Starlette:
         routes=[
             Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["GET"]),
+            *sso_routes(),  # the OpenID Connect provider
         ],
         middleware=[Middleware(SecurityHeaders)],
     )

@@ -5,6 +5,7 @@ import reflex as rx
 from components.forms import field, submit_button
 from components.i18n import t
 from components.layout import card, notice, page
+from pages.sso import connected_apps_card
 from state.profile import ProfileState
 
 
@@ -150,7 +151,7 @@ def profile() -> rx.Component:
         rx.heading(t("profile.title"), size="7", margin_bottom="16px"),
         notice(ProfileState.notice, "green", "profile-notice"),
         rx.grid(
-            rx.vstack(_my_data(), _sessions(), spacing="4", width="100%"),
+            rx.vstack(_my_data(), _sessions(), connected_apps_card(), spacing="4", width="100%"),
             rx.vstack(_contact(), _password(), _totp(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%", margin_top="12px",
         ),

@@ -96,7 +96,8 @@ class LoginState(rx.State):
             self.info = await tr(self, "token.invalid")
         else:
             self.info = ""
-        if await current_principal(self) is not None and not params.get("keluar"):
+        reauth = params.get("ulang")  # an agency app asked for the password again (prompt=login, max_age)
+        if await current_principal(self) is not None and not params.get("keluar") and not reauth:
             return rx.redirect(routes.safe_next(params.get("next")))
 
     @rx.event

@@ -72,7 +72,8 @@ def full_page_load(url: str) -> rx.event.EventSpec:
 def login_redirect(state: rx.State) -> rx.event.EventSpec:
     """Send the browser to /masuk, coming back here afterwards."""
     path = state.router.url.path or routes.PROFILE
-    return rx.redirect(f"{routes.LOGIN}?next={quote(path)}")
+    query = state.router.url.query
+    return rx.redirect(f"{routes.LOGIN}?next={quote(path + ('?' + query if query else ''))}")
 
 
 def personal_state_classes() -> list[type[rx.State]]:

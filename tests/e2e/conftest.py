@@ -72,14 +72,26 @@ def smtp_inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture(scope="session")
-def app_url(smtp_inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the app under test keeps its database and log."""
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="session")
+def app_database_url(app_data_dir: Path) -> str:
+    """The app's database, for tools that must reach it as an operator would (the CLI)."""
+    return f"sqlite:///{app_data_dir / 'e2e.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(smtp_inbox: Inbox, app_data_dir: Path, app_database_url: str) -> Iterator[str]:
     """Start the app exactly as the README's run command does, on a free port, fresh SQLite."""
     port = free_port()
-    data = tmp_path_factory.mktemp("app")
+    data = app_data_dir
     base = f"http://localhost:{port}"
     env = {
         **os.environ,
-        "MPP_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+        "MPP_DATABASE_URL": app_database_url,
         "MPP_PUBLIC_BASE_URL": base,
         "MPP_ALLOWED_ORIGINS": base,
         "MPP_SMTP_HOST": "127.0.0.1",

@@ -26,9 +26,11 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
-                 "state.nav", "state.admin", "state.catalog", "state.catalog_admin")
+                 "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
+                 "state.sso_admin")
 
-ACCOUNT_TABLES = ("auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+ACCOUNT_TABLES = ("oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent", "oauthclient",
+                  "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
 PASSWORD = "Guard-Matrix-Test-2026"

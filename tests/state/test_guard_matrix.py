@@ -48,7 +48,8 @@ from state.nav import NavState  # noqa: E402
 from state.profile import ProfileState  # noqa: E402
 
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
-GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin")
+GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
+                   "state.sso_admin")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     "state.nav.NavState.sign_out",  # ends only the caller's own session; wipes data either way
@@ -172,6 +173,8 @@ def handler_args(key: str, victim: Account) -> tuple:
     for name in list(inspect.signature(inner).parameters)[1:]:
         if name == "session_id":  # someone else's session: must never be revoked
             args.append(str(victim.session_id))
+        elif name == "client_id":  # an agency app that does not exist: acts on nothing
+            args.append("mpp-no-such-client")
         elif typing.get_origin(hints.get(name)) is dict or hints.get(name) is dict:
             args.append({})
         elif name in HARMLESS_ARGS:
@@ -373,6 +376,8 @@ def test_reflex_dispatches_the_guarded_function(key: str):
 # handler quietly widened to more roles is caught here.
 EXPECTED_ROLES = {
     "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
+    "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
+    "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
     "state.nav.": (),
     "state.catalog_admin.SiteAdminState.": (Role.SITE_ADMIN,),  # their own site (scope checked inside)

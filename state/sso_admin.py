@@ -1,0 +1,123 @@
+"""The /admin/aplikasi page: the registry of agency apps (ministry and superadmin)."""
+
+from __future__ import annotations
+
+import json
+
+import reflex as rx
+
+from mpp_digital.clock import utcnow
+from mpp_digital.db import session_scope
+from mpp_digital.errors import DomainError
+from mpp_digital.models import Role
+from mpp_digital.services import accounts, sso
+from state.lang import tr
+from state.session import client_ip, principal, protected
+
+AUTH_METHODS = sso.AUTH_METHODS  # for the page, which does not import services
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+class ClientRegistryState(rx.State):
+    """Register, rotate and disable the agency apps that sign citizens in with MPP Digital."""
+
+    clients: list[dict[str, str]] = []
+    agencies: list[list[str]] = []
+    errors: dict[str, str] = {}
+    notice: str = ""
+    # A new secret, shown once right after it is issued (then dropped from the state).
+    new_client_id: str = ""
+    new_secret: str = ""
+
+    def _load(self):
+        with session_scope() as session:
+            rows = sso.list_clients(session=session, actor=principal())
+            self.agencies = [[str(i), name] for i, name in sso.agency_choices(session=session)]
+        self.clients = [
+            {
+                "client_id": c.client_id,
+                "name": c.name,
+                "agency": agency,
+                "redirect_uris": " ".join(c.redirect_uris),
+                "scopes": " ".join(c.allowed_scopes),
+                "auth_method": c.token_endpoint_auth_method,
+                "legal_basis": c.nik_legal_basis,
+                "active": "1" if c.is_active else "",
+            }
+            for c, agency in rows
+        ]
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def load(self):
+        """Page loader."""
+        self.errors, self.notice, self.new_client_id, self.new_secret = {}, "", "", ""
+        self._load()
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def register(self, form: dict):
+        """Register an app; a client secret is shown once."""
+        self.new_client_id, self.new_secret = "", ""
+        jwks = None
+        if form.get("auth_method") == "private_key_jwt":
+            try:
+                jwks = json.loads(form.get("jwks") or "{}")
+            except ValueError:
+                jwks = {}
+        agency = str(form.get("agency_id", ""))
+        registration = sso.ClientRegistration(
+            name=form.get("name", ""),
+            agency_id=int(agency) if agency.isdigit() else None,
+            redirect_uris=_lines(form.get("redirect_uris", "")),
+            post_logout_redirect_uris=_lines(form.get("logout_uris", "")),
+            auth_method=form.get("auth_method", "client_secret_basic"),
+            scopes=[s for s in sso.SCOPES if form.get(f"scope_{s}") in (True, "on", "true")] or ["openid"],
+            jwks=jwks,
+            nik_legal_basis=form.get("legal_basis", ""),
+        )
+        try:
+            with session_scope() as session:
+                client, secret = sso.register_client(session=session, actor=principal(), registration=registration,
+                                                     now=utcnow(), ip_address=client_ip(self))
+                client_id, name = client.client_id, client.name
+        except accounts.InvalidForm as exc:
+            self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
+            return
+        self.errors = {}
+        self.new_client_id, self.new_secret = client_id, secret or ""
+        self.notice = await tr(self, "sso.admin.registered", name=name)
+        self._load()
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def rotate(self, client_id: str):
+        """Issue a new client secret (shown once); the old one stops working."""
+        try:
+            with session_scope() as session:
+                secret = sso.rotate_client_credentials(session=session, actor=principal(), client_id=client_id,
+                                                       now=utcnow(), ip_address=client_ip(self))
+        except DomainError as exc:
+            return rx.toast.error(await tr(self, exc.key, **exc.params))
+        self.new_client_id, self.new_secret = client_id, secret or ""
+        self.notice = await tr(self, "sso.admin.rotated", client_id=client_id)
+        self._load()
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def toggle(self, client_id: str):
+        """Disable an active app (its tokens are revoked) or enable a disabled one."""
+        current = next((c for c in self.clients if c.get("client_id") == client_id), None)
+        active = not (current and current.get("active"))
+        try:
+            with session_scope() as session:
+                sso.set_client_active(session=session, actor=principal(), client_id=client_id, active=active,
+                                      now=utcnow(), ip_address=client_ip(self))
+        except DomainError as exc:
+            return rx.toast.error(await tr(self, exc.key, **exc.params))
+        self.new_client_id, self.new_secret = "", ""
+        self.notice = await tr(self, "sso.admin.enabled" if active else "sso.admin.disabled", client_id=client_id)
+        self._load()
