@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin")
 
-ACCOUNT_TABLES = ("auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+ACCOUNT_TABLES = ("queueticket", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
 PASSWORD = "Guard-Matrix-Test-2026"
