@@ -49,6 +49,9 @@ def header() -> rx.Component:
                     NavState.display_name != "",
                     rx.flex(
                         rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
+                        _nav_link("nav.my_tickets", routes.QUEUE_MINE, "nav-my-tickets"),
+                        _nav_link("nav.queue", routes.QUEUE_BOOK, "nav-queue"),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

@@ -9,11 +9,16 @@ from pages.account import forgot_password, login, outbox, register, reset_passwo
 from pages.admin import roles_admin
 from pages.home import home
 from pages.profile import profile
+from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from state.admin import RolesAdminState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
+from state.board import BoardState
+from state.counter import CounterState
 from state.home import LandingState
+from state.kiosk import KioskState
 from state.nav import NavState
 from state.profile import ProfileState
+from state.queue import BookingState, MyTicketsState, TicketState
 
 app = rx.App(
     api_transformer=build_api(),
@@ -32,6 +37,12 @@ PAGE_REGISTRY = [
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
     (routes.OUTBOX, outbox, [OutboxState.load]),
     (routes.ADMIN_ROLES, roles_admin, [RolesAdminState.load]),
+    (routes.QUEUE_BOOK, booking, [BookingState.load]),
+    (routes.QUEUE_MINE, my_tickets, [MyTicketsState.load]),
+    (routes.QUEUE_TICKET, ticket_page, [TicketState.load]),
+    (routes.QUEUE_BOARD, board, [BoardState.load]),
+    (routes.KIOSK, kiosk, [KioskState.load]),
+    (routes.COUNTER, counter, [CounterState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

@@ -17,6 +17,7 @@ class NavState(rx.State):
 
     display_name: str = ""
     is_superadmin: bool = False
+    is_officer: bool = False
     # The login session whose data this tab's states hold (backend only).
     _bound_session_id: int = 0
 
@@ -30,6 +31,7 @@ class NavState(rx.State):
             self._bound_session_id = bound
         self.display_name = who.full_name if who else ""
         self.is_superadmin = who is not None and Role.SUPERADMIN in who.roles
+        self.is_officer = who is not None and Role.OFFICER in who.roles
 
     @rx.event
     async def sign_out(self):
@@ -43,5 +45,5 @@ class NavState(rx.State):
             with session_scope() as session:
                 accounts.sign_out(session=session, principal=who, now=utcnow(), ip_address=client_ip(self))
         await clear_personal_states(self)
-        self.display_name, self.is_superadmin, self._bound_session_id = "", False, 0
+        self.display_name, self.is_superadmin, self.is_officer, self._bound_session_id = "", False, False, 0
         return full_page_load(routes.AUTH_SIGN_OUT)

@@ -122,6 +122,7 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
 
         PROTECTED_HANDLERS[f"{fn.__module__}.{fn.__qualname__}"] = roles
         guarded.__mpp_roles__ = roles  # type: ignore[attr-defined]
+        guarded.__mpp_verified__ = verified  # type: ignore[attr-defined]
         return guarded
 
     return decorate

@@ -909,3 +909,23 @@ def emit_service_event(*, session: Session, event: ServiceEvent) -> None:
     """The one place a service event leaves the queue (see ``SERVICE_EVENT_SINKS``)."""
     for sink in SERVICE_EVENT_SINKS:
         sink(session=session, event=event)
+
+
+# --------------------------------------------------------------------------- mail
+
+
+def ticket_mail(*, session: Session, ticket: QueueTicket, lang: str = "id") -> tuple[str, str, str]:
+    """(to, subject, body) of the mail that carries a booked ticket."""
+    from mpp_digital import routes
+    from mpp_digital.i18n import t
+
+    user = session.get(User, ticket.citizen_id) if ticket.citizen_id else None
+    site = _kiosk_site(session, ticket.site_id)
+    service = session.get(Service, ticket.service_id)
+    zone = site_zone(site)
+    body = t("mail.ticket.body", lang, name=user.full_name if user else "", code=ticket.code, pin=ticket.pin,
+             service=service.name if service else "", site=site.name, address=site.address,
+             day=ticket.day.strftime("%d-%m-%Y"), start=_local_label(ticket.slot_start_at, zone),
+             end=_local_label(ticket.slot_end_at, zone), zone=zone_label(zone),
+             link=get_settings().public_base_url + routes.ticket_url(ticket.id or 0), token=ticket_token(ticket))
+    return (user.email if user else ""), t("mail.ticket.subject", lang, code=ticket.code), body

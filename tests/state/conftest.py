@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
-                 "state.nav", "state.admin")
+                 "state.nav", "state.admin", "state.queue", "state.kiosk", "state.counter", "state.board")
 
 ACCOUNT_TABLES = ("queueticket", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
