@@ -34,11 +34,13 @@ def _select(label_key: str, items, value, on_change, test_id: str, key: str, lab
 
 
 def _slot_button(slot) -> rx.Component:
-    status = rx.match(slot["reason"], ("full", t("queue.slot.full")), ("cutoff", t("queue.slot.cutoff")),
-                      ("past", t("queue.slot.past")), rx.fragment(slot["left"], " ", t("queue.slot.left")))
+    status = rx.match(slot["reason"], ("full", rx.text(t("queue.slot.full"), size="1")),
+                      ("cutoff", rx.text(t("queue.slot.cutoff"), size="1")),
+                      ("past", rx.text(t("queue.slot.past"), size="1")),
+                      rx.text(slot["left"], " ", t("queue.slot.left"), size="1"))
     return rx.button(
         rx.vstack(rx.text(slot["label"], "–", slot["end"], weight="bold", size="3"),
-                  rx.text(status, size="1"), spacing="0", align="center"),
+                  status, spacing="0", align="center"),
         on_click=BookingState.book(slot["id"]), disabled=slot["bookable"] == "", variant="surface",
         color_scheme=rx.cond(slot["bookable"] != "", "indigo", "gray"), height="auto", padding="10px",
         class_name="slot-button", id="slot-" + slot["label"].replace(":", ""),
@@ -296,14 +298,18 @@ def counter() -> rx.Component:
                         rx.text(current["service"], size="3"),
                         rx.hstack(rx.badge(current["status_label"], id="counter-current-status"),
                                   rx.text(current["calls"], " ", t("queue.counter.calls"), size="2", color=MUTED)),
-                        rx.flex(
-                            _action("queue.counter.recall", CounterState.recall, "counter-recall", variant="outline"),
-                            _action("queue.counter.start", CounterState.start, "counter-start", style=PRIMARY),
+                        rx.cond(
+                            current["status"] == "called",
+                            rx.flex(
+                                _action("queue.counter.start", CounterState.start, "counter-start", style=PRIMARY),
+                                _action("queue.counter.recall", CounterState.recall, "counter-recall",
+                                        variant="outline"),
+                                _action("queue.counter.no_show_button", CounterState.no_show, "counter-no-show",
+                                        color_scheme="red", variant="soft"),
+                                spacing="2", wrap="wrap",
+                            ),
                             _action("queue.counter.finish", CounterState.finish, "counter-finish",
-                                    color_scheme="green"),
-                            _action("queue.counter.no_show_button", CounterState.no_show, "counter-no-show",
-                                    color_scheme="red", variant="soft"),
-                            spacing="2", wrap="wrap",
+                                    color_scheme="green", size="3"),
                         ),
                         rx.form(
                             rx.hstack(
@@ -323,7 +329,8 @@ def counter() -> rx.Component:
                     rx.text(t("queue.counter.none_current"), color=MUTED),
                 ),
                 rx.button(t("queue.counter.call_next"), on_click=CounterState.call_next, size="4", width="100%",
-                          margin_top="16px", id="counter-call-next", style=PRIMARY),
+                          margin_top="16px", id="counter-call-next", disabled=current.contains("id"),
+                          style=rx.cond(current.contains("id"), {}, PRIMARY)),
             ),
             card(
                 rx.heading(t("queue.counter.line"), size="4", margin_bottom="10px"),

@@ -72,14 +72,31 @@ def smtp_inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture(scope="session")
-def app_url(smtp_inbox: Inbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the e2e app's database and log."""
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="session")
+def app_database_url(app_data: Path) -> str:
+    """The e2e app's own SQLite database (tests set up site data in it, as a site admin would)."""
+    return f"sqlite:///{app_data / 'e2e.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterator[str]:
     """Start the app exactly as the README's run command does, on a free port, fresh SQLite."""
     port = free_port()
-    data = tmp_path_factory.mktemp("app")
+    data = app_data
     base = f"http://localhost:{port}"
+    # The browser journeys must pass on any day: an empty national-holiday list (configuration,
+    # see the README); the queue journey opens its site around the clock through the site's hours.
+    holidays = data / "holidays.json"
+    holidays.write_text('{"holidays": []}')
     env = {
         **os.environ,
-        "MPP_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+        "MPP_HOLIDAYS_FILE": str(holidays),
+        "MPP_DATABASE_URL": app_database_url,
         "MPP_PUBLIC_BASE_URL": base,
         "MPP_ALLOWED_ORIGINS": base,
         "MPP_SMTP_HOST": "127.0.0.1",
