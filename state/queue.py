@@ -181,17 +181,20 @@ class BookingState(rx.State):
     @protected(Role.CITIZEN, verified=True)
     async def book(self, slot_id: str):
         """Book (or move the ticket being rescheduled to) a slot; the ticket is mailed."""
-        who = principal()
-        try:
+        who, moving = principal(), self.reschedule_id
+
+        def book_in_one_transaction() -> int:
             with session_scope() as session:
-                if self.reschedule_id:
-                    ticket = queue.reschedule_ticket(session=session, citizen_id=who.user_id,
-                                                     ticket_id=int(self.reschedule_id), slot_id=int(slot_id),
-                                                     now=utcnow())
+                if moving:
+                    ticket = queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
+                                                     slot_id=int(slot_id), now=utcnow())
                 else:
                     ticket = queue.book_online(session=session, citizen_id=who.user_id, slot_id=int(slot_id),
                                                now=utcnow())
-                ticket_id = ticket.id or 0
+                return ticket.id or 0
+
+        try:  # database round trips off the event loop: other tabs' events go on meanwhile
+            ticket_id = await asyncio.to_thread(book_in_one_transaction)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             await self._refresh()

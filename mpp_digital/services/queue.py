@@ -300,24 +300,18 @@ def _site_service(session: Session, site_id: int, service_id: int) -> tuple[MppS
     return site, service, offer
 
 
-def _release_stale(session: Session, citizen_id: int, now: datetime) -> None:
-    """Tickets of days that have ended stop counting as active."""
-    session.execute(
-        update(QueueTicket)
-        .where(col(QueueTicket.citizen_id) == citizen_id, col(QueueTicket.active).is_not(None),
-               col(QueueTicket.expires_at) <= now)
-        .values(status=TicketStatus.EXPIRED, active=None, active_place=None)
-    )
+def _limits(session: Session, citizen_id: int, service_id: int, day: date, now: datetime) -> int:
+    """The free active place (1..3) of a citizen, or the error that forbids another ticket.
 
-
-def _active_tickets(session: Session, citizen_id: int) -> list[QueueTicket]:
-    return list(session.exec(select(QueueTicket).where(QueueTicket.citizen_id == citizen_id,
-                                                       col(QueueTicket.active).is_not(None))).all())
-
-
-def _limits(session: Session, citizen_id: int, service_id: int, day: date) -> int:
-    """The free active place (1..3) of a citizen, or the error that forbids another ticket."""
-    active = _active_tickets(session, citizen_id)
+    Tickets of days that have ended stop counting as active (and are marked expired here).
+    """
+    active = list(session.exec(select(QueueTicket).where(QueueTicket.citizen_id == citizen_id,
+                                                         col(QueueTicket.active).is_not(None))).all())
+    stale = [t.id for t in active if t.expires_at <= now]
+    if stale:
+        session.execute(update(QueueTicket).where(col(QueueTicket.id).in_(stale))
+                        .values(status=TicketStatus.EXPIRED, active=None, active_place=None))
+        active = [t for t in active if t.id not in stale]
     if any(t.service_id == service_id and t.day == day for t in active):
         raise DomainError("queue.duplicate")
     used = {t.active_place for t in active}
@@ -371,12 +365,6 @@ def _code(letter: str, number: int) -> str:
     return f"{letter}-{number:03d}"
 
 
-def _insert_ticket(session: Session, ticket: QueueTicket) -> None:
-    with session.begin_nested():
-        session.add(ticket)
-        session.flush()
-
-
 def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetime) -> QueueTicket:
     """Book one online place in a slot for a verified citizen.
 
@@ -388,18 +376,27 @@ def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetim
     user = session.get(User, citizen_id)
     if user is None or user.email_verified_at is None:
         raise NotAllowed("auth.unverified")
-    slot = session.get(QueueSlot, slot_id)
-    if slot is None:
+    found = session.exec(
+        select(QueueSlot, MppSite, Service, SiteService, Agency)
+        .join(MppSite, col(MppSite.id) == QueueSlot.site_id)
+        .join(Service, col(Service.id) == QueueSlot.service_id)
+        .join(Agency, col(Agency.id) == Service.agency_id)
+        .join(SiteService, (col(SiteService.site_id) == QueueSlot.site_id)
+              & (col(SiteService.service_id) == QueueSlot.service_id), isouter=True)
+        .where(QueueSlot.id == slot_id)
+    ).first()
+    if found is None:
         raise DomainError("queue.slot.not_found")
-    site, service, offer = _site_service(session, slot.site_id, slot.service_id)
+    slot, site, service, offer, agency = found
+    if offer is None:
+        raise DomainError("queue.service.not_here")
     if not offer.online:
         raise DomainError("queue.service.not_online")
     policy = policy_for(session=session, site_id=site.id or 0, service_id=service.id or 0)
     _check_day(session, site, slot.day, policy, now)
     if now > _cutoff(slot, policy) or slot.end_at <= now:
         raise DomainError("queue.cutoff", label=slot.label, minutes=policy.cutoff_minutes)
-    _release_stale(session, citizen_id, now)
-    place = _limits(session, citizen_id, service.id or 0, slot.day)
+    place = _limits(session, citizen_id, service.id or 0, slot.day, now)
 
     # The guarantee: the place is taken by the database, atomically, or not at all.
     taken = session.execute(
@@ -409,20 +406,18 @@ def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetim
     ).rowcount  # type: ignore[attr-defined]
     if taken != 1:
         raise _full_error(session, slot, site, now)
-    agency = session.get(Agency, service.agency_id)
     number = _next_number(session, site.id or 0, service.id or 0, slot.day)
     ticket = QueueTicket(
         site_id=site.id or 0, agency_id=service.agency_id, service_id=service.id or 0, slot_id=slot.id,
-        day=slot.day, channel=Channel.ONLINE, number=number,
-        code=_code(agency.ticket_letter if agency else "A", number),
+        day=slot.day, channel=Channel.ONLINE, number=number, code=_code(agency.ticket_letter, number),
         pin=f"{secrets.randbelow(10000):04d}", citizen_id=citizen_id, status=TicketStatus.BOOKED, active=1,
         active_place=place, slot_start_at=slot.start_at, slot_end_at=slot.end_at,
         expires_at=_day_end(site, slot.day), created_at=now,
     )
+    session.add(ticket)
     try:
-        _insert_ticket(session, ticket)
-    except IntegrityError:  # a concurrent booking of the same citizen won the race
-        _limits(session, citizen_id, service.id or 0, slot.day)
+        session.flush()
+    except IntegrityError:  # a concurrent booking of the same citizen won the race; the caller rolls back
         raise DomainError("queue.busy") from None
     return ticket
 
@@ -594,7 +589,8 @@ def issue_walk_in(*, session: Session, site_id: int, service_id: int, now: datet
         slot_start_at=slot.start_at, slot_end_at=slot.end_at, expires_at=_day_end(site, today), created_at=now,
         checked_in_at=now,
     )
-    _insert_ticket(session, ticket)
+    session.add(ticket)
+    session.flush()
     _bump(session, site_id)
     return ticket
 
