@@ -328,7 +328,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.queue": {"id": "Antrean", "en": "Queue"},
     "nav.my_tickets": {"id": "Tiket saya", "en": "My tickets"},
     "nav.counter": {"id": "Loket", "en": "Counter"},
-    "channel.walk_in": {"id": "Datang langsung", "en": "Walk-in"},
     "queue.status.booked": {"id": "Terdaftar — check-in di kios saat tiba", "en": "Booked — check in at the kiosk"},
     "queue.status.waiting": {"id": "Menunggu dipanggil", "en": "Waiting to be called"},
     "queue.status.called": {"id": "Dipanggil — menuju loket", "en": "Called — go to the counter"},
