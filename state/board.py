@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import reflex as rx
 from sqlmodel import select
 
@@ -38,7 +40,7 @@ class BoardState(rx.State):
     @rx.event
     def load(self):
         """Page loader: the site from the URL; starts the live loop."""
-        slug = str(self.router.page.params.get("board_site", ""))
+        slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
         with session_scope() as session:
             site = session.exec(select(MppSite).where(MppSite.slug == slug)).first()
         self._site_id, self.site_name = (site.id or 0, site.name) if site else (0, "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
+from urllib.parse import unquote
 
 import reflex as rx
 from sqlmodel import col, select
@@ -48,7 +49,7 @@ class KioskState(rx.State):
     _site_id: int = 0
 
     def _site(self, session) -> MppSite | None:
-        slug = str(self.router.page.params.get("kiosk_site", ""))
+        slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
         return session.exec(select(MppSite).where(MppSite.slug == slug)).first()
 
     @rx.event

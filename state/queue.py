@@ -237,8 +237,8 @@ class TicketState(rx.State):
     _loop_id: str = ""
 
     def _ticket_id(self) -> int:
-        raw = self.router.page.params.get("ticket_id", "")
-        return int(raw) if str(raw).isdigit() else 0
+        raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]  # /antrian/tiket/<id>
+        return int(raw) if raw.isdigit() else 0
 
     async def _load(self):
         now = utcnow()

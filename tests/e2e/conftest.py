@@ -152,13 +152,28 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def warm_app(browser, app_url) -> str:
+    """One full round trip through the websocket before the journeys start: right after the
+    build, a cold backend on a busy 2-core machine can take longer than an assertion waits."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=app_url)
+    page = context.new_page()
+    page.goto("/")
+    page.click("#lang-toggle")
+    expect(page.locator("#hero-title")).to_have_text("Every public service, one door, one account", timeout=60000)
+    context.close()
+    return app_url
+
+
 @pytest.fixture()
-def new_page(browser, app_url):
+def new_page(browser, warm_app):
     """Open pages in fresh browser contexts (each one a separate device with its own cookies)."""
     contexts = []
 
     def make(width: int = 1280):
-        context = browser.new_context(viewport={"width": width, "height": 900}, base_url=app_url)
+        context = browser.new_context(viewport={"width": width, "height": 900}, base_url=warm_app)
         context.set_default_timeout(15000)
         contexts.append(context)
         return context.new_page()

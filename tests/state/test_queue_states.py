@@ -134,10 +134,10 @@ def test_the_sites_own_officer_can(scene, accounts_by_role, engine):
 
 def test_a_citizen_sees_only_their_own_ticket(scene, accounts_by_role):
     ticket = scene["ticket"]
-    _, own = _state(accounts_by_role["citizen"], TicketState, "/antrian/tiket", {"ticket_id": str(ticket.id)})
+    _, own = _state(accounts_by_role["citizen"], TicketState, f"/antrian/tiket/{ticket.id}")
     call(TicketState.load, own)
     assert own.ticket["code"] == ticket.code and own.error == ""
-    _, other = _state(accounts_by_role["victim"], TicketState, "/antrian/tiket", {"ticket_id": str(ticket.id)})
+    _, other = _state(accounts_by_role["victim"], TicketState, f"/antrian/tiket/{ticket.id}")
     call(TicketState.load, other)
     assert other.ticket == {} and other.error == t("queue.ticket.not_found")
 
@@ -149,10 +149,10 @@ def _text_of(state) -> str:
 def test_board_and_kiosk_show_no_personal_data(scene, accounts_by_role, engine):
     citizen = scene["citizen"]
     anonymous = Account(key="tv", user_id=0, email="", full_name="")
-    root, board = _state(anonymous, BoardState, "/antrian/papan", {"board_site": "sragen"})
+    root, board = _state(anonymous, BoardState, "/antrian/papan/sragen")
     call(BoardState.load, board)
     assert [r["code"] for r in board.serving] == [scene["ticket"].code]
-    _, kiosk = _state(anonymous, KioskState, "/kiosk", {"kiosk_site": "sragen"})
+    _, kiosk = _state(anonymous, KioskState, "/kiosk/sragen")
     call(KioskState.load, kiosk)
     with Session(engine, expire_on_commit=False) as db:
         booked = _ticket(db, scene["sragen"], status=TicketStatus.BOOKED, citizen_id=accounts_by_role["victim"].user_id,
@@ -169,7 +169,7 @@ def test_board_and_kiosk_show_no_personal_data(scene, accounts_by_role, engine):
 
 def test_kiosk_refuses_forged_qr_tokens(scene):
     anonymous = Account(key="kiosk", user_id=0, email="", full_name="")
-    _, kiosk = _state(anonymous, KioskState, "/kiosk", {"kiosk_site": "sragen"})
+    _, kiosk = _state(anonymous, KioskState, "/kiosk/sragen")
     call(KioskState.load, kiosk)
     token = queue.ticket_token(scene["ticket"])
     call(KioskState.check_in, kiosk, {"code": token[:-3] + "abc", "pin": ""})
