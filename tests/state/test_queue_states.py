@@ -102,6 +102,11 @@ def test_an_officer_of_another_site_cannot_touch_this_sites_tickets(scene, engin
     assert console.site_id == str(scene["banyumas"].id) and console.error == t("error.not_allowed")
     call(CounterState.pick_counter, console, "999999-1")  # no such counter at the officer's site
     assert console.error == t("queue.counter.unknown")
+    # even with the console's own vars forged to Sragen's site and counter (as a crafted
+    # setter event would), calling is refused by the service's own scope check
+    console.site_id, console.counter = str(scene["sragen"].id), ticket.counter
+    assert is_not_allowed_toast(call(CounterState.call_next, console))
+    assert is_not_allowed_toast(call(CounterState.refresh, console))
     after = _ticket_now(engine, ticket.id)
     assert (after.status, after.call_count, after.counter) == (TicketStatus.CALLED, 1, ticket.counter)
 
