@@ -60,6 +60,9 @@ def header() -> rx.Component:
                                 _nav_link("page.catalog_admin", routes.CATALOG_ADMIN, "nav-catalog-admin")),
                         rx.cond(NavState.is_ministry,
                                 _nav_link("nav.admin_clients", routes.ADMIN_CLIENTS, "nav-admin-clients")),
+                        rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
+                        _nav_link("nav.my_tickets", routes.QUEUE_MINE, "nav-my-tickets"),
+                        _nav_link("nav.queue", routes.QUEUE_BOOK, "nav-queue"),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -383,3 +383,137 @@ class OAuthAssertionJti(SQLModel, table=True):
     client_pk: int = Field(foreign_key="oauthclient.id", index=True)
     jti: str = Field(max_length=200)
     expires_at: datetime = Field(index=True)
+# ---- queue
+
+
+class TicketStatus(StrEnum):
+    """Where a queue ticket stands."""
+
+    BOOKED = "booked"  # booked online, not yet checked in at the kiosk
+    WAITING = "waiting"  # checked in (or a walk-in ticket): in the line
+    CALLED = "called"  # called to a counter
+    SERVING = "serving"  # service started at the counter
+    DONE = "done"  # served (a service event)
+    NO_SHOW = "no_show"  # called three times, never came (a service event)
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # the day ended before the ticket was served
+
+
+ACTIVE_TICKET_STATUSES = (TicketStatus.BOOKED, TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class QueuePolicy(SQLModel, table=True):
+    """How a site runs its queue; a row with ``service_id`` overrides the site's row for one service.
+
+    Without any row the defaults below apply (see ``services.queue.Policy``).
+    """
+
+    __table_args__ = (UniqueConstraint("site_id", "service_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id", index=True)
+    service_id: int | None = Field(default=None, foreign_key="service.id")
+    slot_minutes: int = Field(default=30, ge=5, le=240)
+    minutes_per_ticket: int = Field(default=15, ge=1, le=240)  # service time, sets a slot's capacity
+    online_share: int = Field(default=70, ge=0, le=100)  # percent of each slot bookable online
+    mobile_share: int = Field(default=10, ge=0, le=100)  # percent kept for the mobile service
+    days_ahead: int = Field(default=7, ge=0, le=60)  # online booking opens this many days ahead
+    cutoff_minutes: int = Field(default=30, ge=-240, le=1440)  # booking closes this long before the slot
+    late_minutes: int = Field(default=15, ge=0, le=240)  # later than this after the slot start: behind walk-ins
+
+
+class QueueSlot(SQLModel, table=True):
+    """One window of one service at one site on one day, with its places per channel.
+
+    ``online_booked < online_capacity`` is enforced by an atomic conditional UPDATE and
+    by a CHECK constraint: the database, not Python, refuses a place too many.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "service_id", "day", "start_at"),
+        CheckConstraint("online_booked >= 0 AND online_booked <= online_capacity", name="ck_queueslot_online"),
+        CheckConstraint("walkin_issued >= 0 AND walkin_issued <= walkin_capacity", name="ck_queueslot_walkin"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id")
+    service_id: int = Field(foreign_key="service.id")
+    day: date  # the site's local date
+    label: str = Field(max_length=5)  # local start "08:00"
+    start_at: datetime
+    end_at: datetime
+    capacity: int = Field(ge=0)
+    online_capacity: int = Field(ge=0)
+    walkin_capacity: int = Field(ge=0)
+    mobile_capacity: int = Field(ge=0)
+    online_booked: int = 0
+    walkin_issued: int = 0
+
+
+class QueueDay(SQLModel, table=True):
+    """The per-(site, service, day) ticket number counter (incremented atomically)."""
+
+    __table_args__ = (UniqueConstraint("site_id", "service_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id")
+    service_id: int = Field(foreign_key="service.id")
+    day: date
+    last_number: int = 0
+
+
+class QueueSiteVersion(SQLModel, table=True):
+    """A change counter per site, bumped by every call, check-in and finish: what live pages poll."""
+
+    site_id: int = Field(foreign_key="mppsite.id", primary_key=True)
+    version: int = 0
+
+
+class QueueTicket(SQLModel, table=True):
+    """A place in the queue, from any channel; also the record of the service event.
+
+    ``active`` (1 while active, NULL after) and ``active_place`` (1..3 while active) carry the
+    limits in unique constraints: one active ticket per citizen, service and day, and at most
+    three active tickets per citizen. NULLs never collide, on SQLite and PostgreSQL alike.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "service_id", "day", "code", name="uq_queueticket_code"),
+        UniqueConstraint("citizen_id", "service_id", "day", "active", name="uq_queueticket_one_per_service_day"),
+        UniqueConstraint("citizen_id", "active_place", name="uq_queueticket_active_place"),
+        CheckConstraint("active_place IS NULL OR (active_place BETWEEN 1 AND 3)", name="ck_queueticket_place"),
+        Index("ix_queueticket_site_day_status", "site_id", "day", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id")
+    agency_id: int = Field(foreign_key="agency.id")
+    service_id: int = Field(foreign_key="service.id")
+    slot_id: int | None = Field(default=None, foreign_key="queueslot.id")
+    day: date
+    # Plain strings, not database enums: other features may define their own enum types.
+    channel: Channel = Field(sa_type=String(8))
+    number: int
+    code: str = Field(max_length=8)  # "A-023"
+    pin: str = Field(max_length=4)  # typed with the code at the kiosk
+    citizen_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # None: walk-in
+    status: TicketStatus = Field(default=TicketStatus.BOOKED, sa_type=String(12))
+    active: int | None = 1
+    active_place: int | None = None
+    slot_start_at: datetime
+    slot_end_at: datetime
+    expires_at: datetime  # end of the local day
+    created_at: datetime
+    checked_in_at: datetime | None = None
+    late: bool = False
+    first_called_at: datetime | None = None
+    last_called_at: datetime | None = None
+    call_count: int = 0
+    counter: str | None = Field(default=None, max_length=12)  # "A1": agency letter + counter number
+    transferred_from: str | None = Field(default=None, max_length=12)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    wait_seconds: int | None = None  # first call - check-in
+    service_seconds: int | None = None  # finish - start
+    served_by: int | None = Field(default=None, foreign_key="user.id")

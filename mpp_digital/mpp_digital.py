@@ -11,14 +11,19 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.home import home
 from pages.profile import profile
+from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
+from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
 from state.catalog_admin import CatalogAdminState, SiteAdminState
+from state.counter import CounterState
 from state.home import LandingState
+from state.kiosk import KioskState
 from state.nav import NavState
 from state.profile import ProfileState
+from state.queue import BookingState, MyTicketsState, TicketState
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 
@@ -48,6 +53,12 @@ PAGE_REGISTRY = [
     (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
     (routes.SSO_CONSENT, consent, [ConsentState.load]),
     (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),
+    (routes.QUEUE_BOOK, booking, [BookingState.load]),
+    (routes.QUEUE_MINE, my_tickets, [MyTicketsState.load]),
+    (routes.QUEUE_TICKET, ticket_page, [TicketState.load]),
+    (routes.QUEUE_BOARD, board, [BoardState.load]),
+    (routes.KIOSK, kiosk, [KioskState.load]),
+    (routes.COUNTER, counter, [CounterState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

@@ -23,6 +23,12 @@ SITE_ADMIN = "/admin/mpp"
 CATALOG_ADMIN = "/admin/katalog"
 SSO_CONSENT = "/izin-aplikasi"  # the consent page of single sign-on
 ADMIN_CLIENTS = "/admin/aplikasi"  # the registry of agency apps
+QUEUE_BOOK = "/antrian"
+QUEUE_MINE = "/antrian/saya"
+QUEUE_TICKET = "/antrian/tiket/[ticket_id]"
+QUEUE_BOARD = "/antrian/papan/[board_site]"
+KIOSK = "/kiosk/[kiosk_site]"
+COUNTER = "/petugas/loket"
 
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
@@ -66,6 +72,32 @@ def session_start_url(ticket: str, next_path: str = PROFILE) -> str:
     return f"{AUTH_SESSION}?ticket={quote(ticket)}&next={quote(safe_next(next_path))}"
 
 
+def ticket_url(ticket_id: int) -> str:
+    """A citizen's ticket page."""
+    return f"/antrian/tiket/{ticket_id}"
+
+
+def booking_url(site_slug: str = "", service_slug: str = "") -> str:
+    """The booking page with a site and service chosen (the catalog's service pages link here)."""
+    query = "&".join(f"{k}={quote(v)}" for k, v in (("site", site_slug), ("layanan", service_slug)) if v)
+    return QUEUE_BOOK + (f"?{query}" if query else "")
+
+
+def reschedule_url(ticket_id: int) -> str:
+    """The booking page moving an existing ticket to another slot."""
+    return f"{QUEUE_BOOK}?ubah={ticket_id}"
+
+
+def board_url(site_slug: str) -> str:
+    """The live queue board of a site (for the hall's TV)."""
+    return f"/antrian/papan/{quote(site_slug)}"
+
+
+def kiosk_url(site_slug: str) -> str:
+    """The kiosk of a site."""
+    return f"/kiosk/{quote(site_slug)}"
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -100,4 +132,10 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(CATALOG_ADMIN, "page.catalog_admin"),
     PageRoute(SSO_CONSENT, "page.sso_consent"),
     PageRoute(ADMIN_CLIENTS, "page.admin_clients"),
+    PageRoute(QUEUE_BOOK, "page.queue_book"),
+    PageRoute(QUEUE_MINE, "page.queue_mine"),
+    PageRoute(QUEUE_TICKET, "page.queue_ticket"),
+    PageRoute(QUEUE_BOARD, "page.queue_board"),
+    PageRoute(KIOSK, "page.kiosk"),
+    PageRoute(COUNTER, "page.counter"),
 )

@@ -44,6 +44,7 @@ class Settings:
     smtp_starttls: bool
     outbox_dir: Path
     secret_key: str = field(repr=False)
+    holidays_file: Path | None = None  # national holidays and cuti bersama (JSON); None: the shipped list
 
     @property
     def cookie_secure(self) -> bool:
@@ -77,6 +78,7 @@ def load_settings() -> Settings:
         smtp_starttls=_env("MPP_SMTP_STARTTLS", "0") in {"1", "true", "yes"},
         outbox_dir=Path(_env("MPP_OUTBOX_DIR", str(PROJECT_ROOT / "var" / "outbox"))),
         secret_key=_secret_key(),
+        holidays_file=Path(_env("MPP_HOLIDAYS_FILE")) if _env("MPP_HOLIDAYS_FILE") else None,
     )
 
 

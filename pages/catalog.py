@@ -187,11 +187,14 @@ def service_page() -> rx.Component:
                 _section(
                     "service.sites",
                     rx.grid(
-                        rx.foreach(s.sites, lambda o: rx.link(
-                            rx.box(rx.text(o.name, weight="medium", size="2"),
-                                   rx.text(o.regency, " · ", o.channels, size="1", color=MUTED),
-                                   padding="8px", border="1px solid #eef1f6", border_radius="8px"),
-                            href="/mpp/" + o.slug, underline="none")),
+                        rx.foreach(s.sites, lambda o: rx.box(
+                            rx.link(rx.text(o.name, weight="medium", size="2"), href="/mpp/" + o.slug,
+                                    underline="none"),
+                            rx.text(o.regency, " · ", o.channels, size="1", color=MUTED),
+                            rx.cond(o.booking != "", rx.link(rx.hstack(rx.icon("ticket", size=14),
+                                                                       rx.text(t("service.book"), size="1")),
+                                                             href=o.booking, class_name="book-link")),
+                            padding="8px", border="1px solid #eef1f6", border_radius="8px")),
                         columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="2", width="100%",
                     ),
                 ),

@@ -9,6 +9,7 @@ import dataclasses
 
 import reflex as rx
 
+from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.services import catalog, life_events
@@ -141,6 +142,7 @@ class SiteLink:
     name: str
     regency: str
     channels: str
+    booking: str  # the queue booking page for this site and service ("" when not at the counter)
 
 
 class ServicePageState(rx.State):
@@ -182,7 +184,11 @@ class ServicePageState(rx.State):
         self.legal_basis = list(service.legal_basis)
         labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.channels = [labels[c] for c in catalog.CHANNELS if any(c in o.channels for o in offers)]
-        self.sites = [SiteLink(o.slug, o.name, o.regency, ", ".join(labels[c] for c in o.channels)) for o in offers]
+        self.sites = [
+            SiteLink(o.slug, o.name, o.regency, ", ".join(labels[c] for c in o.channels),
+                     routes.booking_url(o.slug, service.slug) if "direct" in o.channels else "")
+            for o in offers
+        ]
 
 
 @dataclasses.dataclass

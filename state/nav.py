@@ -19,6 +19,7 @@ class NavState(rx.State):
     is_superadmin: bool = False
     is_site_admin: bool = False
     is_ministry: bool = False
+    is_officer: bool = False
     # The login session whose data this tab's states hold (backend only).
     _bound_session_id: int = 0
 
@@ -34,6 +35,7 @@ class NavState(rx.State):
         self.is_superadmin = who is not None and Role.SUPERADMIN in who.roles
         self.is_site_admin = who is not None and who.has_role(Role.SITE_ADMIN)
         self.is_ministry = who is not None and who.has_role(Role.MINISTRY)
+        self.is_officer = who is not None and Role.OFFICER in who.roles
 
     @rx.event
     async def sign_out(self):
@@ -48,5 +50,5 @@ class NavState(rx.State):
                 accounts.sign_out(session=session, principal=who, now=utcnow(), ip_address=client_ip(self))
         await clear_personal_states(self)
         self.display_name, self._bound_session_id = "", 0
-        self.is_superadmin = self.is_site_admin = self.is_ministry = False
+        self.is_superadmin = self.is_site_admin = self.is_ministry = self.is_officer = False
         return full_page_load(routes.AUTH_SIGN_OUT)

@@ -7,6 +7,7 @@ rx.Cookie, rx.LocalStorage and state fields are never used to decide who someone
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import importlib
@@ -52,8 +53,12 @@ async def current_principal(state: rx.State) -> Principal | None:
     raw = session_cookie(state.router.headers.cookie)
     if not raw:
         return None
-    with session_scope() as session:
-        return accounts.resolve_session(session=session, raw=raw, now=utcnow())
+
+    def resolve() -> Principal | None:
+        with session_scope() as session:
+            return accounts.resolve_session(session=session, raw=raw, now=utcnow())
+
+    return await asyncio.to_thread(resolve)  # database round trips off the event loop
 
 
 def principal() -> Principal:
@@ -123,6 +128,7 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
 
         PROTECTED_HANDLERS[f"{fn.__module__}.{fn.__qualname__}"] = roles
         guarded.__mpp_roles__ = roles  # type: ignore[attr-defined]
+        guarded.__mpp_verified__ = verified  # type: ignore[attr-defined]
         return guarded
 
     return decorate

@@ -17,6 +17,7 @@ class Grant:
     role: Role
     site_id: int | None = None
     regency_code: str | None = None
+    agency_id: int | None = None  # an officer limited to one agency's counters at the site
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class Principal:
 def grants_for(*, session: Session, user_id: int) -> tuple[Grant, ...]:
     """The role assignments of a user, as grants."""
     rows = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id)).all()
-    return tuple(Grant(role=Role(r.role), site_id=r.site_id, regency_code=r.regency_code) for r in rows)
+    return tuple(Grant(role=Role(r.role), site_id=r.site_id, regency_code=r.regency_code, agency_id=r.agency_id)
+                 for r in rows)
 
 
 def principal_for(*, session: Session, user: User, session_id: int) -> Principal:
@@ -73,6 +75,7 @@ def authorize(
     regency_code: str | None = None,
     session: Session | None = None,
     verified: bool = False,
+    agency_id: int | None = None,
 ) -> Principal:
     """The one rule of who may do what, applied by every protected handler and loader.
 
@@ -83,6 +86,8 @@ def authorize(
         regency_code: the regency the action touches; regional heads must hold it.
         session: needed to map a site to its regency for regional heads.
         verified: the action needs a verified email (booking, applying).
+        agency_id: the agency whose counter the action touches; an officer grant limited to
+            an agency must name that one.
 
     Returns:
         The principal, when allowed.
@@ -103,7 +108,8 @@ def authorize(
         if grant.role not in roles:
             continue
         if grant.role in (Role.OFFICER, Role.SITE_ADMIN):
-            if site_id is None or grant.site_id == site_id:
+            agency_ok = agency_id is None or grant.agency_id is None or grant.agency_id == agency_id
+            if (site_id is None or grant.site_id == site_id) and agency_ok:
                 return principal
         elif grant.role == Role.REGIONAL_HEAD:
             if (site_id is None and regency_code is None) or grant.regency_code == regency_code:

@@ -27,10 +27,10 @@ from sqlmodel import Session, select
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
-                 "state.sso_admin")
+                 "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board")
 
-ACCOUNT_TABLES = ("oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent", "oauthclient",
-                  "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+ACCOUNT_TABLES = ("queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
+                  "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
 PASSWORD = "Guard-Matrix-Test-2026"

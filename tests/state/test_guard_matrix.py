@@ -49,10 +49,23 @@ from state.profile import ProfileState  # noqa: E402
 
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
-                   "state.sso_admin")
+                   "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     "state.nav.NavState.sign_out",  # ends only the caller's own session; wipes data either way
+    # live loops: read only a site's change counter, then run the guarded refresh (or, for the
+    # board, reload the public board)
+    "state.queue.TicketState.watch",
+    "state.counter.CounterState.watch",
+    "state.board.BoardState.watch",
+    # the hall's TV: ticket codes, counters and service names only (tests/state/test_queue_states.py)
+    "state.board.BoardState.load",
+    # the kiosk, a public device: check-in needs the QR token or code + PIN; a walk-in ticket is
+    # what the kiosk gives anyone; it shows codes, services and times, never a person
+    "state.kiosk.KioskState.load",
+    "state.kiosk.KioskState.check_in",
+    "state.kiosk.KioskState.walk_in",
+    "state.kiosk.KioskState.clear",
 }
 # Guarded handlers whose denied call may leave the state as it was (none).
 KEEPS_STATE_ON_DENY: set[str] = set()
@@ -175,6 +188,10 @@ def handler_args(key: str, victim: Account) -> tuple:
             args.append(str(victim.session_id))
         elif name == "client_id":  # an agency app that does not exist: acts on nothing
             args.append("mpp-no-such-client")
+        elif name in ("ticket_id", "slot_id", "site_id", "service_id"):  # ids that do not exist
+            args.append("0")
+        elif name in ("slug", "value", "code"):
+            args.append("harmless")
         elif typing.get_origin(hints.get(name)) is dict or hints.get(name) is dict:
             args.append({})
         elif name in HARMLESS_ARGS:
@@ -182,6 +199,18 @@ def handler_args(key: str, victim: Account) -> tuple:
         else:
             pytest.fail(f"{key}: add harmless test arguments for parameter {name!r}")
     return tuple(args)
+
+
+def needs_verification(key: str) -> bool:
+    """Whether the handler was guarded with ``verified=True``."""
+    return bool(getattr(resolve(key)[2].fn, "__mpp_verified__", False))
+
+
+def account_verified(engine, account: Account) -> bool:
+    from mpp_digital.models import User
+
+    with Session(engine) as db:
+        return db.get(User, account.user_id).email_verified_at is not None
 
 
 def role_admits(roles: tuple[Role, ...], who: str) -> bool:
@@ -251,7 +280,11 @@ def test_role_matrix(key: str, who: str, accounts_by_role: dict[str, Account], e
     result = call(handler, target, *handler_args(key, victim))
 
     assert login_redirect(result) is None, f"{who} with a valid session was sent to /masuk"
-    if role_admits(roles, who):
+    if role_admits(roles, who) and needs_verification(key) and not account_verified(engine, account):
+        # e.g. booking: the right role, but an unverified email is refused with its own message
+        assert any(t("auth.unverified", "id") in js for js in error_toasts(result)), key
+        assert spy.entered == [], f"the body of {key} ran for an unverified {who}"
+    elif role_admits(roles, who):
         # A handler given another site's id (HARMLESS_ARGS) is refused by its scope check: that
         # toast is right; elsewhere an admitted role must not see it.
         if not scoped_by_argument(key):
@@ -382,6 +415,8 @@ EXPECTED_ROLES = {
     "state.nav.": (),
     "state.catalog_admin.SiteAdminState.": (Role.SITE_ADMIN,),  # their own site (scope checked inside)
     "state.catalog_admin.CatalogAdminState.": (Role.MINISTRY,),  # the national catalog
+    "state.queue.": (Role.CITIZEN,),  # one's own tickets
+    "state.counter.": (Role.OFFICER,),  # counters of the officer's own site (and agency)
 }
 
 

@@ -1,0 +1,310 @@
+"""Citizen queue pages: /antrian (book, reschedule), /antrian/saya (my tickets) and
+/antrian/tiket/[ticket_id] (ticket, QR, live position, cancel)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import reflex as rx
+import segno
+from sqlmodel import col, select
+
+from mpp_digital import routes
+from mpp_digital.clock import utcnow
+from mpp_digital.db import session_scope
+from mpp_digital.errors import DomainError
+from mpp_digital.models import MppSite, QueueTicket, Role, Service, SiteService, TicketStatus
+from mpp_digital.services import queue
+from mpp_digital.services.mail import send_mail
+from state import live
+from state.lang import LangState, tr
+from state.session import principal, protected
+
+DAY_NAMES = {"id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
+             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+async def _lang(state: rx.State) -> str:
+    lang = (await state.get_state(LangState)).lang
+    return lang if lang in ("id", "en") else "id"
+
+
+def _send_ticket_mail(ticket_id: int, lang: str) -> None:
+    """Mail the ticket (after the booking committed; a mail failure never undoes it)."""
+    with session_scope() as session:
+        ticket = session.get(QueueTicket, ticket_id)
+        if ticket is None or ticket.citizen_id is None:
+            return
+        to, subject, body = queue.ticket_mail(session=session, ticket=ticket, lang=lang)
+    try:
+        send_mail(to=to, subject=subject, body=body)
+    except OSError:  # the ticket is on the page; the mail is a convenience
+        pass
+
+
+async def ticket_row(state: rx.State, session, ticket: QueueTicket) -> dict[str, str]:
+    """A ticket as the citizen's pages show it (their own data only)."""
+    site = session.get(MppSite, ticket.site_id)
+    service = session.get(Service, ticket.service_id)
+    zone = queue.site_zone(site) if site else None
+    return {
+        "id": str(ticket.id),
+        "code": ticket.code,
+        "pin": ticket.pin,
+        "site": site.name if site else "",
+        "site_slug": site.slug if site else "",
+        "service": service.name if service else "",
+        "day": ticket.day.strftime("%d-%m-%Y"),
+        "time": f"{ticket.slot_start_at.astimezone(zone).strftime('%H:%M')}–"
+                f"{ticket.slot_end_at.astimezone(zone).strftime('%H:%M')}" if zone else "",
+        "zone": queue.zone_label(zone) if zone else "",
+        "status": str(ticket.status),
+        "status_label": await tr(state, f"queue.status.{ticket.status}"),
+        "channel": await tr(state, f"channel.{ticket.channel}"),
+        "counter": queue.counter_label(session=session, code=ticket.counter),
+        "href": routes.ticket_url(ticket.id or 0),
+    }
+
+
+class BookingState(rx.State):
+    """/antrian: pick a site and service (``?site=`` and ``?layanan=`` preselect), a day and a slot."""
+
+    sites: list[dict[str, str]] = []
+    site_slug: str = ""
+    services: list[dict[str, str]] = []
+    service_slug: str = ""
+    days: list[dict[str, str]] = []
+    day: str = ""
+    slots: list[dict[str, str]] = []
+    closed: str = ""
+    info: str = ""
+    error: str = ""
+    verified: bool = True
+    reschedule_id: str = ""
+    reschedule_code: str = ""
+    booked_href: str = ""
+
+    async def _refresh(self):
+        """Recompute services, days and slots for the current choices."""
+        now = utcnow()
+        self.slots, self.closed, self.info = [], "", ""
+        with session_scope() as session:
+            site = session.exec(select(MppSite).where(MppSite.slug == self.site_slug)).first()
+            if site is None:
+                self.services, self.days = [], []
+                return
+            rows = session.exec(select(Service, SiteService)
+                                .join(SiteService, col(SiteService.service_id) == Service.id)
+                                .where(SiteService.site_id == site.id).order_by(col(Service.name))).all()
+            self.services = [{"slug": s.slug, "name": s.name, "online": "1" if o.online else ""} for s, o in rows]
+            if self.service_slug not in {s.get("slug") for s in self.services}:
+                self.service_slug = ""
+            policy = queue.Policy()
+            service = next((s for s, _ in rows if s.slug == self.service_slug), None)
+            if service is not None:
+                policy = queue.policy_for(session=session, site_id=site.id or 0, service_id=service.id or 0)
+            today = queue.local_today(site, now)
+            names = DAY_NAMES[await _lang(self)]
+            self.days = [{"value": d.isoformat(), "label": f"{names[d.weekday()]} {d.strftime('%d-%m')}"}
+                         for d in (today + timedelta(days=i) for i in range(policy.days_ahead + 1))]
+            if self.day not in {d.get("value") for d in self.days}:
+                self.day = self.days[0]["value"] if self.days else ""
+            if service is None:
+                return
+            offer = next(o for s, o in rows if s.slug == self.service_slug)
+            if not offer.online:
+                self.closed = await tr(self, "queue.service.not_online")
+                return
+            view = queue.availability(session=session, site=site, service=service, day=date.fromisoformat(self.day),
+                                      now=now)
+        if view.closed is not None:
+            self.closed = await tr(self, view.closed.key, **view.closed.params)
+            return
+        self.slots = [{"id": str(s.id), "label": s.label, "end": s.end_label, "left": str(s.online_left),
+                       "bookable": "1" if s.bookable else "", "reason": s.reason} for s in view.slots]
+        if view.online_left == 0:
+            self.info = (await tr(self, "queue.online_gone", walkin_from=view.walkin_from, zone=view.zone)
+                         if view.walkin_from else await tr(self, "queue.day_full"))
+        else:
+            self.info = await tr(self, "queue.slots.zone", zone=view.zone)
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def load(self):
+        """Page loader: preselect from ?site= and ?layanan=; ?ubah=<ticket> reschedules that ticket."""
+        params = self.router.url.query_parameters
+        self.error, self.booked_href, self.reschedule_id, self.reschedule_code = "", "", "", ""
+        self.verified = principal().email_verified
+        with session_scope() as session:
+            self.sites = [{"slug": s.slug, "name": s.name}
+                          for s in session.exec(select(MppSite).order_by(col(MppSite.name))).all()]
+            change = params.get("ubah", "")
+            if change.isdigit():
+                try:
+                    ticket = queue.own_ticket(session=session, citizen_id=principal().user_id, ticket_id=int(change))
+                except DomainError:
+                    ticket = None
+                if ticket is not None and ticket.status == TicketStatus.BOOKED:
+                    site = session.get(MppSite, ticket.site_id)
+                    service = session.get(Service, ticket.service_id)
+                    self.reschedule_id, self.reschedule_code = str(ticket.id), ticket.code
+                    params = {"site": site.slug if site else "", "layanan": service.slug if service else "",
+                              "hari": ticket.day.isoformat()}
+        self.site_slug = params.get("site", "") or self.site_slug or "sragen"
+        self.service_slug = params.get("layanan", "") or self.service_slug
+        self.day = params.get("hari", "") or self.day
+        await self._refresh()
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def pick_site(self, slug: str):
+        """Choose the MPP."""
+        self.site_slug, self.error = slug[:80], ""
+        await self._refresh()
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def pick_service(self, slug: str):
+        """Choose the service."""
+        self.service_slug, self.error = slug[:100], ""
+        await self._refresh()
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def pick_day(self, value: str):
+        """Choose the day."""
+        self.day, self.error = value[:10], ""
+        await self._refresh()
+
+    @rx.event
+    @protected(Role.CITIZEN, verified=True)
+    async def book(self, slot_id: str):
+        """Book (or move the ticket being rescheduled to) a slot; the ticket is mailed."""
+        who, moving = principal(), self.reschedule_id
+
+        def book_in_one_transaction() -> int:
+            with session_scope() as session:
+                if moving:
+                    ticket = queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
+                                                     slot_id=int(slot_id), now=utcnow())
+                else:
+                    ticket = queue.book_online(session=session, citizen_id=who.user_id, slot_id=int(slot_id),
+                                               now=utcnow())
+                return ticket.id or 0
+
+        try:  # database round trips off the event loop: other tabs' events go on meanwhile
+            ticket_id = await asyncio.to_thread(book_in_one_transaction)
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            await self._refresh()
+            return
+        except ValueError:
+            self.error = await tr(self, "queue.slot.not_found")
+            return
+        self.error, self.reschedule_id = "", ""
+        asyncio.get_running_loop().run_in_executor(None, _send_ticket_mail, ticket_id, await _lang(self))
+        return rx.redirect(routes.ticket_url(ticket_id))
+
+
+class MyTicketsState(rx.State):
+    """/antrian/saya: the signed-in citizen's tickets."""
+
+    tickets: list[dict[str, str]] = []
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def load(self):
+        """Page loader."""
+        with session_scope() as session:
+            rows = queue.tickets_for(session=session, citizen_id=principal().user_id, now=utcnow())
+            self.tickets = [await ticket_row(self, session, t) for t in rows]
+
+
+class TicketState(rx.State):
+    """/antrian/tiket/[ticket_id]: one of my tickets with its QR, live position and wait."""
+
+    ticket: dict[str, str] = {}
+    qr: str = ""
+    ahead: int = 0
+    wait_minutes: int = 0
+    live: bool = False
+    can_cancel: bool = False
+    can_reschedule: bool = False
+    notice: str = ""
+    error: str = ""
+    _site_id: int = 0
+    _loop_id: str = ""
+
+    def _ticket_id(self) -> int:
+        raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]  # /antrian/tiket/<id>
+        return int(raw) if raw.isdigit() else 0
+
+    async def _load(self):
+        now = utcnow()
+        with session_scope() as session:
+            ticket = queue.own_ticket(session=session, citizen_id=principal().user_id, ticket_id=self._ticket_id())
+            self.ticket = await ticket_row(self, session, ticket)
+            active = ticket.status in (TicketStatus.BOOKED, TicketStatus.WAITING) and ticket.expires_at > now
+            position = queue.position_of(session=session, ticket=ticket, now=now) if active else None
+            self.live = ticket.status in (TicketStatus.BOOKED, TicketStatus.WAITING, TicketStatus.CALLED,
+                                          TicketStatus.SERVING)
+            self.can_cancel = self.can_reschedule = ticket.status == TicketStatus.BOOKED and now < ticket.slot_start_at
+            self._site_id = ticket.site_id
+            if not self.qr and ticket.status == TicketStatus.BOOKED:
+                self.qr = segno.make(queue.ticket_token(ticket), error="m").svg_data_uri(scale=5)
+            if ticket.status != TicketStatus.BOOKED:
+                self.qr = ""
+        self.ahead = position.ahead if position else 0
+        self.wait_minutes = position.wait_minutes if position else 0
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def load(self):
+        """Page loader; starts the live updates."""
+        self.notice, self.error, self.qr = "", "", ""
+        try:
+            await self._load()
+        except DomainError as exc:
+            self.reset()
+            self.error = await tr(self, exc.key)
+            return
+        return TicketState.watch
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def refresh(self):
+        """Reload status, position and wait (run by the live loop on every change at the site)."""
+        if not self.ticket:
+            return
+        try:
+            await self._load()
+        except DomainError:
+            self.reset()
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def cancel(self):
+        """Cancel this booking (up to the slot's start)."""
+        try:
+            with session_scope() as session:
+                queue.cancel_ticket(session=session, citizen_id=principal().user_id, ticket_id=self._ticket_id(),
+                                    now=utcnow())
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
+        await self._load()
+        self.notice = await tr(self, "queue.cancelled")
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Live loop (public on purpose): reads only the site's change counter and asks the
+        guarded ``refresh`` to reload the ticket when it moves."""
+        loop_id = live.new_loop_id()
+        async with self:
+            self._loop_id = loop_id
+            site_id = self._site_id
+        if not site_id:
+            return
+        async for _ in live.changes(self, site_id, loop_id):
+            yield TicketState.refresh
