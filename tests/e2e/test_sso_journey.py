@@ -73,8 +73,8 @@ class AgencyApps:
 
 
 @pytest.fixture()
-def agency_apps(app_url: str, app_data_dir: Path) -> Iterator[AgencyApps]:
-    apps = AgencyApps(app_url, app_data_dir)
+def agency_apps(app_url: str, app_data: Path) -> Iterator[AgencyApps]:
+    apps = AgencyApps(app_url, app_data)
     yield apps
     apps.stop()
 
