@@ -9,7 +9,8 @@ from state.nav import NavState
 
 NAVY = "#0b3d91"
 ON_NAVY = {"color": "white !important"}
-HEADER_BUTTON = {"color": "white !important", "background": "transparent !important", "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)",
+HEADER_BUTTON = {"color": "white !important", "background": "transparent !important",
+                 "box_shadow": "inset 0 0 0 1px rgba(255,255,255,0.6)",
                  "cursor": "pointer"}
 
 
@@ -45,6 +46,9 @@ def header() -> rx.Component:
                     NavState.display_name != "",
                     rx.flex(
                         rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.cond(NavState.dashboard_href != "",
+                                rx.link(t("nav.dashboard"), href=NavState.dashboard_href, size="2",
+                                        weight="medium", id="nav-dashboard", style=ON_NAVY)),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

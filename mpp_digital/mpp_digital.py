@@ -7,10 +7,13 @@ from mpp_digital.i18n import t
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
+from pages.dashboard import national, regional
 from pages.home import home
 from pages.profile import profile
 from state.admin import RolesAdminState
+from state.analytics_admin import MonthlyReportState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
+from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.nav import NavState
 from state.profile import ProfileState
@@ -32,6 +35,8 @@ PAGE_REGISTRY = [
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
     (routes.OUTBOX, outbox, [OutboxState.load]),
     (routes.ADMIN_ROLES, roles_admin, [RolesAdminState.load]),
+    (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
+    (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

@@ -14,6 +14,11 @@ FORGOT_PASSWORD = "/lupa-sandi"
 RESET_PASSWORD = "/atur-sandi"
 OUTBOX = "/kotak-surat"
 ADMIN_ROLES = "/admin/peran"
+DASHBOARD_REGIONAL = "/dasbor/daerah"
+DASHBOARD_NATIONAL = "/dasbor/nasional"
+
+# Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
+API_V1 = "/api/v1"
 
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
@@ -62,4 +67,6 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(RESET_PASSWORD, "page.reset"),
     PageRoute(OUTBOX, "page.outbox"),
     PageRoute(ADMIN_ROLES, "page.admin_roles"),
+    PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
+    PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
 )

@@ -17,6 +17,7 @@ class NavState(rx.State):
 
     display_name: str = ""
     is_superadmin: bool = False
+    dashboard_href: str = ""  # the dashboard this person's role opens, if any
     # The login session whose data this tab's states hold (backend only).
     _bound_session_id: int = 0
 
@@ -30,6 +31,12 @@ class NavState(rx.State):
             self._bound_session_id = bound
         self.display_name = who.full_name if who else ""
         self.is_superadmin = who is not None and Role.SUPERADMIN in who.roles
+        if who is not None and who.has_role(Role.MINISTRY):
+            self.dashboard_href = routes.DASHBOARD_NATIONAL
+        elif who is not None and who.has_role(Role.REGIONAL_HEAD):
+            self.dashboard_href = routes.DASHBOARD_REGIONAL
+        else:
+            self.dashboard_href = ""
 
     @rx.event
     async def sign_out(self):
@@ -44,4 +51,5 @@ class NavState(rx.State):
                 accounts.sign_out(session=session, principal=who, now=utcnow(), ip_address=client_ip(self))
         await clear_personal_states(self)
         self.display_name, self.is_superadmin, self._bound_session_id = "", False, 0
+        self.dashboard_href = ""
         return full_page_load(routes.AUTH_SIGN_OUT)

@@ -89,7 +89,9 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
 
     # sites and days
     site_ids = np.array([s.id for s in sites])
+    # demand: the regency's population times a site factor (maturity, reach, digital uptake)
     site_weight = np.array([float(population.get(s.regency_code) or 300_000) for s in sites])
+    site_weight = site_weight * rng.lognormal(0.0, 0.35, len(sites))
     site_index = rng.choice(len(sites), size=n_tx, p=site_weight / site_weight.sum())
     day_weight = WEEKDAY_WEIGHT[weekday] * (1.0 + 0.35 * progress)
     day_index = rng.choice(n_days, size=n_tx, p=day_weight / day_weight.sum())
@@ -196,8 +198,24 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
     surveys, rows = follow(n_survey, "survey", "answered", rng.integers(60, 900, n_survey))
     surveys["satisfaction"] = pd.array(np.clip(np.round(rng.normal(site_ikm[site_index[rows]], 9)), 25, 100)
                                        .astype(np.int64), dtype="Int64")
-    opened, _ = follow(n_opened, "complaint", "opened", rng.integers(3600, 3 * 86400, n_opened))
-    closed, _ = follow(n_closed, "complaint", "closed", rng.integers(2 * 86400, 16 * 86400, n_closed))
+    opened, opened_rows = follow(n_opened, "complaint", "opened", rng.integers(3600, 3 * 86400, n_opened))
+    # most complaints are closed within about two weeks; a closing follows its own opening
+    pick = rng.choice(n_opened, size=min(n_closed, n_opened), replace=False) if n_opened else np.array([], int)
+    closed = opened.iloc[pick].reset_index(drop=True).copy()
+    closed["outcome"] = "closed"
+    when = closed["occurred_at"].to_numpy().astype("datetime64[s]") + rng.integers(
+        86400, 14 * 86400, len(closed)).astype("timedelta64[s]")
+    close_off = offsets[site_index[opened_rows[pick]]] if len(pick) else np.array([], int)
+    when = np.minimum(when, end_utc[opened_rows[pick]])
+    closed["occurred_at"] = when
+    closed["local_day"] = (when + (close_off * 3600).astype("timedelta64[s]")).astype("datetime64[D]")
+    closed["local_hour"] = ((when.astype("int64") // 3600 + close_off) % 24).astype(np.int64)
+    n_tx_extra = n_closed - len(closed)
+    if n_tx_extra:  # too few complaints to close (tiny histories): keep the total exact with surveys
+        extra, rows2 = follow(n_tx_extra, "survey", "answered", rng.integers(60, 900, n_tx_extra))
+        extra["satisfaction"] = pd.array(np.clip(np.round(rng.normal(site_ikm[site_index[rows2]], 9)), 25, 100)
+                                         .astype(np.int64), dtype="Int64")
+        closed = pd.concat([closed, extra], ignore_index=True)
     frame = pd.concat([tx, surveys, opened, closed], ignore_index=True)
     frame["quantity"] = 1
     frame["source"] = "generator"

@@ -20,6 +20,7 @@ import inspect
 import typing
 from datetime import timedelta
 
+import plotly.graph_objects as go
 import pytest
 from reflex_base.event import EventSpec
 from sqlmodel import Session
@@ -47,7 +48,7 @@ from state.nav import NavState  # noqa: E402
 from state.profile import ProfileState  # noqa: E402
 
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
-GUARDED_MODULES = ("state.profile", "state.admin", "state.nav")
+GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.dashboard", "state.analytics_admin")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     "state.nav.NavState.sign_out",  # ends only the caller's own session; wipes data either way
@@ -123,6 +124,8 @@ def fill_with_secrets(state_obj) -> None:
             value = [{"email": "SECRET"}] if "dict" in str(f.outer_type_) else ["SECRET"]
         elif isinstance(default, dict):
             value = {"SECRET": "SECRET"}
+        elif isinstance(default, go.Figure):
+            value = go.Figure(layout={"title": {"text": "SECRET"}})
         else:  # pragma: no cover - a new var type: extend this helper
             pytest.fail(f"cannot fill {type(state_obj).__name__}.{name} of type {f.outer_type_}")
         setattr(state_obj, name, value)
@@ -145,6 +148,12 @@ def handler_args(key: str, victim: Account) -> tuple:
             args.append(str(victim.session_id))
         elif typing.get_origin(hints.get(name)) is dict or hints.get(name) is dict:
             args.append({})
+        elif typing.get_origin(hints.get(name)) is list:  # e.g. uploaded files
+            args.append([])
+        elif hints.get(name) is bool:
+            args.append(False)
+        elif hints.get(name) is str or str in typing.get_args(hints.get(name)):  # "" = the default choice
+            args.append("")
         else:
             pytest.fail(f"{key}: add harmless test arguments for parameter {name!r}")
     return tuple(args)
@@ -341,6 +350,9 @@ EXPECTED_ROLES = {
     "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
     "state.profile.": (),  # one's own account: any signed-in user
     "state.nav.": (),
+    "state.dashboard.RegionalDashboardState.": (Role.REGIONAL_HEAD,),  # one regency, checked inside
+    "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
+    "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
 }
 
 
