@@ -242,7 +242,8 @@ class AuditLog(SQLModel, table=True):
 # Rollup rows are kept at three scopes, so that a regency, a province and the whole country
 # each cost one index range scan: ``s<site id>`` (one site), ``p<province code>`` (all sites
 # of a province, e.g. ``p33``) and ``n`` (national). ``agency_id = 0`` rows are the total over
-# all agencies.
+# all agencies. Each daily rollup has a monthly twin: a date range reads its whole months from
+# the monthly tables and only its partial months from the daily ones.
 
 # Wait-time histogram: bucket i holds waits in [WAIT_BUCKET_EDGES[i], WAIT_BUCKET_EDGES[i+1])
 # minutes; the last bucket is open (>= 180 min). Quantiles interpolate inside a bucket.
@@ -343,7 +344,10 @@ class _RollupMeasures(SQLModel):
 class AnalyticsDaily(_RollupMeasures, table=True):
     """Daily rollup per scope, agency (0 = all) and channel: every KPI and the wait histogram."""
 
-    __table_args__ = (Index("ix_analyticsdaily_agency_day", "agency_id", "day"),)
+    __table_args__ = (
+        Index("ix_analyticsdaily_agency_day", "agency_id", "day"),  # every site of a day range (ranking)
+        Index("ix_analyticsdaily_scope_day", "scope", "day"),  # every agency of one scope (by agency)
+    )
 
     scope: str = Field(primary_key=True, max_length=12)
     agency_id: int = Field(primary_key=True)
@@ -367,6 +371,39 @@ class AnalyticsHourly(SQLModel, table=True):
 
     scope: str = Field(primary_key=True, max_length=12)
     day: date = Field(primary_key=True)
+    hour: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+    arrivals: int = 0
+
+
+class AnalyticsMonthly(_RollupMeasures, table=True):
+    """The daily rollup summed per calendar month (``month`` is its first day): long date ranges."""
+
+    __table_args__ = (Index("ix_analyticsmonthly_scope_month", "scope", "month"),)
+
+    scope: str = Field(primary_key=True, max_length=12)
+    agency_id: int = Field(primary_key=True)
+    month: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+
+
+class AnalyticsServiceMonthly(SQLModel, table=True):
+    """Services delivered per scope, calendar month, service and channel."""
+
+    scope: str = Field(primary_key=True, max_length=12)
+    month: date = Field(primary_key=True)
+    service_id: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+    agency_id: int
+    served: int = 0
+
+
+class AnalyticsHourlyMonthly(SQLModel, table=True):
+    """Arrivals per scope, calendar month, local weekday (0 = Monday), hour and channel."""
+
+    scope: str = Field(primary_key=True, max_length=12)
+    month: date = Field(primary_key=True)
+    weekday: int = Field(primary_key=True)
     hour: int = Field(primary_key=True)
     channel: str = Field(primary_key=True, max_length=8)  # Channel
     arrivals: int = 0

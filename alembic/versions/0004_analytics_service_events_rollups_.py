@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0001
-Create Date: 2026-11-27 19:08:17.134660
+Create Date: 2026-11-27 19:41:02.289878
 """
 from collections.abc import Sequence
 
@@ -60,6 +60,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('analyticsdaily', schema=None) as batch_op:
         batch_op.create_index('ix_analyticsdaily_agency_day', ['agency_id', 'day'], unique=False)
+        batch_op.create_index('ix_analyticsdaily_scope_day', ['scope', 'day'], unique=False)
 
     op.create_table('analyticshourly',
     sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
@@ -69,6 +70,57 @@ def upgrade() -> None:
     sa.Column('arrivals', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('scope', 'day', 'hour', 'channel')
     )
+    op.create_table('analyticshourlymonthly',
+    sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('arrivals', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'month', 'weekday', 'hour', 'channel')
+    )
+    op.create_table('analyticsmonthly',
+    sa.Column('served', sa.Integer(), nullable=False),
+    sa.Column('not_served', sa.Integer(), nullable=False),
+    sa.Column('wait_n', sa.Integer(), nullable=False),
+    sa.Column('wait_sum', sa.BigInteger(), nullable=False),
+    sa.Column('service_n', sa.Integer(), nullable=False),
+    sa.Column('service_sum', sa.BigInteger(), nullable=False),
+    sa.Column('sla_n', sa.Integer(), nullable=False),
+    sa.Column('sla_met', sa.Integer(), nullable=False),
+    sa.Column('survey_n', sa.Integer(), nullable=False),
+    sa.Column('survey_sum', sa.BigInteger(), nullable=False),
+    sa.Column('complaints_opened', sa.Integer(), nullable=False),
+    sa.Column('complaints_closed', sa.Integer(), nullable=False),
+    sa.Column('w00', sa.Integer(), nullable=False),
+    sa.Column('w01', sa.Integer(), nullable=False),
+    sa.Column('w02', sa.Integer(), nullable=False),
+    sa.Column('w03', sa.Integer(), nullable=False),
+    sa.Column('w04', sa.Integer(), nullable=False),
+    sa.Column('w05', sa.Integer(), nullable=False),
+    sa.Column('w06', sa.Integer(), nullable=False),
+    sa.Column('w07', sa.Integer(), nullable=False),
+    sa.Column('w08', sa.Integer(), nullable=False),
+    sa.Column('w09', sa.Integer(), nullable=False),
+    sa.Column('w10', sa.Integer(), nullable=False),
+    sa.Column('w11', sa.Integer(), nullable=False),
+    sa.Column('w12', sa.Integer(), nullable=False),
+    sa.Column('w13', sa.Integer(), nullable=False),
+    sa.Column('w14', sa.Integer(), nullable=False),
+    sa.Column('w15', sa.Integer(), nullable=False),
+    sa.Column('w16', sa.Integer(), nullable=False),
+    sa.Column('w17', sa.Integer(), nullable=False),
+    sa.Column('w18', sa.Integer(), nullable=False),
+    sa.Column('w19', sa.Integer(), nullable=False),
+    sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'agency_id', 'month', 'channel')
+    )
+    with op.batch_alter_table('analyticsmonthly', schema=None) as batch_op:
+        batch_op.create_index('ix_analyticsmonthly_scope_month', ['scope', 'month'], unique=False)
+
     op.create_table('analyticsservicedaily',
     sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -77,6 +129,15 @@ def upgrade() -> None:
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('served', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('scope', 'day', 'service_id', 'channel')
+    )
+    op.create_table('analyticsservicemonthly',
+    sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('served', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'month', 'service_id', 'channel')
     )
     op.create_table('historyimport',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -133,9 +194,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_historyimport_file_sha256'))
 
     op.drop_table('historyimport')
+    op.drop_table('analyticsservicemonthly')
     op.drop_table('analyticsservicedaily')
+    with op.batch_alter_table('analyticsmonthly', schema=None) as batch_op:
+        batch_op.drop_index('ix_analyticsmonthly_scope_month')
+
+    op.drop_table('analyticsmonthly')
+    op.drop_table('analyticshourlymonthly')
     op.drop_table('analyticshourly')
     with op.batch_alter_table('analyticsdaily', schema=None) as batch_op:
+        batch_op.drop_index('ix_analyticsdaily_scope_day')
         batch_op.drop_index('ix_analyticsdaily_agency_day')
 
     op.drop_table('analyticsdaily')

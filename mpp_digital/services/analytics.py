@@ -22,10 +22,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from sqlalchemy import BigInteger, String, and_, case, cast, delete, func, insert, literal, select, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session, col
@@ -36,7 +51,10 @@ from mpp_digital.models import (
     Agency,
     AnalyticsDaily,
     AnalyticsHourly,
+    AnalyticsHourlyMonthly,
+    AnalyticsMonthly,
     AnalyticsServiceDaily,
+    AnalyticsServiceMonthly,
     Channel,
     EventKind,
     EventOutcome,
@@ -131,26 +149,31 @@ def ikm_grade(ikm: float | None) -> str:
 # --------------------------------------------------------------------------- measures
 
 
-@dataclass
+_POSITION = {name: i for i, name in enumerate(MEASURES)}
+_BUCKET_SLICE = slice(MEASURES.index(BUCKETS[0]), MEASURES.index(BUCKETS[-1]) + 1)
+
+
 class Measures:
-    """Additive sums over rollup rows (counts, sums of seconds, the wait histogram)."""
+    """Additive sums over rollup rows (counts, sums of seconds, the wait histogram), in MEASURES order."""
 
-    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
+    __slots__ = ("values",)
 
-    def add(self, other: Measures | dict[str, int]) -> Measures:
-        """Add another set of measures (or a row's measure columns) into this one."""
+    def __init__(self) -> None:
+        self.values = [0] * len(MEASURES)
+
+    def add(self, other: Measures | Sequence[int]) -> Measures:
+        """Add another set of measures, or a row's measure columns in MEASURES order."""
         source = other.values if isinstance(other, Measures) else other
-        for key in MEASURES:
-            self.values[key] += int(source.get(key) or 0)
+        self.values = [a + (b or 0) for a, b in zip(self.values, source, strict=True)]
         return self
 
     def __getitem__(self, key: str) -> int:
-        return self.values[key]
+        return self.values[_POSITION[key]]
 
     @property
     def histogram(self) -> list[int]:
         """Waits per bucket of ``WAIT_BUCKET_EDGES``."""
-        return [self.values[b] for b in BUCKETS]
+        return self.values[_BUCKET_SLICE]
 
 
 @dataclass(frozen=True)
@@ -305,12 +328,12 @@ def regency_scope(*, session: Session, regency_code: str) -> Scope:
     region = session.get(Region, regency_code)
     if region is None or region.level != 2:
         raise DomainError("analytics.no_region", code=regency_code)
-    sites = session.execute(select(MppSite).where(MppSite.regency_code == regency_code)
+    sites = session.execute(select(MppSite.id).where(MppSite.regency_code == regency_code)
                             .order_by(col(MppSite.id))).scalars().all()
     if not sites:
         raise DomainError("analytics.no_site", name=region.name)
-    return Scope("regency", regency_code, region.name.strip(), tuple(site_key(s.id or 0) for s in sites),
-                 tuple(s.id or 0 for s in sites), int(region.population or 0))
+    return Scope("regency", regency_code, region.name.strip(), tuple(site_key(i) for i in sites), tuple(sites),
+                 int(region.population or 0))
 
 
 def province_scope(*, session: Session, province_code: str) -> Scope:
@@ -318,18 +341,17 @@ def province_scope(*, session: Session, province_code: str) -> Scope:
     region = session.get(Region, province_code)
     if region is None or region.level != 1:
         raise DomainError("analytics.no_region", code=province_code)
-    sites = session.execute(select(MppSite).where(col(MppSite.regency_code).startswith(province_code + ".")))\
-        .scalars().all()
+    sites = session.execute(select(MppSite.id, MppSite.regency_code)
+                            .where(col(MppSite.regency_code).startswith(province_code + "."))).all()
     return Scope("province", province_code, region.name.strip(), (province_key(province_code),),
-                 tuple(sorted(s.id or 0 for s in sites)),
-                 _regency_populations(session, (s.regency_code for s in sites)))
+                 tuple(sorted(s[0] for s in sites)), _regency_populations(session, (s[1] for s in sites)))
 
 
 def national_scope(*, session: Session) -> Scope:
     """Every MPP site; residents: the regencies that have an MPP."""
-    sites = session.execute(select(MppSite)).scalars().all()
-    return Scope("national", "", "Indonesia", (NATIONAL,), tuple(sorted(s.id or 0 for s in sites)),
-                 _regency_populations(session, (s.regency_code for s in sites)))
+    sites = session.execute(select(MppSite.id, MppSite.regency_code)).all()
+    return Scope("national", "", "Indonesia", (NATIONAL,), tuple(sorted(s[0] for s in sites)),
+                 _regency_populations(session, (s[1] for s in sites)))
 
 
 def site_scope(*, session: Session, site_id: int) -> Scope:
@@ -409,8 +431,48 @@ def period_start(day: date, grain: str) -> date:
 # --------------------------------------------------------------------------- reading rollups
 
 
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def split_range(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """Split [start, end] into partial-month day ranges (daily tables) and whole months (monthly tables).
+
+    Returns the day ranges (at most two) and the (first, last) whole months, or None when no
+    month lies wholly inside the range.
+    """
+    first = start if start.day == 1 else month_end(start) + timedelta(days=1)
+    last = end.replace(day=1) if end == month_end(end) else (end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    if first > last:
+        return [(start, end)], None
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    after = month_end(last) + timedelta(days=1)
+    if after <= end:
+        days.append((after, end))
+    return days, (first, last)
+
+
+def _tiered(daily, monthly, columns: Sequence[str], conds, start: date, end: date):
+    """The rollup rows of [start, end] as one subquery: partial months from ``daily``, whole months
+    from ``monthly`` (UNION ALL); ``conds(table)`` gives the filters both tables share."""
+    day_parts, months = split_range(start, end)
+    selects = [select(*(daily.c[c] for c in columns)).where(and_(daily.c.day >= lo, daily.c.day <= hi, *conds(daily)))
+               for lo, hi in day_parts]
+    if months:
+        selects.append(select(*(monthly.c[c] for c in columns)).where(
+            and_(monthly.c.month >= months[0], monthly.c.month <= months[1], *conds(monthly))))
+    return (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
+
+
+EPOCH = date(2000, 1, 1)
+
+
 def _sum_columns(table) -> list:
-    return [func.sum(table.c[m]).label(m) for m in MEASURES]
+    # BIGINT, not NUMERIC: PostgreSQL sums BIGINT columns to NUMERIC, which arrives as Decimal
+    return [cast(func.sum(table.c[m]), BigInteger).label(m) for m in MEASURES]
 
 
 def _daily_where(table, keys: Sequence[str], flt: Filters, start: date | None, end: date):
@@ -422,18 +484,28 @@ def _daily_where(table, keys: Sequence[str], flt: Filters, start: date | None, e
     return and_(*conds)
 
 
-def _open_complaints(session: Session, keys: Sequence[str], flt: Filters) -> int:
-    t = AnalyticsDaily.__table__
-    stmt = select(func.coalesce(func.sum(t.c.complaints_opened - t.c.complaints_closed), 0)).where(
-        _daily_where(t, keys, flt, None, flt.end))
+def _balance(session: Session, keys: Sequence[str], flt: Filters, upto: date) -> int:
+    """Complaints opened minus closed, from the beginning up to ``upto``."""
+    def conds(table):
+        out = [table.c.scope.in_(list(keys)), table.c.agency_id == flt.agency_id]
+        return out + ([table.c.channel == flt.channel] if flt.channel else [])
+
+    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("complaints_opened", "complaints_closed"),
+                   conds, EPOCH, upto)
+    stmt = select(func.coalesce(func.sum(rows.c.complaints_opened - rows.c.complaints_closed), 0))
     return int(session.execute(stmt).scalar_one())
+
+
+def _open_complaints(session: Session, keys: Sequence[str], flt: Filters) -> tuple[int, int]:
+    """Complaints still open at the end of the period and at the end of the previous one."""
+    return _balance(session, keys, flt, flt.end), _balance(session, keys, flt, flt.previous().end)
 
 
 def _daily_rows(session: Session, keys: Sequence[str], flt: Filters, start: date, end: date):
     t = AnalyticsDaily.__table__
     stmt = (select(t.c.day, t.c.channel, *_sum_columns(t))
             .where(_daily_where(t, keys, flt, start, end)).group_by(t.c.day, t.c.channel))
-    return session.execute(stmt).mappings().all()
+    return [(row[0], row[1], row[2:]) for row in session.execute(stmt)]
 
 
 @dataclass
@@ -453,9 +525,9 @@ class Dashboard:
 
 def _kpis_over(rows, start: date, end: date, scope: Scope, open_complaints: int) -> Kpis:
     by_channel: dict[str, Measures] = defaultdict(Measures)
-    for row in rows:
-        if start <= row["day"] <= end:
-            by_channel[row["channel"]].add(row)
+    for day, channel, values in rows:
+        if start <= day <= end:
+            by_channel[channel].add(values)
     return kpis_from(by_channel, population=scope.population, open_complaints=open_complaints)
 
 
@@ -463,39 +535,31 @@ def kpis(*, session: Session, scope: Scope, filters: Filters) -> tuple[Kpis, Kpi
     """KPIs of the period and of the previous period of the same length."""
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
-    return (_kpis_over(rows, filters.start, filters.end, scope, _open_complaints(session, scope.keys, filters)),
-            _kpis_over(rows, prev.start, prev.end, scope, _open_complaints(session, scope.keys, prev)))
-
-
-def _names(session: Session, model, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    if model is Agency:
-        rows = session.execute(select(Agency.id, Agency.short_name, Agency.name).where(col(Agency.id).in_(ids)))
-        return {r[0]: (r[1], r[2]) for r in rows}
-    rows = session.execute(select(Service.id, Service.name, Service.agency_id).where(col(Service.id).in_(ids)))
-    return {r[0]: (r[1], str(r[2])) for r in rows}
+    now_open, before_open = _open_complaints(session, scope.keys, filters)
+    return (_kpis_over(rows, filters.start, filters.end, scope, now_open),
+            _kpis_over(rows, prev.start, prev.end, scope, before_open))
 
 
 def by_agency(*, session: Session, scope: Scope, filters: Filters) -> list[dict]:
     """Services delivered, median wait and SLA compliance per agency, largest first."""
-    t = AnalyticsDaily.__table__
-    conds = [t.c.scope.in_(list(scope.keys)), t.c.day >= filters.start, t.c.day <= filters.end]
-    conds.append(t.c.agency_id == filters.agency_id if filters.agency_id else t.c.agency_id != 0)
-    if filters.channel:
-        conds.append(t.c.channel == filters.channel)
-    stmt = select(t.c.agency_id, *_sum_columns(t)).where(and_(*conds)).group_by(t.c.agency_id)
-    rows = session.execute(stmt).mappings().all()
-    names = _names(session, Agency, (r["agency_id"] for r in rows))
+    def conds(table):
+        out = [table.c.scope.in_(list(scope.keys)),
+               table.c.agency_id == filters.agency_id if filters.agency_id else table.c.agency_id != 0]
+        return out + ([table.c.channel == filters.channel] if filters.channel else [])
+
+    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("agency_id", *MEASURES), conds,
+                   filters.start, filters.end)
+    a = Agency.__table__
+    stmt = (select(rows.c.agency_id, a.c.short_name, *_sum_columns(rows)).join(a, a.c.id == rows.c.agency_id)
+            .group_by(rows.c.agency_id, a.c.short_name))
     out = []
-    for row in rows:
-        m = Measures().add(row)
+    for row in session.execute(stmt):
+        m = Measures().add(row[2:])
         if not m["served"] and not m["not_served"]:
             continue
         out.append({
-            "agency_id": row["agency_id"], "agency": names.get(row["agency_id"], ("?", "?"))[0],
-            "served": m["served"], "wait_median": wait_quantile(m.histogram, 0.5),
+            "agency_id": row[0], "agency": row[1], "served": m["served"],
+            "wait_median": wait_quantile(m.histogram, 0.5),
             "sla_rate": m["sla_met"] / m["sla_n"] if m["sla_n"] else None,
         })
     out.sort(key=lambda r: (-r["served"], r["agency"]))
@@ -504,34 +568,42 @@ def by_agency(*, session: Session, scope: Scope, filters: Filters) -> list[dict]
 
 def top_services(*, session: Session, scope: Scope, filters: Filters, limit: int = 10) -> list[dict]:
     """The ``limit`` services delivered most often."""
-    t = AnalyticsServiceDaily.__table__
-    conds = [t.c.scope.in_(list(scope.keys)), t.c.day >= filters.start, t.c.day <= filters.end]
-    if filters.channel:
-        conds.append(t.c.channel == filters.channel)
-    if filters.agency_id:
-        conds.append(t.c.agency_id == filters.agency_id)
-    total = func.sum(t.c.served)
-    stmt = (select(t.c.service_id, total.label("served")).where(and_(*conds)).group_by(t.c.service_id)
-            .order_by(total.desc(), t.c.service_id).limit(limit))
-    rows = session.execute(stmt).all()
-    names = _names(session, Service, (r[0] for r in rows))
-    agencies = _names(session, Agency, (int(names[r[0]][1]) for r in rows if r[0] in names))
-    return [{"service_id": r[0], "service": names.get(r[0], ("?", "0"))[0],
-             "agency": agencies.get(int(names.get(r[0], ("?", "0"))[1]), ("?", "?"))[0], "served": int(r[1])}
-            for r in rows]
+    def conds(table):
+        out = [table.c.scope.in_(list(scope.keys))]
+        out += [table.c.channel == filters.channel] if filters.channel else []
+        return out + ([table.c.agency_id == filters.agency_id] if filters.agency_id else [])
+
+    rows = _tiered(AnalyticsServiceDaily.__table__, AnalyticsServiceMonthly.__table__, ("service_id", "served"),
+                   conds, filters.start, filters.end)
+    sv, a = Service.__table__, Agency.__table__
+    total = cast(func.sum(rows.c.served), BigInteger).label("served")
+    top = (select(rows.c.service_id, total).group_by(rows.c.service_id)
+           .order_by(total.desc(), rows.c.service_id).limit(limit).subquery())
+    stmt = (select(top.c.service_id, sv.c.name, a.c.short_name, top.c.served)
+            .join(sv, sv.c.id == top.c.service_id).join(a, a.c.id == sv.c.agency_id)
+            .order_by(top.c.served.desc(), top.c.service_id))
+    return [{"service_id": r[0], "service": r[1], "agency": r[2], "served": int(r[3])} for r in session.execute(stmt)]
 
 
 def arrivals_heatmap(*, session: Session, scope: Scope, filters: Filters) -> list[list[int]]:
     """Arrivals per local weekday (0 = Monday) and hour, over the period (all agencies)."""
-    t = AnalyticsHourly.__table__
-    conds = [t.c.scope.in_(list(scope.keys)), t.c.day >= filters.start, t.c.day <= filters.end]
-    if filters.channel:
-        conds.append(t.c.channel == filters.channel)
-    stmt = (select(t.c.day, t.c.hour, func.sum(t.c.arrivals)).where(and_(*conds))
-            .group_by(t.c.day, t.c.hour))
     grid = [[0] * 24 for _ in range(7)]
-    for day, hour, arrivals in session.execute(stmt):
-        grid[day.weekday()][hour] += int(arrivals)
+    day_parts, months = split_range(filters.start, filters.end)
+    t, m = AnalyticsHourly.__table__, AnalyticsHourlyMonthly.__table__
+    channel = [t.c.channel == filters.channel] if filters.channel else []
+    for lo, hi in day_parts:
+        stmt = (select(t.c.day, t.c.hour, func.sum(t.c.arrivals))
+                .where(t.c.scope.in_(list(scope.keys)), t.c.day >= lo, t.c.day <= hi, *channel)
+                .group_by(t.c.day, t.c.hour))
+        for day, hour, arrivals in session.execute(stmt):
+            grid[day.weekday()][hour] += int(arrivals)
+    if months:
+        channel = [m.c.channel == filters.channel] if filters.channel else []
+        stmt = (select(m.c.weekday, m.c.hour, func.sum(m.c.arrivals))
+                .where(m.c.scope.in_(list(scope.keys)), m.c.month >= months[0], m.c.month <= months[1], *channel)
+                .group_by(m.c.weekday, m.c.hour))
+        for weekday, hour, arrivals in session.execute(stmt):
+            grid[weekday][hour] += int(arrivals)
     return grid
 
 
@@ -539,12 +611,13 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
     """Every figure of one dashboard view (what one page load costs): five rollup queries."""
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
-    current = _kpis_over(rows, filters.start, filters.end, scope, _open_complaints(session, scope.keys, filters))
-    before = _kpis_over(rows, prev.start, prev.end, scope, _open_complaints(session, scope.keys, prev))
+    now_open, before_open = _open_complaints(session, scope.keys, filters)
+    current = _kpis_over(rows, filters.start, filters.end, scope, now_open)
+    before = _kpis_over(rows, prev.start, prev.end, scope, before_open)
     periods: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
-    for row in rows:
-        if filters.start <= row["day"] <= filters.end:
-            periods[period_start(row["day"], filters.grain)][row["channel"]].add(row)
+    for day, channel, values in rows:
+        if filters.start <= day <= filters.end:
+            periods[period_start(day, filters.grain)][channel].add(values)
     trend, mix = [], []
     cursor = period_start(filters.start, filters.grain)
     while cursor <= filters.end:
@@ -572,24 +645,28 @@ def _next_period(day: date, grain: str) -> date:
 
 
 def _per_scope(session: Session, like: str, filters: Filters, start: date, end: date) -> dict[str, dict[str, Measures]]:
-    t = AnalyticsDaily.__table__
-    conds = [t.c.scope.like(like), t.c.agency_id == filters.agency_id, t.c.day >= start, t.c.day <= end]
-    if filters.channel:
-        conds.append(t.c.channel == filters.channel)
-    stmt = select(t.c.scope, t.c.channel, *_sum_columns(t)).where(and_(*conds)).group_by(t.c.scope, t.c.channel)
+    def conds(table):
+        out = [table.c.scope.like(like), table.c.agency_id == filters.agency_id]
+        return out + ([table.c.channel == filters.channel] if filters.channel else [])
+
+    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("scope", "channel", *MEASURES), conds,
+                   start, end)
+    stmt = select(rows.c.scope, rows.c.channel, *_sum_columns(rows)).group_by(rows.c.scope, rows.c.channel)
     out: dict[str, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
-    for row in session.execute(stmt).mappings():
-        out[row["scope"]][row["channel"]].add(row)
+    for row in session.execute(stmt):
+        out[row[0]][row[1]].add(row[2:])
     return out
 
 
 def _open_per_scope(session: Session, like: str, filters: Filters) -> dict[str, int]:
-    t = AnalyticsDaily.__table__
-    conds = [t.c.scope.like(like), t.c.agency_id == filters.agency_id, t.c.day <= filters.end]
-    if filters.channel:
-        conds.append(t.c.channel == filters.channel)
-    stmt = (select(t.c.scope, func.sum(t.c.complaints_opened - t.c.complaints_closed))
-            .where(and_(*conds)).group_by(t.c.scope))
+    def conds(table):
+        out = [table.c.scope.like(like), table.c.agency_id == filters.agency_id]
+        return out + ([table.c.channel == filters.channel] if filters.channel else [])
+
+    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__,
+                   ("scope", "complaints_opened", "complaints_closed"), conds, EPOCH, filters.end)
+    stmt = (select(rows.c.scope, func.sum(rows.c.complaints_opened - rows.c.complaints_closed))
+            .group_by(rows.c.scope))
     return {scope: int(v or 0) for scope, v in session.execute(stmt)}
 
 
@@ -632,8 +709,8 @@ def monthly_series(*, session: Session, scope: Scope, start: date, end: date) ->
     stmt = (select(t.c.day, t.c.channel, *_sum_columns(t)).where(_daily_where(t, scope.keys, flt, start, end))
             .group_by(t.c.day, t.c.channel))
     months: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
-    for row in session.execute(stmt).mappings():
-        months[row["day"].replace(day=1)][row["channel"]].add(row)
+    for row in session.execute(stmt):
+        months[row[0].replace(day=1)][row[1]].add(row[2:])
     out = []
     cursor = start.replace(day=1)
     while cursor <= end:
@@ -712,34 +789,50 @@ def _upsert(session: Session, table, rows: list[dict], keys: Sequence[str], sums
 
 
 def apply_to_rollups(*, session: Session, events: Sequence[ServiceEvent]) -> None:
-    """Add events to the three rollup tables (incremental upsert; used by record and import)."""
-    daily: dict[tuple, dict[str, int]] = {}
+    """Add events to the rollup tables, daily and monthly (incremental upsert; used by record and import)."""
+    daily: dict[tuple, list[int]] = {}
+    monthly: dict[tuple, list[int]] = {}
     services: dict[tuple, dict] = {}
+    services_monthly: dict[tuple, dict] = {}
     hourly: dict[tuple, int] = defaultdict(int)
+    hourly_monthly: dict[tuple, int] = defaultdict(int)
     cache: dict[int, tuple[str, ...]] = {}
     for event in events:
         measures = event_measures(event)
+        values = [measures[m] for m in MEASURES]
+        month = event.local_day.replace(day=1)
         transaction = event.kind in (EventKind.QUEUE, EventKind.APPLICATION)
         for key in _site_keys(session, event.site_id, cache):
             for agency in (event.agency_id, 0):
-                row = daily.setdefault((key, agency, event.local_day, event.channel), dict.fromkeys(MEASURES, 0))
-                for name, value in measures.items():
-                    row[name] += value
+                for table, when in ((daily, event.local_day), (monthly, month)):
+                    row = table.setdefault((key, agency, when, event.channel), [0] * len(MEASURES))
+                    table[(key, agency, when, event.channel)] = [a + b for a, b in zip(row, values, strict=True)]
             if transaction and event.outcome == EventOutcome.SERVED and event.service_id:
-                entry = services.setdefault((key, event.local_day, event.service_id, event.channel),
-                                            {"agency_id": event.agency_id, "served": 0})
-                entry["served"] += event.quantity
+                for table, when in ((services, event.local_day), (services_monthly, month)):
+                    entry = table.setdefault((key, when, event.service_id, event.channel),
+                                             {"agency_id": event.agency_id, "served": 0})
+                    entry["served"] += event.quantity
             if transaction and event.local_hour is not None:
                 hourly[(key, event.local_day, event.local_hour, event.channel)] += event.quantity
-    _upsert(session, AnalyticsDaily.__table__,
-            [{"scope": k[0], "agency_id": k[1], "day": k[2], "channel": k[3], **v} for k, v in daily.items()],
-            ("scope", "agency_id", "day", "channel"), MEASURES)
-    _upsert(session, AnalyticsServiceDaily.__table__,
-            [{"scope": k[0], "day": k[1], "service_id": k[2], "channel": k[3], **v} for k, v in services.items()],
-            ("scope", "day", "service_id", "channel"), ("served",))
+                hourly_monthly[(key, month, event.local_day.weekday(), event.local_hour, event.channel)] += \
+                    event.quantity
+    for table, rows, when in ((AnalyticsDaily, daily, "day"), (AnalyticsMonthly, monthly, "month")):
+        _upsert(session, table.__table__,
+                [{"scope": k[0], "agency_id": k[1], when: k[2], "channel": k[3], **dict(zip(MEASURES, v, strict=True))}
+                 for k, v in rows.items()],
+                ("scope", "agency_id", when, "channel"), MEASURES)
+    for table, rows, when in ((AnalyticsServiceDaily, services, "day"), (AnalyticsServiceMonthly, services_monthly,
+                                                                          "month")):
+        _upsert(session, table.__table__,
+                [{"scope": k[0], when: k[1], "service_id": k[2], "channel": k[3], **v} for k, v in rows.items()],
+                ("scope", when, "service_id", "channel"), ("served",))
     _upsert(session, AnalyticsHourly.__table__,
             [{"scope": k[0], "day": k[1], "hour": k[2], "channel": k[3], "arrivals": v} for k, v in hourly.items()],
             ("scope", "day", "hour", "channel"), ("arrivals",))
+    _upsert(session, AnalyticsHourlyMonthly.__table__,
+            [{"scope": k[0], "month": k[1], "weekday": k[2], "hour": k[3], "channel": k[4], "arrivals": v}
+             for k, v in hourly_monthly.items()],
+            ("scope", "month", "weekday", "hour", "channel"), ("arrivals",))
 
 
 def build_event(
@@ -882,9 +975,12 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
     """Recompute the rollups of [start, end] (everything when both are None) from the events, in SQL.
 
     Used after bulk loads (the history generator, an import). Site rows are aggregated from
-    ``serviceevent`` in one pass; province, national and all-agency rows from the site rows.
-    Run it for days that live writers are not writing at the same moment (history).
+    ``serviceevent`` in one pass; province, national and all-agency rows from the site rows;
+    monthly rows from the daily rows. The range is widened to whole months (the monthly rows
+    must stay complete). Run it for days that live writers are not writing at the same moment.
     """
+    start = start.replace(day=1) if start is not None else None
+    end = month_end(end) if end is not None else None
     d, sv, hr, e = (AnalyticsDaily.__table__, AnalyticsServiceDaily.__table__, AnalyticsHourly.__table__,
                     ServiceEvent.__table__)
     site = MppSite.__table__
@@ -963,6 +1059,39 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         ["scope", "agency_id", "day", "channel", *MEASURES],
         select(d.c.scope, literal(0), d.c.day, d.c.channel, *(func.sum(d.c[m]) for m in MEASURES))
         .where(and_(d.c.agency_id != 0, in_range(d.c.day))).group_by(d.c.scope, d.c.day, d.c.channel)))
+
+    # 4. monthly rows from the daily rows
+    def month_of(column):
+        if postgres:
+            return cast(func.date_trunc("month", column), Date)
+        return func.date(column, "start of month")
+
+    def weekday_of(column):  # 0 = Monday
+        if postgres:
+            return cast(func.extract("isodow", column), Integer) - 1
+        return (cast(func.strftime("%w", column), Integer) + 6) % 7
+
+    dm, svm, hrm = AnalyticsMonthly.__table__, AnalyticsServiceMonthly.__table__, AnalyticsHourlyMonthly.__table__
+    for table in (dm, svm, hrm):
+        if postgres and start is None and end is None:
+            session.execute(text(f"TRUNCATE {table.name}"))
+        else:
+            session.execute(delete(table).where(in_range(table.c.month)))
+    month = month_of(d.c.day)
+    session.execute(insert(dm).from_select(
+        ["scope", "agency_id", "month", "channel", *MEASURES],
+        select(d.c.scope, d.c.agency_id, month, d.c.channel, *(func.sum(d.c[m]) for m in MEASURES))
+        .where(in_range(d.c.day)).group_by(d.c.scope, d.c.agency_id, month, d.c.channel)))
+    month = month_of(sv.c.day)
+    session.execute(insert(svm).from_select(
+        ["scope", "month", "service_id", "channel", "agency_id", "served"],
+        select(sv.c.scope, month, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
+        .where(in_range(sv.c.day)).group_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)))
+    month, weekday = month_of(hr.c.day), weekday_of(hr.c.day)
+    session.execute(insert(hrm).from_select(
+        ["scope", "month", "weekday", "hour", "channel", "arrivals"],
+        select(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel, func.sum(hr.c.arrivals))
+        .where(in_range(hr.c.day)).group_by(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel)))
 
 
 def true_():

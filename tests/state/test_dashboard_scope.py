@@ -26,7 +26,8 @@ import_state_modules()
 from state.dashboard import NationalDashboardState, RegionalDashboardState  # noqa: E402
 
 SRAGEN_SERVED, BANYUMAS_SERVED = 3, 777  # Banyumas' number is one Sragen can never show
-TABLES = ("analyticsdaily", "analyticsservicedaily", "analyticshourly", "serviceevent")
+TABLES = ("analyticsdaily", "analyticsservicedaily", "analyticshourly", "analyticsmonthly", "analyticsservicemonthly",
+          "analyticshourlymonthly", "serviceevent")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from mpp_digital.models import WAIT_BUCKET_EDGES, MppSite, Service, SiteService
 from mpp_digital.services import analytics, history, reports
 from mpp_digital.services.analytics import Filters
 
-ANALYTICS_TABLES = ("analyticsdaily", "analyticsservicedaily", "analyticshourly", "historyimport", "serviceevent")
+ANALYTICS_TABLES = ("analyticsdaily", "analyticsservicedaily", "analyticshourly", "analyticsmonthly",
+                    "analyticsservicemonthly", "analyticshourlymonthly", "historyimport", "serviceevent")
 MARCH = Filters(start=date(2026, 3, 1), end=date(2026, 3, 10))  # previous period: 19-28 February
 SRAGEN_POPULATION = 1_023_538
 
@@ -180,7 +181,8 @@ def test_rebuild_gives_the_same_rollups_as_incremental_upserts(clean, session):
 
     def snapshot():
         return {table: sorted(tuple(r) for r in session.execute(text(f"SELECT * FROM {table}")).all())
-                for table in ("analyticsdaily", "analyticsservicedaily", "analyticshourly")}
+                for table in ("analyticsdaily", "analyticsservicedaily", "analyticshourly", "analyticsmonthly",
+                      "analyticsservicemonthly", "analyticshourlymonthly")}
 
     incremental = snapshot()
     analytics.rebuild_rollups(session=session)
@@ -256,3 +258,38 @@ def test_monthly_pdf_report(clean, session):
                                      now=datetime(2026, 4, 2, tzinfo=UTC), progress=lambda f, s: steps.append(s))
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
     assert steps[-1] == "done" and "ranking" in steps
+
+
+def test_split_range_into_partial_days_and_whole_months():
+    split = analytics.split_range
+    assert split(date(2026, 3, 1), date(2026, 3, 31)) == ([], (date(2026, 3, 1), date(2026, 3, 1)))
+    assert split(date(2026, 3, 5), date(2026, 3, 20)) == ([(date(2026, 3, 5), date(2026, 3, 20))], None)
+    assert split(date(2026, 1, 15), date(2026, 4, 10)) == (
+        [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 4, 1), date(2026, 4, 10))],
+        (date(2026, 2, 1), date(2026, 3, 1)))
+    assert split(date(2025, 12, 31), date(2026, 2, 28)) == (
+        [(date(2025, 12, 31), date(2025, 12, 31))], (date(2026, 1, 1), date(2026, 2, 1)))
+
+
+def test_long_ranges_read_monthly_rollups_and_agree_with_daily_ones(clean, session):
+    load_dataset(session)
+    scope = analytics.regency_scope(session=session, regency_code="33.14")
+    whole = Filters(date(2026, 2, 1), date(2026, 3, 31))  # two whole months: monthly tables only
+    mixed = Filters(date(2026, 2, 15), date(2026, 3, 31))  # half of February from the daily tables
+    for flt in (whole, mixed):
+        board = analytics.dashboard(session=session, scope=scope, filters=flt)
+        assert board.kpis.served == 20  # 15 in March, 5 from 20 February
+        assert sum(r["served"] for r in board.by_agency) == 20
+        assert sum(r["served"] for r in board.top_services) == 20
+        assert sum(map(sum, board.heatmap)) == 21
+        assert sum(r["kpis"].served for r in analytics.ranking(session=session, filters=flt)) == 27
+    # the monthly rows equal the daily rows summed per month
+    monthly = dict(session.execute(text(
+        "SELECT month, served FROM analyticsmonthly WHERE scope = 'n' AND agency_id = 0 AND channel = 'direct'")).all())
+    daily = session.execute(text(
+        "SELECT day, served FROM analyticsdaily WHERE scope = 'n' AND agency_id = 0 AND channel = 'direct'")).all()
+    per_month: dict = {}
+    for day, served in daily:
+        key = date.fromisoformat(str(day)[:10]).replace(day=1)
+        per_month[key] = per_month.get(key, 0) + served
+    assert {date.fromisoformat(str(k)[:10]): v for k, v in monthly.items()} == per_month
