@@ -177,13 +177,19 @@ def monthly_report_pdf(*, session: Session, month: date, lang: str, now: datetim
         Paragraph(t("report.national", lang), styles["Heading2"]),
     ]
 
+    from reportlab.lib.styles import ParagraphStyle
+
+    head_style = ParagraphStyle("head", parent=styles["Normal"], fontName="Helvetica-Bold", fontSize=7.5,
+                                leading=9, textColor=colors.white)
+
     def table(rows: list[list], widths: list[float] | None = None) -> Table:
+        rows = [[Paragraph(str(cell), head_style) for cell in rows[0]], *rows[1:]]  # headers wrap
         tbl = Table(rows, colWidths=widths, repeatRows=1)
         tbl.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), navy), ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
             ("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d2e3")),
             ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f6fb")]),
-            ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ]))
         return tbl
 
