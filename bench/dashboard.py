@@ -100,7 +100,8 @@ def prepare(url: str, events: int, generate: bool, regenerate: bool) -> dict:
 def sizes(engine) -> dict:
     with engine.connect() as conn:
         out = {}
-        for table in ("serviceevent", "analyticsdaily", "analyticsservicedaily", "analyticshourly"):
+        for table in ("serviceevent", "analyticsdaily", "analyticsservicedaily", "analyticshourly", "analyticsmonthly",
+                      "analyticsservicemonthly", "analyticshourlymonthly"):
             out[table] = {"rows": int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar())}
             if engine.dialect.name == "postgresql":
                 out[table]["mb"] = round(conn.execute(

@@ -7,7 +7,6 @@ other handler) that runs the service in a worker thread and yields the progress 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -22,10 +21,6 @@ from state.lang import tr
 from state.session import principal, protected
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-# Uploaded files wait here (per client token) between the upload and the import run: bytes
-# are not state (they would travel to the page with every delta).
-_PENDING: dict[str, tuple[str, bytes]] = {}
-_PENDING_LOCK = threading.Lock()
 
 
 class _Progress:
@@ -113,33 +108,21 @@ class HistoryImportState(rx.State):
     @rx.event
     @protected(Role.MINISTRY)
     async def upload(self, files: list[rx.UploadFile]):
-        """Receive the file, then start the import (which shows its progress)."""
+        """Receive the file, then validate and import it (all rows or none), showing progress."""
         self.errors, self.notice, self.error = [], "", ""
         if not files:
             self.error = await tr(self, "dash.import.no_file")
+            yield
             return
         upload = files[0]
         content = await upload.read()
         if len(content) > MAX_UPLOAD_BYTES:
             self.error = await tr(self, "dash.import.too_big", mb=MAX_UPLOAD_BYTES // (1024 * 1024))
-            return
-        with _PENDING_LOCK:
-            _PENDING[self.router.session.client_token] = (upload.name or "upload.csv", content)
-        return HistoryImportState.run
-
-    @rx.event
-    @protected(Role.MINISTRY)
-    async def run(self):
-        """Validate and import the uploaded file, all rows or none."""
-        with _PENDING_LOCK:
-            pending = _PENDING.pop(self.router.session.client_token, None)
-        if pending is None:
-            self.error = await tr(self, "dash.import.no_file")
             yield
             return
-        filename, content = pending
+        filename = upload.name or "upload.csv"
         user_id = principal().user_id
-        self.busy, self.progress, self.errors, self.notice, self.error = True, 0, [], "", ""
+        self.busy, self.progress = True, 0
         yield
 
         def work(progress: _Progress) -> imports.ImportReport:

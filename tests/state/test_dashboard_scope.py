@@ -148,6 +148,7 @@ def _site_id(engine, slug: str) -> int:
 
 def _run(coro):
     import asyncio
+    import concurrent.futures
 
     from state import session as guard
 
@@ -164,7 +165,9 @@ def _run(coro):
         finally:
             guard._PRINCIPAL.reset(token)
 
-    return asyncio.run(with_principal())
+    # a loop may already run in this thread (Playwright's sync API in the e2e fixtures): own thread
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, with_principal()).result()
 
 
 def test_period_default_is_the_last_thirty_days():
