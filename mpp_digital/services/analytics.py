@@ -976,8 +976,9 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
 
     Used after bulk loads (the history generator, an import). Site rows are aggregated from
     ``serviceevent`` in one pass; province, national and all-agency rows from the site rows;
-    monthly rows from the daily rows. The range is widened to whole months (the monthly rows
-    must stay complete). Run it for days that live writers are not writing at the same moment.
+    monthly rows from the daily rows. Rows are written in key order, so that one scope's rows sit
+    together on disk. The range is widened to whole months (the monthly rows must stay
+    complete). Run it for days that live writers are not writing at the same moment.
     """
     start = start.replace(day=1) if start is not None else None
     end = month_end(end) if end is not None else None
@@ -1009,19 +1010,22 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
     session.execute(insert(d).from_select(
         ["scope", "agency_id", "day", "channel", *MEASURES],
         select(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel, *(sums[m] for m in MEASURES))
-        .where(in_range(e.c.local_day)).group_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)))
+        .where(in_range(e.c.local_day)).group_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)
+        .order_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)))
     session.execute(insert(sv).from_select(
         ["scope", "day", "service_id", "channel", "agency_id", "served"],
         select(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel, func.min(e.c.agency_id),
                func.sum(e.c.quantity))
         .where(and_(in_range(e.c.local_day), transaction, e.c.outcome == EventOutcome.SERVED.value,
                     e.c.service_id.isnot(None)))
-        .group_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)))
+        .group_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)
+        .order_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)))
     session.execute(insert(hr).from_select(
         ["scope", "day", "hour", "channel", "arrivals"],
         select(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel, func.sum(e.c.quantity))
         .where(and_(in_range(e.c.local_day), transaction, e.c.local_hour.isnot(None)))
-        .group_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)))
+        .group_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)
+        .order_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)))
 
     # 2. province and national rows from the site rows
     def lift(table, keys: list[str], sums_of: Sequence[str], extra_where=None) -> None:
@@ -1032,11 +1036,12 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         session.execute(insert(table).from_select(
             ["scope", *keys, *sums_of],
             select(province, *(table.c[k] for k in keys), *(func.sum(table.c[m]) for m in sums_of))
-            .select_from(joined).where(where).group_by(province, *(table.c[k] for k in keys))))
+            .select_from(joined).where(where).group_by(province, *(table.c[k] for k in keys))
+            .order_by(province, *(table.c[k] for k in keys))))
         session.execute(insert(table).from_select(
             ["scope", *keys, *sums_of],
             select(literal(NATIONAL, String), *(table.c[k] for k in keys), *(func.sum(table.c[m]) for m in sums_of))
-            .where(where).group_by(*(table.c[k] for k in keys))))
+            .where(where).group_by(*(table.c[k] for k in keys)).order_by(*(table.c[k] for k in keys))))
 
     lift(d, ["agency_id", "day", "channel"], MEASURES)
     # service rows: the agency is a property of the service, so it is carried, not summed
@@ -1046,19 +1051,22 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
     session.execute(insert(sv).from_select(
         ["scope", "day", "service_id", "channel", "agency_id", "served"],
         select(province, sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
-        .select_from(joined).where(sv_where).group_by(province, sv.c.day, sv.c.service_id, sv.c.channel)))
+        .select_from(joined).where(sv_where).group_by(province, sv.c.day, sv.c.service_id, sv.c.channel)
+        .order_by(province, sv.c.day, sv.c.service_id, sv.c.channel)))
     session.execute(insert(sv).from_select(
         ["scope", "day", "service_id", "channel", "agency_id", "served"],
         select(literal(NATIONAL, String), sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id),
                func.sum(sv.c.served))
-        .where(sv_where).group_by(sv.c.day, sv.c.service_id, sv.c.channel)))
+        .where(sv_where).group_by(sv.c.day, sv.c.service_id, sv.c.channel)
+        .order_by(sv.c.day, sv.c.service_id, sv.c.channel)))
     lift(hr, ["day", "hour", "channel"], ("arrivals",))
 
     # 3. all-agency rows (agency_id = 0) of every scope
     session.execute(insert(d).from_select(
         ["scope", "agency_id", "day", "channel", *MEASURES],
         select(d.c.scope, literal(0), d.c.day, d.c.channel, *(func.sum(d.c[m]) for m in MEASURES))
-        .where(and_(d.c.agency_id != 0, in_range(d.c.day))).group_by(d.c.scope, d.c.day, d.c.channel)))
+        .where(and_(d.c.agency_id != 0, in_range(d.c.day))).group_by(d.c.scope, d.c.day, d.c.channel)
+        .order_by(d.c.scope, d.c.day, d.c.channel)))
 
     # 4. monthly rows from the daily rows
     def month_of(column):
@@ -1081,17 +1089,20 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
     session.execute(insert(dm).from_select(
         ["scope", "agency_id", "month", "channel", *MEASURES],
         select(d.c.scope, d.c.agency_id, month, d.c.channel, *(func.sum(d.c[m]) for m in MEASURES))
-        .where(in_range(d.c.day)).group_by(d.c.scope, d.c.agency_id, month, d.c.channel)))
+        .where(in_range(d.c.day)).group_by(d.c.scope, d.c.agency_id, month, d.c.channel)
+        .order_by(d.c.scope, d.c.agency_id, month, d.c.channel)))
     month = month_of(sv.c.day)
     session.execute(insert(svm).from_select(
         ["scope", "month", "service_id", "channel", "agency_id", "served"],
         select(sv.c.scope, month, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
-        .where(in_range(sv.c.day)).group_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)))
+        .where(in_range(sv.c.day)).group_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)
+        .order_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)))
     month, weekday = month_of(hr.c.day), weekday_of(hr.c.day)
     session.execute(insert(hrm).from_select(
         ["scope", "month", "weekday", "hour", "channel", "arrivals"],
         select(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel, func.sum(hr.c.arrivals))
-        .where(in_range(hr.c.day)).group_by(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel)))
+        .where(in_range(hr.c.day)).group_by(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel)
+        .order_by(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel)))
 
 
 def true_():
