@@ -63,6 +63,9 @@ def header() -> rx.Component:
                         rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
                         _nav_link("nav.my_tickets", routes.QUEUE_MINE, "nav-my-tickets"),
                         _nav_link("nav.queue", routes.QUEUE_BOOK, "nav-queue"),
+                        rx.cond(NavState.dashboard_href != "",
+                                rx.link(t("nav.dashboard"), href=NavState.dashboard_href, size="2",
+                                        weight="medium", id="nav-dashboard", style=ON_NAVY)),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client``."""
+"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups``."""
 
 from __future__ import annotations
 
@@ -26,9 +26,39 @@ def seed() -> dict[str, int]:
     from mpp_digital import demo
     from mpp_digital.clock import utcnow
     from mpp_digital.db import session_scope
+    from mpp_digital.services import history
 
     with session_scope() as session:
-        return demo.load_all(session, utcnow())
+        added = demo.load_all(session, utcnow())
+    # A modest service history (about a year), so the dashboards have something to show;
+    # only while there are no events at all. The big generator is `generate-history`.
+    with session_scope() as session:
+        added["events"] = history.demo_history(session=session, now=utcnow())
+    return added
+
+
+def generate_history(events: int, years: float, seed: int = 5, end: str | None = None) -> None:
+    """Add a generated service history (demos, benchmarks) and rebuild the rollups."""
+    from datetime import date
+
+    from mpp_digital.clock import utcnow
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import analytics, history
+
+    last = date.fromisoformat(end) if end else analytics.local_today(utcnow())
+    with session_scope() as session:
+        result = history.generate_history(session=session, events=events, years=years, end=last, seed=seed,
+                                          log=print)
+    print(f"generate-history: {result.events:,} events from {result.first_day} to {result.last_day}")
+
+
+def rebuild_rollups() -> None:
+    """Recompute every rollup from the stored events."""
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import analytics
+
+    with session_scope() as session:
+        analytics.rebuild_rollups(session=session)
 
 
 def rotate_keys() -> tuple[str, list[str], list[str]]:
@@ -73,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mpp_digital.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("seed", help="load regions, catalog and demo accounts into an empty database")
+    sub.add_parser("seed", help="load regions, catalog, demo accounts and a demo history into an empty database")
     sub.add_parser("rotate-keys", help="new ID-token signing key; old public keys stay published until expiry")
     reg = sub.add_parser("register-client", help="register an agency app (prints the secret once)")
     reg.add_argument("--as", dest="actor", required=True, help="email of a ministry or superadmin account")
@@ -85,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     reg.add_argument("--auth-method", default="client_secret_basic", choices=["client_secret_basic", "private_key_jwt"])
     reg.add_argument("--jwks-file", help="public keys (JWKS JSON) for private_key_jwt")
     reg.add_argument("--legal-basis", default="", help="regulation allowing NIK access (needed for the nik scope)")
+    gen = sub.add_parser("generate-history", help="add a generated service-event history (demos, benchmarks)")
+    gen.add_argument("--events", type=int, required=True, help="how many events, e.g. 10000000")
+    gen.add_argument("--years", type=float, default=2.0, help="how many years back from --end (default 2)")
+    gen.add_argument("--seed", type=int, default=5, help="random seed (default 5)")
+    gen.add_argument("--end", default=None, help="last day, YYYY-MM-DD (default: today, WIB)")
+    sub.add_parser("rebuild-rollups", help="recompute the analytics rollups from the stored events")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -107,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, err in exc.errors.items():
                 print(f"{name}: {t(err.key, 'en', **err.params)}", file=sys.stderr)
             return 2
+    elif args.command == "generate-history":
+        generate_history(args.events, args.years, args.seed, args.end)
+    elif args.command == "rebuild-rollups":
+        rebuild_rollups()
+        print("rollups rebuilt")
     return 0
 
 

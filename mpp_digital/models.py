@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -517,3 +517,190 @@ class QueueTicket(SQLModel, table=True):
     wait_seconds: int | None = None  # first call - check-in
     service_seconds: int | None = None  # finish - start
     served_by: int | None = Field(default=None, foreign_key="user.id")
+# ---- analytics
+#
+# ServiceEvent is the fact table: one row per finished transaction (a queue ticket, an
+# application), survey answer or complaint step. Dashboards never read it per request; they
+# read the additive daily rollups below, which ``services.analytics.record_service_event``
+# keeps current and ``services.analytics.rebuild_rollups`` rebuilds in SQL after bulk loads.
+#
+# Rollup rows are kept at three scopes, so that a regency, a province and the whole country
+# each cost one index range scan: ``s<site id>`` (one site), ``p<province code>`` (all sites
+# of a province, e.g. ``p33``) and ``n`` (national). ``agency_id = 0`` rows are the total over
+# all agencies. Each daily rollup has a monthly twin: a date range reads its whole months from
+# the monthly tables and only its partial months from the daily ones.
+
+# Wait-time histogram: bucket i holds waits in [WAIT_BUCKET_EDGES[i], WAIT_BUCKET_EDGES[i+1])
+# minutes; the last bucket is open (>= 180 min). Quantiles interpolate inside a bucket.
+WAIT_BUCKET_EDGES: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 90, 120, 180)
+
+
+class EventKind(StrEnum):
+    """What produced a service event."""
+
+    QUEUE = "queue"  # a queue ticket that ended (served or not)
+    APPLICATION = "application"  # an application (online or through mobile service) that ended
+    SURVEY = "survey"  # one answer to the satisfaction survey (SKM)
+    COMPLAINT = "complaint"  # a complaint opened or closed
+
+
+class EventOutcome(StrEnum):
+    """How a service event ended."""
+
+    SERVED = "served"
+    NOT_SERVED = "not_served"  # no-show, cancelled or rejected
+    ANSWERED = "answered"  # survey
+    OPENED = "opened"  # complaint
+    CLOSED = "closed"  # complaint
+
+
+class ServiceEvent(SQLModel, table=True):
+    """One finished transaction, survey answer or complaint step (no personal data).
+
+    ``local_day`` and ``local_hour`` are in the site's own time zone (WIB/WITA/WIT);
+    ``quantity`` is 1 for a live transaction and the volume of an imported history row.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref", name="uq_serviceevent_source_ref"),
+        Index("ix_serviceevent_day_site", "local_day", "site_id"),
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    )
+    kind: str = Field(max_length=12)  # EventKind
+    outcome: str = Field(max_length=12)  # EventOutcome
+    site_id: int = Field(foreign_key="mppsite.id")
+    agency_id: int = Field(foreign_key="agency.id")
+    service_id: int | None = Field(default=None, foreign_key="service.id")
+    channel: str = Field(max_length=8)  # Channel
+    occurred_at: datetime
+    arrived_at: datetime | None = None
+    local_day: date
+    local_hour: int | None = Field(default=None, ge=0, le=23)  # None: an imported daily volume
+    wait_seconds: int | None = Field(default=None, ge=0)
+    service_seconds: int | None = Field(default=None, ge=0)
+    sla_met: bool | None = None
+    satisfaction: int | None = Field(default=None, ge=25, le=100)  # the respondent's IKM, 25-100
+    quantity: int = Field(default=1, ge=1)
+    source: str = Field(default="app", max_length=16)  # app / queue / import / generator
+    source_ref: str | None = Field(default=None, max_length=64)
+
+
+class _RollupMeasures(SQLModel):
+    """Additive measures shared by the rollups (sums and counts only, so they add up)."""
+
+    served: int = 0
+    not_served: int = 0
+    wait_n: int = 0
+    wait_sum: int = Field(default=0, sa_type=BigInteger)  # seconds
+    service_n: int = 0
+    service_sum: int = Field(default=0, sa_type=BigInteger)  # seconds
+    sla_n: int = 0
+    sla_met: int = 0
+    survey_n: int = 0
+    survey_sum: int = Field(default=0, sa_type=BigInteger)  # sum of respondents' IKM (25-100)
+    complaints_opened: int = 0
+    complaints_closed: int = 0
+    w00: int = 0
+    w01: int = 0
+    w02: int = 0
+    w03: int = 0
+    w04: int = 0
+    w05: int = 0
+    w06: int = 0
+    w07: int = 0
+    w08: int = 0
+    w09: int = 0
+    w10: int = 0
+    w11: int = 0
+    w12: int = 0
+    w13: int = 0
+    w14: int = 0
+    w15: int = 0
+    w16: int = 0
+    w17: int = 0
+    w18: int = 0
+    w19: int = 0
+
+
+class AnalyticsDaily(_RollupMeasures, table=True):
+    """Daily rollup per scope, agency (0 = all) and channel: every KPI and the wait histogram."""
+
+    __table_args__ = (
+        Index("ix_analyticsdaily_agency_day", "agency_id", "day"),  # every site of a day range (ranking)
+        Index("ix_analyticsdaily_scope_day", "scope", "day"),  # every agency of one scope (by agency)
+    )
+
+    scope: str = Field(primary_key=True, max_length=12)
+    agency_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+
+
+class AnalyticsServiceDaily(SQLModel, table=True):
+    """Daily services delivered per scope, service and channel (top services)."""
+
+    scope: str = Field(primary_key=True, max_length=12)
+    day: date = Field(primary_key=True)
+    service_id: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+    agency_id: int
+    served: int = 0
+
+
+class AnalyticsHourly(SQLModel, table=True):
+    """Arrivals (tickets and submissions, served or not) per scope, local day, hour and channel."""
+
+    scope: str = Field(primary_key=True, max_length=12)
+    day: date = Field(primary_key=True)
+    hour: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+    arrivals: int = 0
+
+
+class AnalyticsMonthly(_RollupMeasures, table=True):
+    """The daily rollup summed per calendar month (``month`` is its first day): long date ranges."""
+
+    __table_args__ = (Index("ix_analyticsmonthly_scope_month", "scope", "month"),)
+
+    scope: str = Field(primary_key=True, max_length=12)
+    agency_id: int = Field(primary_key=True)
+    month: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+
+
+class AnalyticsServiceMonthly(SQLModel, table=True):
+    """Services delivered per scope, calendar month, service and channel."""
+
+    scope: str = Field(primary_key=True, max_length=12)
+    month: date = Field(primary_key=True)
+    service_id: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+    agency_id: int
+    served: int = 0
+
+
+class AnalyticsHourlyMonthly(SQLModel, table=True):
+    """Arrivals per scope, calendar month, local weekday (0 = Monday), hour and channel."""
+
+    scope: str = Field(primary_key=True, max_length=12)
+    month: date = Field(primary_key=True)
+    weekday: int = Field(primary_key=True)
+    hour: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=8)  # Channel
+    arrivals: int = 0
+
+
+class HistoryImport(SQLModel, table=True):
+    """One accepted import of historical volumes (a file is accepted whole or not at all)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_sha256: str = Field(max_length=64, index=True)
+    filename: str = Field(max_length=200)
+    rows_total: int
+    rows_added: int
+    imported_at: datetime
+    imported_by: int | None = Field(default=None, foreign_key="user.id")

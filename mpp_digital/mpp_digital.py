@@ -9,16 +9,19 @@ from pages.account import forgot_password, login, outbox, register, reset_passwo
 from pages.admin import roles_admin
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
+from pages.dashboard import national, regional
 from pages.home import home
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
+from state.analytics_admin import MonthlyReportState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
 from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.counter import CounterState
+from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
 from state.nav import NavState
@@ -59,6 +62,8 @@ PAGE_REGISTRY = [
     (routes.QUEUE_BOARD, board, [BoardState.load]),
     (routes.KIOSK, kiosk, [KioskState.load]),
     (routes.COUNTER, counter, [CounterState.load]),
+    (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
+    (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

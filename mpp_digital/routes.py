@@ -29,6 +29,11 @@ QUEUE_TICKET = "/antrian/tiket/[ticket_id]"
 QUEUE_BOARD = "/antrian/papan/[board_site]"
 KIOSK = "/kiosk/[kiosk_site]"
 COUNTER = "/petugas/loket"
+DASHBOARD_REGIONAL = "/dasbor/daerah"
+DASHBOARD_NATIONAL = "/dasbor/nasional"
+
+# Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
+API_V1 = "/api/v1"
 
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
@@ -138,4 +143,6 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(QUEUE_BOARD, "page.queue_board"),
     PageRoute(KIOSK, "page.kiosk"),
     PageRoute(COUNTER, "page.counter"),
+    PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
+    PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
 )

@@ -18,6 +18,7 @@ from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
+from mpp_digital.open_data import open_data_routes
 from mpp_digital.services import accounts
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
@@ -112,6 +113,7 @@ def build_api() -> Starlette:
             Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
+            *open_data_routes(),
         ],
         middleware=[Middleware(SecurityHeaders)],
     )

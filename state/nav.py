@@ -20,6 +20,7 @@ class NavState(rx.State):
     is_site_admin: bool = False
     is_ministry: bool = False
     is_officer: bool = False
+    dashboard_href: str = ""  # the dashboard this person's role opens, if any
     # The login session whose data this tab's states hold (backend only).
     _bound_session_id: int = 0
 
@@ -36,6 +37,12 @@ class NavState(rx.State):
         self.is_site_admin = who is not None and who.has_role(Role.SITE_ADMIN)
         self.is_ministry = who is not None and who.has_role(Role.MINISTRY)
         self.is_officer = who is not None and Role.OFFICER in who.roles
+        if who is not None and who.has_role(Role.MINISTRY):
+            self.dashboard_href = routes.DASHBOARD_NATIONAL
+        elif who is not None and who.has_role(Role.REGIONAL_HEAD):
+            self.dashboard_href = routes.DASHBOARD_REGIONAL
+        else:
+            self.dashboard_href = ""
 
     @rx.event
     async def sign_out(self):
@@ -51,4 +58,5 @@ class NavState(rx.State):
         await clear_personal_states(self)
         self.display_name, self._bound_session_id = "", 0
         self.is_superadmin = self.is_site_admin = self.is_ministry = self.is_officer = False
+        self.dashboard_href = ""
         return full_page_load(routes.AUTH_SIGN_OUT)

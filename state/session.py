@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import functools
 import importlib
+import inspect
 import json
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
@@ -105,6 +106,9 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
     """
 
     def decorate(fn: Callable) -> Callable:
+        if inspect.isasyncgenfunction(fn):
+            return _guard_generator(fn, roles, verified)
+
         @functools.wraps(fn)
         async def guarded(self: rx.State, *args, **kwargs):
             from state.lang import tr
@@ -132,3 +136,39 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
         return guarded
 
     return decorate
+
+
+def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool) -> Callable:
+    """``protected`` for async-generator handlers (long work that yields progress updates).
+
+    The same rule as for plain handlers: the principal is resolved and checked before the
+    first step runs, and stays set (``principal()``) until the generator ends.
+    """
+
+    @functools.wraps(fn)
+    async def guarded(self: rx.State, *args, **kwargs):
+        from state.lang import tr
+
+        who = await current_principal(self)
+        try:
+            authorize(who, *roles, verified=verified)
+        except NotAllowed as exc:
+            if exc.key == "auth.required":
+                await clear_personal_states(self)
+                yield login_redirect(self)
+                return
+            self.reset()
+            yield rx.toast.error(await tr(self, exc.key))
+            return
+        token = _PRINCIPAL.set(who)
+        try:
+            async for update in fn(self, *args, **kwargs):
+                yield update
+        except NotAllowed as exc:
+            yield rx.toast.error(await tr(self, exc.key))
+        finally:
+            _PRINCIPAL.reset(token)
+
+    PROTECTED_HANDLERS[f"{fn.__module__}.{fn.__qualname__}"] = roles
+    guarded.__mpp_roles__ = roles  # type: ignore[attr-defined]
+    return guarded

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -44,6 +43,7 @@ from mpp_digital.models import (
     ACTIVE_TICKET_STATUSES,
     Agency,
     Channel,
+    EventKind,
     MppSite,
     QueueDay,
     QueuePolicy,
@@ -57,6 +57,7 @@ from mpp_digital.models import (
     TicketStatus,
     User,
 )
+from mpp_digital.services import analytics
 from mpp_digital.services.authz import Principal, authorize
 from mpp_digital.services.hours import closure_dates, intervals_on, zone_for_region, zone_label
 from mpp_digital.settings import PROJECT_ROOT, get_settings
@@ -896,15 +897,16 @@ def _service_event_for(ticket: QueueTicket) -> ServiceEvent:
     )
 
 
-# Receivers of service events, called inside the finishing transaction. The analytics
-# branch registers its writer here when the branches merge.
-SERVICE_EVENT_SINKS: list[Callable[..., None]] = []
-
-
 def emit_service_event(*, session: Session, event: ServiceEvent) -> None:
-    """The one place a service event leaves the queue (see ``SERVICE_EVENT_SINKS``)."""
-    for sink in SERVICE_EVENT_SINKS:
-        sink(session=session, event=event)
+    """The one place a service event leaves the queue: into the analytics facts and rollups,
+    in the finishing transaction (a retried finish cannot count twice: source_ref is unique)."""
+    occurred = event.finished_at or event.called_at or event.booked_at
+    analytics.record_service_event(
+        session=session, kind=EventKind.QUEUE, outcome="served" if event.outcome == "served" else "not_served",
+        site_id=event.site_id, agency_id=event.agency_id, service_id=event.service_id, channel=event.channel,
+        occurred_at=occurred, arrived_at=event.checked_in_at or event.booked_at, wait_seconds=event.wait_seconds,
+        service_seconds=event.service_seconds, source="queue", source_ref=str(event.ticket_id),
+    )
 
 
 # --------------------------------------------------------------------------- mail

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import importlib
+import inspect
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from sqlmodel import Session, select
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
-                 "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board")
+                 "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board",
+                 "state.dashboard", "state.analytics_admin")
 
 ACCOUNT_TABLES = ("queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
@@ -212,9 +214,24 @@ def substate(root, state_cls):
     return root.get_substate(state_cls._get_substate_path())
 
 
+async def _drain(updates) -> list:
+    """Everything an async-generator handler yields (its progress steps and final events)."""
+    out = []
+    async for item in updates:
+        if item is None:
+            continue
+        out.extend(item if isinstance(item, list | tuple) else [item])
+    return out
+
+
 def call(handler, state, *args):
-    """Run an event handler's function on a state, as Reflex's event processor does."""
+    """Run an event handler's function on a state, as Reflex's event processor does.
+
+    An async-generator handler is run to its end; its yielded events come back as a list.
+    """
     result = handler.fn(state, *args)
+    if inspect.isasyncgen(result):
+        result = _drain(result)
     if not asyncio.iscoroutine(result):
         return result
     try:

@@ -21,6 +21,7 @@ import inspect
 import typing
 from datetime import timedelta
 
+import plotly.graph_objects as go
 import pytest
 from reflex_base.event import EventSpec
 from sqlmodel import Session
@@ -49,7 +50,8 @@ from state.profile import ProfileState  # noqa: E402
 
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
-                   "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board")
+                   "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board",
+                   "state.dashboard", "state.analytics_admin")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     "state.nav.NavState.sign_out",  # ends only the caller's own session; wipes data either way
@@ -142,6 +144,8 @@ def fill_with_secrets(state_obj) -> None:
                 value = [{"email": "SECRET"}] if "dict" in str(f.outer_type_) else ["SECRET"]
         elif isinstance(default, dict):
             value = {"SECRET": "SECRET"}
+        elif isinstance(default, go.Figure):
+            value = go.Figure(layout={"title": {"text": "SECRET"}})
         else:  # pragma: no cover - a new var type: extend this helper
             pytest.fail(f"cannot fill {type(state_obj).__name__}.{name} of type {f.outer_type_}")
         setattr(state_obj, name, value)
@@ -167,8 +171,9 @@ HARMLESS_ARGS = {
 
 
 def scoped_by_argument(key: str) -> bool:
-    """Whether the handler takes a site id from the browser (then checks it against the grant)."""
-    return "site_id" in inspect.signature(inspect.unwrap(resolve(key)[2].fn)).parameters
+    """Whether the handler takes a scope (site id, regency code) from the browser, checked against the grant."""
+    params = inspect.signature(inspect.unwrap(resolve(key)[2].fn)).parameters
+    return "site_id" in params or "code" in params  # a site, or a regency code, from the browser
 
 
 def assert_wiped(state_obj) -> None:
@@ -196,6 +201,12 @@ def handler_args(key: str, victim: Account) -> tuple:
             args.append({})
         elif name in HARMLESS_ARGS:
             args.append(HARMLESS_ARGS[name])
+        elif typing.get_origin(hints.get(name)) is list:  # e.g. uploaded files
+            args.append([])
+        elif hints.get(name) is bool:
+            args.append(False)
+        elif hints.get(name) is str or str in typing.get_args(hints.get(name)):  # "" = the default choice
+            args.append("")
         else:
             pytest.fail(f"{key}: add harmless test arguments for parameter {name!r}")
     return tuple(args)
@@ -417,6 +428,9 @@ EXPECTED_ROLES = {
     "state.catalog_admin.CatalogAdminState.": (Role.MINISTRY,),  # the national catalog
     "state.queue.": (Role.CITIZEN,),  # one's own tickets
     "state.counter.": (Role.OFFICER,),  # counters of the officer's own site (and agency)
+    "state.dashboard.RegionalDashboardState.": (Role.REGIONAL_HEAD,),  # one regency, checked inside
+    "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
+    "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
 }
 
 

@@ -348,39 +348,40 @@ def test_call_order_booked_in_slot_order_then_walk_ins_then_late_arrivals(sessio
 
 
 def test_recall_no_show_after_three_calls_and_the_service_event(session, w):
-    events = []
-    queue.SERVICE_EVENT_SINKS.append(lambda *, session, event: events.append(event))
-    try:
-        counter = queue.counters_at(session=session, site_id=w.site.id, agency_id=w.agency.id)[0].code
-        gone = _checked_in(session, w, "08:00", 0, at(MONDAY, "07:55"))
-        queue.call_next(session=session, principal=w.officer, site_id=w.site.id, counter_code=counter,
-                        now=at(MONDAY, "08:00"))
-        with pytest.raises(DomainError) as exc:
-            queue.mark_no_show(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:01"))
-        assert key_of(exc) == "queue.counter.no_show_early"
-        queue.recall(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:02"))
-        queue.recall(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:04"))
-        with pytest.raises(DomainError) as exc:
-            queue.recall(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:05"))
-        assert key_of(exc) == "queue.counter.max_calls"
-        queue.mark_no_show(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:06"))
-        assert gone.status == TicketStatus.NO_SHOW and gone.active is None and gone.call_count == 3
+    # finished and no-show tickets become analytics service events in the same transaction
+    counter = queue.counters_at(session=session, site_id=w.site.id, agency_id=w.agency.id)[0].code
+    gone = _checked_in(session, w, "08:00", 0, at(MONDAY, "07:55"))
+    queue.call_next(session=session, principal=w.officer, site_id=w.site.id, counter_code=counter,
+                    now=at(MONDAY, "08:00"))
+    with pytest.raises(DomainError) as exc:
+        queue.mark_no_show(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:01"))
+    assert key_of(exc) == "queue.counter.no_show_early"
+    queue.recall(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:02"))
+    queue.recall(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:04"))
+    with pytest.raises(DomainError) as exc:
+        queue.recall(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:05"))
+    assert key_of(exc) == "queue.counter.max_calls"
+    queue.mark_no_show(session=session, principal=w.officer, ticket_id=gone.id, now=at(MONDAY, "08:06"))
+    assert gone.status == TicketStatus.NO_SHOW and gone.active is None and gone.call_count == 3
 
-        served = _checked_in(session, w, "08:00", 1, at(MONDAY, "08:00"))
-        called = queue.call_next(session=session, principal=w.officer, site_id=w.site.id, counter_code=counter,
-                                 now=at(MONDAY, "08:10"))
-        assert called == served and served.wait_seconds == 600  # call - check-in
-        queue.start_service(session=session, principal=w.officer, ticket_id=served.id, now=at(MONDAY, "08:11"))
-        queue.finish_ticket(session=session, principal=w.officer, ticket_id=served.id, now=at(MONDAY, "08:20"))
-        assert served.status == TicketStatus.DONE and served.service_seconds == 540  # finish - start
-    finally:
-        queue.SERVICE_EVENT_SINKS.pop()
-    assert [(e.outcome, e.ticket_id) for e in events] == [("no_show", gone.id), ("served", served.id)]
-    event = events[1]
-    assert (event.site_id, event.agency_id, event.service_id, event.channel) == (
-        w.site.id, w.agency.id, w.online.id, "online")
-    assert (event.wait_seconds, event.service_seconds, event.counter) == (600, 540, counter)
-    assert event.checked_in_at == at(MONDAY, "08:00") and event.finished_at == at(MONDAY, "08:20")
+    served = _checked_in(session, w, "08:00", 1, at(MONDAY, "08:00"))
+    called = queue.call_next(session=session, principal=w.officer, site_id=w.site.id, counter_code=counter,
+                             now=at(MONDAY, "08:10"))
+    assert called == served and served.wait_seconds == 600  # call - check-in
+    queue.start_service(session=session, principal=w.officer, ticket_id=served.id, now=at(MONDAY, "08:11"))
+    queue.finish_ticket(session=session, principal=w.officer, ticket_id=served.id, now=at(MONDAY, "08:20"))
+    assert served.status == TicketStatus.DONE and served.service_seconds == 540  # finish - start
+    from sqlmodel import select
+
+    from mpp_digital.models import ServiceEvent as FactRow
+
+    rows = session.exec(select(FactRow).where(FactRow.source == "queue").order_by(FactRow.id)).all()
+    assert [(e.outcome, e.source_ref) for e in rows] == [("not_served", str(gone.id)), ("served", str(served.id))]
+    event = rows[1]
+    assert (event.site_id, event.agency_id, event.service_id, event.channel, event.kind) == (
+        w.site.id, w.agency.id, w.online.id, "online", "queue")
+    assert (event.wait_seconds, event.service_seconds) == (600, 540)
+    assert event.arrived_at == at(MONDAY, "08:00") and event.occurred_at == at(MONDAY, "08:20")
 
 
 def test_transfer_puts_the_ticket_first_at_the_other_counter(session, w):
