@@ -22,6 +22,7 @@ def sign_in(page, email: str):
 def test_search_akta_kelahiran_and_open_it(new_page):
     page = new_page()
     page.goto("/layanan")
+    expect(page.locator("#catalog-total")).to_be_visible()  # loaded: the first page of the catalog
     page.fill("#catalog-q", "AKTE kelahiran")  # old spelling, upper case
     page.click("#catalog-submit")
     first = page.locator(".service-result").first
@@ -46,6 +47,7 @@ def test_short_name_and_empty_results(new_page):
 def test_open_mpp_sragen_hours_and_agencies(new_page):
     page = new_page()
     page.goto("/mpp")
+    expect(page.locator("#sites-count")).to_contain_text("103")
     page.fill("#sites-q", "sragen")
     page.keyboard.press("Enter")
     page.get_by_text("MPP Askara Bumi Sukowati Sragen").first.click()
