@@ -612,12 +612,24 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
     now_open, before_open = _open_complaints(session, scope.keys, filters)
-    current = _kpis_over(rows, filters.start, filters.end, scope, now_open)
-    before = _kpis_over(rows, prev.start, prev.end, scope, before_open)
+    # one pass over the rows: each goes to its trend period, or to the previous period
     periods: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
+    earlier: dict[str, Measures] = defaultdict(Measures)
+    starts: dict[date, date] = {}
     for day, channel, values in rows:
-        if filters.start <= day <= filters.end:
-            periods[period_start(day, filters.grain)][channel].add(values)
+        if day < filters.start:
+            earlier[channel].add(values)
+        else:
+            bucket = starts.get(day)
+            if bucket is None:
+                bucket = starts[day] = period_start(day, filters.grain)
+            periods[bucket][channel].add(values)
+    totals: dict[str, Measures] = defaultdict(Measures)
+    for by_channel in periods.values():
+        for channel, measures in by_channel.items():
+            totals[channel].add(measures)
+    current = kpis_from(totals, population=scope.population, open_complaints=now_open)
+    before = kpis_from(earlier, population=scope.population, open_complaints=before_open)
     trend, mix = [], []
     cursor = period_start(filters.start, filters.grain)
     while cursor <= filters.end:
