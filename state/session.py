@@ -96,6 +96,23 @@ async def clear_personal_states(state: rx.State) -> None:
         (await state.get_state(cls)).reset()
 
 
+async def _deny(state: rx.State, exc: NotAllowed) -> rx.event.EventSpec:
+    """Refuse a guarded call: nobody signed in → wipe personal states and go to /masuk;
+    a wrong role (or unverified email) → wipe this state and say why."""
+    if exc.key == "auth.required":
+        await clear_personal_states(state)
+        return login_redirect(state)
+    state.reset()
+    return await _refused(state, exc)
+
+
+async def _refused(state: rx.State, exc: DomainError) -> rx.event.EventSpec:
+    """A toast saying, in the reader's language, why the server refused."""
+    from state.lang import tr
+
+    return rx.toast.error(await tr(state, exc.key, **exc.params))
+
+
 def protected(*roles: Role, verified: bool = False) -> Callable:
     """Guard an async event handler: a valid session holding one of ``roles`` is required.
 
@@ -111,22 +128,16 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
 
         @functools.wraps(fn)
         async def guarded(self: rx.State, *args, **kwargs):
-            from state.lang import tr
-
             who = await current_principal(self)
             try:
                 authorize(who, *roles, verified=verified)
             except NotAllowed as exc:
-                if exc.key == "auth.required":
-                    await clear_personal_states(self)
-                    return login_redirect(self)
-                self.reset()
-                return rx.toast.error(await tr(self, exc.key))
+                return await _deny(self, exc)
             token = _PRINCIPAL.set(who)
             try:
                 return await fn(self, *args, **kwargs)
             except DomainError as exc:  # a rule refused it (scope, unknown id, ...): say so
-                return rx.toast.error(await tr(self, exc.key, **exc.params))
+                return await _refused(self, exc)
             finally:
                 _PRINCIPAL.reset(token)
 
@@ -147,25 +158,18 @@ def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool) -> C
 
     @functools.wraps(fn)
     async def guarded(self: rx.State, *args, **kwargs):
-        from state.lang import tr
-
         who = await current_principal(self)
         try:
             authorize(who, *roles, verified=verified)
         except NotAllowed as exc:
-            if exc.key == "auth.required":
-                await clear_personal_states(self)
-                yield login_redirect(self)
-                return
-            self.reset()
-            yield rx.toast.error(await tr(self, exc.key))
+            yield await _deny(self, exc)
             return
         token = _PRINCIPAL.set(who)
         try:
             async for update in fn(self, *args, **kwargs):
                 yield update
-        except NotAllowed as exc:
-            yield rx.toast.error(await tr(self, exc.key))
+        except DomainError as exc:
+            yield await _refused(self, exc)
         finally:
             _PRINCIPAL.reset(token)
 
