@@ -78,16 +78,21 @@ class CatalogState(rx.State):
         )
         with session_scope() as session:
             found = catalog.search_services(session=session, query=self.query, filters=filters, page=self.page)
-            site_rows = catalog.site_options(session=session, province_code=filters.province_code)
-        self.sites = [Option(str(sid), name) for sid, name in site_rows]
         same_day = await tr(self, "service.same_day")
+        labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.results = [
             ServiceRow(slug=i.slug, name=i.name, agency=i.agency, fee=i.fee,
                        duration=await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
-                       channels=[await tr(self, f"channel.{c}") for c in i.channels])
+                       channels=[labels[c] for c in i.channels])
             for i in found.items
         ]
         self.total, self.page, self.pages, self.searched = found.total, found.page, found.pages, True
+
+    def _load_sites(self):
+        """The MPP filter's options: the sites of the chosen province (all when none)."""
+        with session_scope() as session:
+            rows = catalog.site_options(session=session, province_code=self.province if self.province != ANY else None)
+        self.sites = [Option(str(sid), name) for sid, name in rows]
 
     @rx.event
     async def load(self):
@@ -100,6 +105,7 @@ class CatalogState(rx.State):
         self.life_event = params.get("peristiwa", ANY) if params.get("peristiwa") in catalog.LIFE_EVENTS else ANY
         self.agency = self.province = self.site = self.channel = self.fee = ANY
         self.page = 1
+        self._load_sites()
         await self._run()
 
     @rx.event
@@ -116,13 +122,14 @@ class CatalogState(rx.State):
             setattr(self, name, value or ANY)
             if name == "province":
                 self.site = ANY
+                self._load_sites()
             self.page = 1
             await self._run()
 
     @rx.event
     async def go_to_page(self, page: int):
         """Show another page of results."""
-        self.page = max(1, int(page))
+        self.page = max(1, _int_or_none(str(page)) or 1)
         await self._run()
 
     @rx.event
@@ -131,6 +138,7 @@ class CatalogState(rx.State):
         self.query, self.agency, self.province, self.site, self.channel, self.fee, self.life_event = (
             "", ANY, ANY, ANY, ANY, ANY, ANY)
         self.page = 1
+        self._load_sites()
         await self._run()
 
 

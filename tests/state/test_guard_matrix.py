@@ -165,8 +165,7 @@ def _secret_value(type_name):
 
 # Arguments by parameter name: ids of things that do not exist or are not the caller's.
 HARMLESS_ARGS = {
-    "draft_id": 999_999, "closure_id": 999_999, "service_id": 999_999, "site_id": "999999",
-    "channel": "online", "on": True, "value": "all", "name": "agency", "page": 1,
+    "draft_id": 999_999, "closure_id": 999_999, "channel": "online", "on": True, "name": "agency", "page": 1,
 }
 
 
