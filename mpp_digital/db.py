@@ -23,8 +23,13 @@ def normalise_url(url: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
-    """One engine per database URL, configured for concurrent use."""
+def engine_for(url: str, *, autocommit: bool = False) -> Engine:
+    """One engine per database URL, configured for concurrent use.
+
+    ``autocommit=True`` (PostgreSQL): a second, small pool whose statements commit on their
+    own; see ``statement_scope``. Its connections never roll back, so psycopg keeps their
+    prepared statements (a rollback makes psycopg drop them all).
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -38,7 +43,12 @@ def engine_for(url: str) -> Engine:
             cur.close()
 
         return eng
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it is one more round trip on every checkout, and every event handler checks
+    # out a connection. A connection that died (a database restart) fails one statement, and
+    # SQLAlchemy then throws away the whole pool; recycling keeps idle connections fresh.
+    if autocommit:
+        return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10, pool_recycle=1800)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def get_engine() -> Engine:
@@ -56,3 +66,20 @@ def session_scope() -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+@contextmanager
+def statement_scope() -> Iterator[Session]:
+    """A session whose statements each commit on their own: no BEGIN and COMMIT round trips.
+
+    Only for work whose statements need not be atomic together, on the hottest path: the
+    session check behind every guarded event (one read, now and then one touch). On SQLite,
+    where a transaction costs no round trip, this is ``session_scope``.
+    """
+    url = get_settings().database_url
+    if normalise_url(url).startswith("sqlite"):
+        with session_scope() as session:
+            yield session
+        return
+    with Session(engine_for(url, autocommit=True), expire_on_commit=False) as session:
+        yield session

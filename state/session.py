@@ -21,7 +21,7 @@ import reflex as rx
 
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
+from mpp_digital.db import statement_scope
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
 from mpp_digital.services import accounts
@@ -56,7 +56,7 @@ async def current_principal(state: rx.State) -> Principal | None:
         return None
 
     def resolve() -> Principal | None:
-        with session_scope() as session:
+        with statement_scope() as session:  # one statement: no transaction round trips
             return accounts.resolve_session(session=session, raw=raw, now=utcnow())
 
     return await asyncio.to_thread(resolve)  # database round trips off the event loop

@@ -12,11 +12,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from mpp_digital import routes
@@ -33,7 +35,7 @@ from mpp_digital.models import (
     UserSession,
 )
 from mpp_digital.services import audit, mail
-from mpp_digital.services.authz import Principal, authorize, principal_for
+from mpp_digital.services.authz import Grant, Principal, authorize
 from mpp_digital.services.identity import (
     NikInfo,
     check_password_policy,
@@ -396,26 +398,42 @@ def start_session_from_ticket(
     return row, raw
 
 
+@lru_cache(maxsize=1)
+def _session_principal():
+    """The statement behind every guarded event, built once: a live session, its user and grants."""
+    return (
+        select_columns(UserSession.id, UserSession.last_seen_at, UserSession.expires_at, User.id, User.full_name,
+                       User.email, User.email_verified_at, RoleAssignment.role, RoleAssignment.site_id,
+                       RoleAssignment.regency_code, RoleAssignment.agency_id)
+        .join(User, col(User.id) == UserSession.user_id)
+        .join(RoleAssignment, col(RoleAssignment.user_id) == User.id, isouter=True)
+        .where(col(UserSession.token_hash) == bindparam("token_hash"), col(UserSession.revoked_at).is_(None),
+               col(User.is_active).is_(True))
+        .order_by(col(RoleAssignment.id))
+    )
+
+
 def resolve_session(*, session: Session, raw: str | None, now: datetime) -> Principal | None:
     """The principal of a session cookie, or None when missing, revoked, idle or expired.
 
-    A valid session's ``last_seen_at`` moves forward (at most once a minute), which is
-    what keeps it alive against the 30-minute idle limit.
+    One statement (session, user and role grants joined): every guarded event runs this. A
+    valid session's ``last_seen_at`` moves forward (at most once a minute), which is what
+    keeps it alive against the 30-minute idle limit.
     """
     if not raw:
         return None
-    row = session.exec(select(UserSession).where(UserSession.token_hash == hash_secret(raw))).first()
-    if row is None or row.revoked_at is not None:
+    rows = session.execute(_session_principal(), {"token_hash": hash_secret(raw)}).all()
+    if not rows:
         return None
-    if now >= row.expires_at or now - row.last_seen_at >= SESSION_IDLE:
+    session_id, last_seen_at, expires_at, user_id, full_name, email, verified_at = rows[0][:7]
+    if now >= expires_at or now - last_seen_at >= SESSION_IDLE:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    if now - row.last_seen_at >= SESSION_TOUCH_EVERY:
-        row.last_seen_at = now
-        session.add(row)
-    return principal_for(session=session, user=user, session_id=row.id or 0)
+    if now - last_seen_at >= SESSION_TOUCH_EVERY:
+        session.execute(update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now))
+    grants = tuple(Grant(role=Role(role), site_id=site_id, regency_code=regency, agency_id=agency)
+                   for *_, role, site_id, regency, agency in rows if role is not None)
+    return Principal(user_id=user_id, session_id=session_id, full_name=full_name, email=email,
+                     email_verified=verified_at is not None, grants=grants)
 
 
 def active_sessions(*, session: Session, user_id: int, now: datetime) -> list[UserSession]:
