@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import reflex as rx
 
 from components.i18n import t
@@ -80,7 +81,7 @@ def filter_bar(state, on_submit, grain_choices=("day", "week", "month")) -> rx.C
 
 def chart(figure, test_id: str) -> rx.Component:
     """A plotly chart in a card."""
-    return rx.box(rx.plotly.cartesian(data=figure, width="100%", use_resize_handler=True,
+    return rx.box(rx.plotly.cartesian(data=figure.to(go.Figure), width="100%", use_resize_handler=True,
                                       config={"displaylogo": False, "responsive": True}),
                   id=test_id, padding="8px", border="1px solid #e3e8f0", border_radius="12px", bg="white",
                   width="100%", min_width="0")

@@ -1,5 +1,6 @@
 """/dasbor/daerah (regional head) and /dasbor/nasional (ministry)."""
 
+import plotly.graph_objects as go
 import reflex as rx
 
 from components.dashboard import chart, export_buttons, filter_bar, header_cell, kpi_grid
@@ -105,7 +106,7 @@ def _compare() -> rx.Component:
             ),
             align="center", spacing="2", margin_top="12px", wrap="wrap",
         ),
-        rx.plotly.cartesian(data=N.fig_compare, width="100%", use_resize_handler=True,
+        rx.plotly.cartesian(data=N.fig_compare.to(go.Figure), width="100%", use_resize_handler=True,
                             config={"displaylogo": False}, id="chart-compare"),
     )
 

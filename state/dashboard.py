@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-import plotly.graph_objects as go
 import reflex as rx
 
 from mpp_digital.clock import utcnow
@@ -106,11 +105,11 @@ class RegionalDashboardState(rx.State):
     period_label: str = ""
     has_data: bool = False
     error: str = ""
-    fig_trend: go.Figure = go.Figure()
-    fig_agency: go.Figure = go.Figure()
-    fig_services: go.Figure = go.Figure()
-    fig_channels: go.Figure = go.Figure()
-    fig_heatmap: go.Figure = go.Figure()
+    fig_trend: dict = {}  # plain figure data (charts.figure_data), not a go.Figure
+    fig_agency: dict = {}
+    fig_services: dict = {}
+    fig_channels: dict = {}
+    fig_heatmap: dict = {}
 
     # The regency being shown, as decided on the server (a backend var: the browser cannot set it;
     # ``regency_code`` above is only its display copy).
@@ -170,11 +169,11 @@ class RegionalDashboardState(rx.State):
         self.kpi_values, self.kpi_changes, self.kpi_tones = kpi_texts(board.kpis, board.previous, lang)
         self.period_label = _period_label(flt, lang)
         self.has_data = board.kpis.served > 0 or board.previous.served > 0
-        self.fig_trend = charts.trend_figure(board, lang)
-        self.fig_agency = charts.agency_figure(board, lang)
-        self.fig_services = charts.services_figure(board, lang)
-        self.fig_channels = charts.channel_figure(board, lang)
-        self.fig_heatmap = charts.heatmap_figure(board, lang)
+        self.fig_trend = charts.figure_data(charts.trend_figure(board, lang))
+        self.fig_agency = charts.figure_data(charts.agency_figure(board, lang))
+        self.fig_services = charts.figure_data(charts.services_figure(board, lang))
+        self.fig_channels = charts.figure_data(charts.channel_figure(board, lang))
+        self.fig_heatmap = charts.figure_data(charts.heatmap_figure(board, lang))
 
     @rx.event
     @protected(Role.REGIONAL_HEAD)
@@ -248,7 +247,7 @@ class NationalDashboardState(rx.State):
     compare_keys: list[str] = []
     compare_rows: list[dict[str, str]] = []
     compare_metric: str = "served"
-    fig_compare: go.Figure = go.Figure()
+    fig_compare: dict = {}
     ranking_rows: list[dict[str, str]] = []
     sort_key: str = "served"
     sort_desc: bool = True
@@ -259,10 +258,10 @@ class NationalDashboardState(rx.State):
     drill_values: dict[str, str] = {}
     drill_changes: dict[str, str] = {}
     drill_tones: dict[str, str] = {}
-    fig_drill_trend: go.Figure = go.Figure()
-    fig_drill_agency: go.Figure = go.Figure()
-    fig_drill_services: go.Figure = go.Figure()
-    fig_drill_heatmap: go.Figure = go.Figure()
+    fig_drill_trend: dict = {}
+    fig_drill_agency: dict = {}
+    fig_drill_services: dict = {}
+    fig_drill_heatmap: dict = {}
     period_label: str = ""
     error: str = ""
     # the numbers behind the ranking and the comparison, kept on the server (never sent to the page)
@@ -329,7 +328,7 @@ class NationalDashboardState(rx.State):
         self._boards = boards
         if self.compare_metric not in charts.COMPARE_METRICS:  # state vars can be set from the browser
             self.compare_metric = "served"
-        self.fig_compare = charts.compare_figure(boards, self.compare_metric, lang)
+        self.fig_compare = charts.figure_data(charts.compare_figure(boards, self.compare_metric, lang))
         self._ranking = [{"id": r["id"], "name": r["name"], "province": r["province"], "kpis": r["kpis"]}
                          for r in data["ranking"]]
         self._format_ranking(lang)
@@ -346,10 +345,10 @@ class NationalDashboardState(rx.State):
         if drilled is not None:
             self.drill_name = drilled.scope.name
             self.drill_values, self.drill_changes, self.drill_tones = kpi_texts(drilled.kpis, drilled.previous, lang)
-            self.fig_drill_trend = charts.trend_figure(drilled, lang)
-            self.fig_drill_agency = charts.agency_figure(drilled, lang)
-            self.fig_drill_services = charts.services_figure(drilled, lang)
-            self.fig_drill_heatmap = charts.heatmap_figure(drilled, lang)
+            self.fig_drill_trend = charts.figure_data(charts.trend_figure(drilled, lang))
+            self.fig_drill_agency = charts.figure_data(charts.agency_figure(drilled, lang))
+            self.fig_drill_services = charts.figure_data(charts.services_figure(drilled, lang))
+            self.fig_drill_heatmap = charts.figure_data(charts.heatmap_figure(drilled, lang))
 
     def _rank_value(self, row: dict, key: str) -> float:
         k: Kpis = row["kpis"]
@@ -433,7 +432,7 @@ class NationalDashboardState(rx.State):
         if not boards:
             await self._refresh()
             boards = [b for b in self._boards if isinstance(b, Dashboard)]
-        self.fig_compare = charts.compare_figure(boards, self.compare_metric, await _lang(self))
+        self.fig_compare = charts.figure_data(charts.compare_figure(boards, self.compare_metric, await _lang(self)))
 
     @rx.event
     @protected(Role.MINISTRY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 
 from mpp_digital.i18n import t
@@ -10,6 +12,12 @@ from mpp_digital.services.analytics import CHANNELS, Dashboard, rounded
 NAVY, AMBER, TEAL, GREY = "#0b3d91", "#f2a900", "#1f9d8b", "#8a93a6"
 CHANNEL_COLOURS = {"direct": NAVY, "online": AMBER, "mobile": TEAL}
 SITE_COLOURS = (NAVY, AMBER, TEAL, "#c2410c", "#7c3aed", "#0f766e")
+
+
+def figure_data(fig: go.Figure) -> dict:
+    """A figure as the plain data the browser receives: what a page state keeps, because a
+    go.Figure is slow to copy and to unpickle (~10 ms each), and states are stored per event."""
+    return json.loads(fig.to_json())
 
 
 def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
