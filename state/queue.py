@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
+from mpp_digital.db import session_scope, statement_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, QueueTicket, Role, Service, SiteService, TicketStatus
 from mpp_digital.services import queue
@@ -21,6 +21,7 @@ from state import live
 from state.lang import LangState, tr
 from state.session import principal, protected
 
+FULL_ERRORS = frozenset({"queue.slot_full", "queue.online_gone", "queue.day_full"})
 DAY_NAMES = {"id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
              "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
@@ -85,10 +86,13 @@ class BookingState(rx.State):
     reschedule_code: str = ""
     booked_href: str = ""
 
+    _site_id: int = 0
+    _service_id: int = 0
+
     async def _refresh(self):
         """Recompute services, days and slots for the current choices."""
         now = utcnow()
-        self.slots, self.closed, self.info = [], "", ""
+        self.slots, self.closed, self.info, self._site_id, self._service_id = [], "", "", 0, 0
         with session_scope() as session:
             site = session.exec(select(MppSite).where(MppSite.slug == self.site_slug)).first()
             if site is None:
@@ -116,8 +120,30 @@ class BookingState(rx.State):
             if not offer.online:
                 self.closed = await tr(self, "queue.service.not_online")
                 return
+            self._site_id, self._service_id = site.id or 0, service.id or 0
             view = queue.availability(session=session, site=site, service=service, day=date.fromisoformat(self.day),
                                       now=now)
+        await self._show(view)
+
+    async def _refresh_slots(self):
+        """Only the slots of the chosen day (after a refused booking: the places have moved)."""
+        if not (self._site_id and self._service_id):
+            await self._refresh()
+            return
+        with session_scope() as session:
+            site, service = session.get(MppSite, self._site_id), session.get(Service, self._service_id)
+            if site is None or service is None:
+                view = None
+            else:
+                view = queue.availability(session=session, site=site, service=service,
+                                          day=date.fromisoformat(self.day), now=utcnow())
+        if view is None:
+            await self._refresh()
+        else:
+            await self._show(view)
+
+    async def _show(self, view: queue.DayAvailability):
+        self.slots, self.closed, self.info = [], "", ""
         if view.closed is not None:
             self.closed = await tr(self, view.closed.key, **view.closed.params)
             return
@@ -184,6 +210,10 @@ class BookingState(rx.State):
         who, moving = principal(), self.reschedule_id
 
         def book_in_one_transaction() -> int:
+            with statement_scope() as session:  # a full slot is refused by one read, before any transaction
+                refusal = queue.full_slot_refusal(session=session, slot_id=int(slot_id), now=utcnow())
+            if refusal is not None:
+                raise refusal
             with session_scope() as session:
                 if moving:
                     ticket = queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
@@ -197,7 +227,11 @@ class BookingState(rx.State):
             ticket_id = await asyncio.to_thread(book_in_one_transaction)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
-            await self._refresh()
+            if exc.key in FULL_ERRORS:  # in a rush: say so and mark the slot, without another read
+                self.slots = [{**s, "left": "0", "bookable": "", "reason": "full"} if s.get("id") == slot_id else s
+                              for s in self.slots]
+            else:
+                await self._refresh_slots()
             return
         except ValueError:
             self.error = await tr(self, "queue.slot.not_found")

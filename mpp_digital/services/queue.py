@@ -32,10 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from mpp_digital.errors import DomainError, NotAllowed
@@ -53,6 +55,7 @@ from mpp_digital.models import (
     Role,
     Service,
     SiteAgency,
+    SiteClosure,
     SiteService,
     TicketStatus,
     User,
@@ -86,8 +89,11 @@ class Policy:
 def policy_for(*, session: Session, site_id: int, service_id: int) -> Policy:
     """The service's own policy row at the site, else the site's, else the defaults."""
     rows = session.exec(select(QueuePolicy).where(QueuePolicy.site_id == site_id)).all()
-    row = next((r for r in rows if r.service_id == service_id), None) or next(
-        (r for r in rows if r.service_id is None), None)
+    return _policy_of(next((r for r in rows if r.service_id == service_id), None)
+                      or next((r for r in rows if r.service_id is None), None))
+
+
+def _policy_of(row: QueuePolicy | None) -> Policy:
     if row is None:
         return Policy()
     return Policy(slot_minutes=row.slot_minutes, minutes_per_ticket=row.minutes_per_ticket,
@@ -120,10 +126,15 @@ def local_today(site: MppSite, now: datetime) -> date:
 
 def closed_reason(*, session: Session, site: MppSite, day: date) -> DomainError | None:
     """Why the site takes no queue on ``day`` (holiday, closure, no hours), or None when open."""
+    return _closed_reason(site, day, closure=bool(closure_dates(session=session, site_id=site.id or 0,
+                                                                    start=day, end=day)))
+
+
+def _closed_reason(site: MppSite, day: date, *, closure: bool) -> DomainError | None:
     holiday = national_holidays().get(day)
     if holiday is not None:
         return DomainError("queue.closed.holiday", name=holiday)
-    if day in closure_dates(session=session, site_id=site.id or 0, start=day, end=day):
+    if closure:
         return DomainError("queue.closed.closure")
     if not intervals_on(site, day):
         return DomainError("queue.closed.sunday" if day.weekday() == 6 else "queue.closed.no_hours")
@@ -253,16 +264,15 @@ def _walkin_from(slots: list[QueueSlot], now: datetime, zone: ZoneInfo) -> str |
     return None
 
 
-def _check_day(session: Session, site: MppSite, day: date, policy: Policy, now: datetime) -> None:
+def _check_day(site: MppSite, day: date, policy: Policy, now: datetime, closed: DomainError | None) -> None:
     today = local_today(site, now)
     if day < today:
         raise DomainError("queue.day.past")
     if day > today + timedelta(days=policy.days_ahead):
         raise DomainError("queue.day.beyond_window", days=policy.days_ahead,
                           last=(today + timedelta(days=policy.days_ahead)).strftime("%d-%m-%Y"))
-    reason = closed_reason(session=session, site=site, day=day)
-    if reason is not None:
-        raise reason
+    if closed is not None:
+        raise closed
 
 
 def availability(*, session: Session, site: MppSite, service: Service, day: date, now: datetime) -> DayAvailability:
@@ -270,7 +280,7 @@ def availability(*, session: Session, site: MppSite, service: Service, day: date
     zone = site_zone(site)
     policy = policy_for(session=session, site_id=site.id or 0, service_id=service.id or 0)
     try:
-        _check_day(session, site, day, policy, now)
+        _check_day(site, day, policy, now, closed_reason(session=session, site=site, day=day))
     except DomainError as exc:
         return DayAvailability(day, exc, [], 0, None, zone_label(zone))
     slots = ensure_slots(session=session, site=site, service=service, day=day)
@@ -306,8 +316,7 @@ def _limits(session: Session, citizen_id: int, service_id: int, day: date, now: 
 
     Tickets of days that have ended stop counting as active (and are marked expired here).
     """
-    active = list(session.exec(select(QueueTicket).where(QueueTicket.citizen_id == citizen_id,
-                                                         col(QueueTicket.active).is_not(None))).all())
+    active = list(session.exec(_active_tickets(), params={"citizen_id": citizen_id}).all())
     stale = [t.id for t in active if t.expires_at <= now]
     if stale:
         session.execute(update(QueueTicket).where(col(QueueTicket.id).in_(stale))
@@ -348,13 +357,19 @@ def site_version(*, session: Session, site_id: int) -> int:
 
 
 def _full_error(session: Session, slot: QueueSlot, site: MppSite, now: datetime) -> DomainError:
-    slots = _slots(session, slot.site_id, slot.service_id, slot.day)
-    online_left = sum(s.online_capacity - s.online_booked for s in slots if s.end_at > now)
+    """Why a full slot refuses: other online places remain that day, or walk-in from when, or nothing."""
+    online_left, walkin_start = session.execute(_open_places(), {
+        "site_id": slot.site_id, "service_id": slot.service_id, "day": slot.day, "now": now}).one()
+    return _full_reason(site.regency_code, online_left, walkin_start, now)
+
+
+def _full_reason(regency_code: str, online_left: int, walkin_start: datetime | None, now: datetime) -> DomainError:
     if online_left > 0:
         return DomainError("queue.slot_full")
-    walkin_from = _walkin_from(slots, now, site_zone(site))
-    if walkin_from is not None:
-        return DomainError("queue.online_gone", walkin_from=walkin_from, zone=zone_label(site_zone(site)))
+    if walkin_start is not None:
+        zone = zone_for_region(regency_code)
+        return DomainError("queue.online_gone", walkin_from=_local_label(max(walkin_start, now), zone),
+                           zone=zone_label(zone))
     return DomainError("queue.day_full")
 
 
@@ -366,45 +381,116 @@ def _code(letter: str, number: int) -> str:
     return f"{letter}-{number:03d}"
 
 
+@lru_cache(maxsize=1)
+def _booking_read():
+    """Everything the booking rules read, in one statement built once (a rush runs it per attempt):
+    the slot, its site, service, agency and offer, both policy rows, the citizen's verification
+    and whether the site is closed that day."""
+    own_policy, site_policy = aliased(QueuePolicy), aliased(QueuePolicy)
+    verified = select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id")).scalar_subquery()
+    closure = exists().where(col(SiteClosure.site_id) == QueueSlot.site_id, col(SiteClosure.day) == QueueSlot.day)
+    return (
+        select(QueueSlot, MppSite, Service, Agency, SiteService, own_policy, site_policy,  # type: ignore[call-overload]
+               verified.label("verified_at"), closure.label("closure"))
+        .join(MppSite, col(MppSite.id) == QueueSlot.site_id)
+        .join(Service, col(Service.id) == QueueSlot.service_id)
+        .join(Agency, col(Agency.id) == Service.agency_id)
+        .join(SiteService, (col(SiteService.site_id) == QueueSlot.site_id)
+              & (col(SiteService.service_id) == QueueSlot.service_id), isouter=True)
+        .join(own_policy, (own_policy.site_id == QueueSlot.site_id) & (own_policy.service_id == QueueSlot.service_id),
+              isouter=True)
+        .join(site_policy, (site_policy.site_id == QueueSlot.site_id) & col(site_policy.service_id).is_(None),
+              isouter=True)
+        .where(col(QueueSlot.id) == bindparam("slot_id"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _slot_fill():
+    """Whether the slot is full, with what the refusal says: the day's open online places, the
+    first walk-in start and the site's regency (one statement, plain columns: a rush refuses
+    most attempts with this alone)."""
+    day = aliased(QueueSlot)
+    open_day = (col(day.site_id) == QueueSlot.site_id) & (col(day.service_id) == QueueSlot.service_id) \
+        & (col(day.day) == QueueSlot.day) & (col(day.end_at) > bindparam("now"))
+    online_left = sql_select(func.coalesce(func.sum(day.online_capacity - day.online_booked), 0)).where(open_day)
+    walkin_start = sql_select(func.min(day.start_at)).where(open_day & (col(day.walkin_issued) < col(day.walkin_capacity)))
+    return (sql_select(col(QueueSlot.online_booked) >= col(QueueSlot.online_capacity), MppSite.regency_code,
+                       online_left.scalar_subquery(), walkin_start.scalar_subquery())
+            .join(MppSite, col(MppSite.id) == QueueSlot.site_id)
+            .where(col(QueueSlot.id) == bindparam("slot_id")))
+
+
+@lru_cache(maxsize=1)
+def _active_tickets():
+    return select(QueueTicket).where(col(QueueTicket.citizen_id) == bindparam("citizen_id"),
+                                     col(QueueTicket.active).is_not(None))
+
+
+@lru_cache(maxsize=1)
+def _take_online_place():
+    return (update(QueueSlot)
+            .where(col(QueueSlot.id) == bindparam("slot_id"),
+                   col(QueueSlot.online_booked) < col(QueueSlot.online_capacity))
+            .values(online_booked=QueueSlot.online_booked + 1))
+
+
+@lru_cache(maxsize=1)
+def _open_places():
+    open_slots = (col(QueueSlot.site_id) == bindparam("site_id")) & (col(QueueSlot.service_id) == bindparam("service_id")) \
+        & (col(QueueSlot.day) == bindparam("day")) & (col(QueueSlot.end_at) > bindparam("now"))
+    walkin_open = open_slots & (col(QueueSlot.walkin_issued) < col(QueueSlot.walkin_capacity))
+    return (sql_select(func.coalesce(func.sum(QueueSlot.online_capacity - QueueSlot.online_booked), 0),
+                       sql_select(func.min(QueueSlot.start_at)).where(walkin_open).scalar_subquery())
+            .where(open_slots))
+
+
+def full_slot_refusal(*, session: Session, slot_id: int, now: datetime) -> DomainError | None:
+    """The refusal for a slot whose online places are all taken (slot full, online share gone
+    with the walk-in time, or day full), or None. One read and no write: a caller may ask this
+    outside any transaction before booking, as the booking page does in a rush."""
+    fill = session.execute(_slot_fill(), {"slot_id": slot_id, "now": now}).first()
+    return _full_reason(*fill[1:], now) if fill is not None and fill[0] else None
+
+
 def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetime) -> QueueTicket:
     """Book one online place in a slot for a verified citizen.
+
+    A rush hits this on the last places of popular slots. A slot already full is refused
+    after one small read (most attempts of a rush end there); otherwise everything the rules
+    need comes in one statement, the citizen's active tickets in a second, and the place is
+    taken with one conditional UPDATE (the row lock is held only from there to the commit).
+    The statements are built once per process.
 
     Raises:
         DomainError: unverified account, service not online here, past day, outside the
             booking window, closed day, past the cut-off, duplicate, more than three active
             tickets, a full slot, or the online share gone (with the walk-in time).
     """
-    user = session.get(User, citizen_id)
-    if user is None or user.email_verified_at is None:
-        raise NotAllowed("auth.unverified")
-    found = session.exec(
-        select(QueueSlot, MppSite, Service, SiteService, Agency)
-        .join(MppSite, col(MppSite.id) == QueueSlot.site_id)
-        .join(Service, col(Service.id) == QueueSlot.service_id)
-        .join(Agency, col(Agency.id) == Service.agency_id)
-        .join(SiteService, (col(SiteService.site_id) == QueueSlot.site_id)
-              & (col(SiteService.service_id) == QueueSlot.service_id), isouter=True)
-        .where(QueueSlot.id == slot_id)
-    ).first()
-    if found is None:
+    refusal = full_slot_refusal(session=session, slot_id=slot_id, now=now)
+    if refusal is not None:  # the cheapest answer, and true whatever else holds
+        raise refusal
+    found = session.exec(_booking_read(), params={"slot_id": slot_id, "citizen_id": citizen_id}).first()
+    if found is None:  # an unknown slot; the account rule still speaks first
+        user = session.get(User, citizen_id)
+        if user is None or user.email_verified_at is None:
+            raise NotAllowed("auth.unverified")
         raise DomainError("queue.slot.not_found")
-    slot, site, service, offer, agency = found
+    if found.verified_at is None:
+        raise NotAllowed("auth.unverified")
+    slot, site, service, agency, offer, own, site_wide, _, closed_day = found
     if offer is None:
         raise DomainError("queue.service.not_here")
     if not offer.online:
         raise DomainError("queue.service.not_online")
-    policy = policy_for(session=session, site_id=site.id or 0, service_id=service.id or 0)
-    _check_day(session, site, slot.day, policy, now)
+    policy = _policy_of(own or site_wide)
+    _check_day(site, slot.day, policy, now, _closed_reason(site, slot.day, closure=bool(closed_day)))
     if now > _cutoff(slot, policy) or slot.end_at <= now:
         raise DomainError("queue.cutoff", label=slot.label, minutes=policy.cutoff_minutes)
     place = _limits(session, citizen_id, service.id or 0, slot.day, now)
 
     # The guarantee: the place is taken by the database, atomically, or not at all.
-    taken = session.execute(
-        update(QueueSlot)
-        .where(col(QueueSlot.id) == slot.id, col(QueueSlot.online_booked) < col(QueueSlot.online_capacity))
-        .values(online_booked=QueueSlot.online_booked + 1)
-    ).rowcount  # type: ignore[attr-defined]
+    taken = session.execute(_take_online_place(), {"slot_id": slot.id}).rowcount  # type: ignore[attr-defined]
     if taken != 1:
         raise _full_error(session, slot, site, now)
     number = _next_number(session, site.id or 0, service.id or 0, slot.day)
