@@ -102,6 +102,53 @@ def _offerings() -> rx.Component:
     )
 
 
+POLICY_FIELDS = ("slot_minutes", "minutes_per_ticket", "online_share", "mobile_share", "days_ahead",
+                 "cutoff_minutes", "late_minutes")
+
+
+def _policy() -> rx.Component:
+    s = SiteAdminState
+    return card(
+        rx.heading(t("siteadmin.policy"), size="4", margin_bottom="4px"),
+        rx.text(t("siteadmin.policy_help"), size="1", color=MUTED, margin_bottom="8px"),
+        rx.flex(
+            rx.text(t("siteadmin.policy_for"), size="2"),
+            rx.select.root(
+                rx.select.trigger(id="policy-target"),
+                rx.select.content(
+                    rx.select.item(t("siteadmin.policy_site"), value="site"),
+                    rx.foreach(s.policy_services, lambda p: rx.select.item(p["name"], value=p["id"])),
+                ),
+                value=rx.cond(s.policy_target == "", "site", s.policy_target), on_change=s.choose_policy_target,
+            ),
+            spacing="2", align="center", wrap="wrap", margin_bottom="8px",
+        ),
+        rx.cond(~s.policy_own, rx.text(rx.cond(s.policy_target == "", t("siteadmin.policy_defaults"),
+                                               t("siteadmin.policy_inherits")),
+                                       size="1", color=MUTED, id="policy-inherits")),
+        rx.form(
+            rx.grid(
+                *(rx.vstack(
+                    rx.text(t(f"policy.{name}"), size="1"),
+                    rx.input(name=name, id=f"policy-{name}", default_value=s.policy_values.get(name, ""),
+                             input_mode="numeric", key=s.site_id + s.policy_target + name + s.policy_values.get(name, "")),
+                    _error(s.policy_errors, name),
+                    spacing="1", width="100%") for name in POLICY_FIELDS),
+                columns=rx.breakpoints(initial="1", sm="2", md="4"), spacing="3", width="100%",
+            ),
+            rx.flex(
+                rx.box(submit_button("siteadmin.save", "policy-submit"), width="200px"),
+                rx.cond(s.policy_own & (s.policy_target != ""),
+                        rx.button(t("siteadmin.policy_remove"), type="button", variant="soft", size="3",
+                                  id="policy-remove", on_click=s.remove_policy_override)),
+                spacing="3", margin_top="12px", wrap="wrap",
+            ),
+            on_submit=s.save_policy, reset_on_submit=False,
+        ),
+        notice(s.policy_notice, "green", "policy-notice"),
+    )
+
+
 def site_admin_page() -> rx.Component:
     """/admin/mpp."""
     s = SiteAdminState
@@ -126,6 +173,7 @@ def site_admin_page() -> rx.Component:
                     columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
                 ),
                 _offerings(),
+                _policy(),
                 spacing="4", width="100%",
             ),
         ),

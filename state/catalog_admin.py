@@ -12,7 +12,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Agency, Role, Service, SiteAgency, SiteClosure
-from mpp_digital.services import catalog, catalog_editing
+from mpp_digital.services import catalog, catalog_editing, queue
 from mpp_digital.services.accounts import InvalidForm
 from mpp_digital.services.hours import WEEKDAYS
 from state.lang import tr
@@ -83,6 +83,13 @@ class SiteAdminState(rx.State):
     offerings: list[OfferingRow] = []
     errors: dict[str, str] = {}
     notice: str = ""
+    # queue policy editor: "" = the site's policy, else a service id offered here
+    policy_target: str = ""
+    policy_services: list[dict[str, str]] = []
+    policy_values: dict[str, str] = {}
+    policy_own: bool = False
+    policy_errors: dict[str, str] = {}
+    policy_notice: str = ""
 
     def _fill(self, site_id: int):
         with session_scope() as session:
@@ -111,6 +118,19 @@ class SiteAdminState(rx.State):
                         bool(offered.get(sid) and offered[sid].online), bool(offered.get(sid) and offered[sid].mobile))
             for sid, name, agency in services
         ]
+        self.policy_services = [{"id": str(sid), "name": f"{name} ({agency})"}
+                                for sid, name, agency in services if sid in offered]
+        if self.policy_target not in {p.get("id") for p in self.policy_services}:
+            self.policy_target = ""
+        self._fill_policy()
+
+    def _fill_policy(self):
+        target = int(self.policy_target) if self.policy_target.isdigit() else None
+        with session_scope() as session:
+            policy, own = queue.policy_settings(session=session, actor=principal(), site_id=self._site(),
+                                                service_id=target)
+        self.policy_values = {name: str(getattr(policy, name)) for name in queue.POLICY_LIMITS}
+        self.policy_own = own
 
     def _site(self) -> int:
         """The open site's id (the editor checks the grant for it on every change)."""
@@ -121,8 +141,9 @@ class SiteAdminState(rx.State):
     @rx.event
     @protected(Role.SITE_ADMIN)
     async def load(self):
-        """Page loader: the sites this account administers, the first one opened."""
+        """Page loader: the sites this account administers, the first one opened (its own policy)."""
         self.errors, self.notice = {}, ""
+        self.policy_target, self.policy_errors, self.policy_notice = "", {}, ""
         with session_scope() as session:
             sites = catalog_editing.editable_sites(session=session, actor=principal())
         self.sites = [SiteChoice(str(s.id), s.name) for s in sites]
@@ -218,6 +239,44 @@ class SiteAdminState(rx.State):
         except (ValidationError, DomainError) as exc:
             return rx.toast.error(await tr(self, exc.key))
         self._fill(self._site())
+
+
+    @rx.event
+    @protected(Role.SITE_ADMIN)
+    async def choose_policy_target(self, value: str):
+        """Edit the site's policy ("site") or one offered service's own policy."""
+        self.policy_errors, self.policy_notice = {}, ""
+        value = str(value)
+        self.policy_target = value if value in {p.get("id") for p in self.policy_services} else ""
+        self._fill_policy()
+
+    @rx.event
+    @protected(Role.SITE_ADMIN)
+    async def save_policy(self, form: dict):
+        """Save the queue policy of the chosen target."""
+        target = int(self.policy_target) if self.policy_target.isdigit() else None
+        try:
+            with session_scope() as session:
+                queue.set_policy(session=session, actor=principal(), site_id=self._site(), service_id=target,
+                                 values={k: form.get(k, "") for k in queue.POLICY_LIMITS}, now=utcnow())
+        except ValidationError as exc:
+            self.policy_errors = {exc.field: await tr(self, exc.key, **exc.params)}
+            self.policy_notice = ""
+            return
+        self.policy_errors, self.policy_notice = {}, await tr(self, "siteadmin.policy_saved")
+        self._fill_policy()
+
+    @rx.event
+    @protected(Role.SITE_ADMIN)
+    async def remove_policy_override(self):
+        """Let the chosen service follow the site's policy again."""
+        if not self.policy_target.isdigit():
+            return
+        with session_scope() as session:
+            queue.remove_policy(session=session, actor=principal(), site_id=self._site(),
+                                service_id=int(self.policy_target), now=utcnow())
+        self.policy_errors, self.policy_notice = {}, await tr(self, "siteadmin.policy_removed")
+        self._fill_policy()
 
 
 SERVICE_TEXT_FIELDS = ("slug", "name", "aliases", "summary", "requirements", "procedure", "duration_days",

@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from mpp_digital.errors import DomainError, NotAllowed
+from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import (
     ACTIVE_TICKET_STATUSES,
     Agency,
@@ -60,7 +60,7 @@ from mpp_digital.models import (
     TicketStatus,
     User,
 )
-from mpp_digital.services import analytics
+from mpp_digital.services import analytics, audit
 from mpp_digital.services.authz import Principal, authorize
 from mpp_digital.services.hours import closure_dates, intervals_on, zone_for_region, zone_label
 from mpp_digital.settings import PROJECT_ROOT, get_settings
@@ -99,6 +99,92 @@ def _policy_of(row: QueuePolicy | None) -> Policy:
     return Policy(slot_minutes=row.slot_minutes, minutes_per_ticket=row.minutes_per_ticket,
                   online_share=row.online_share, mobile_share=row.mobile_share, days_ahead=row.days_ahead,
                   cutoff_minutes=row.cutoff_minutes, late_minutes=row.late_minutes)
+
+
+# Each setting of a policy: (lowest, highest) accepted value.
+POLICY_LIMITS: dict[str, tuple[int, int]] = {
+    "slot_minutes": (5, 240), "minutes_per_ticket": (1, 240), "online_share": (0, 100), "mobile_share": (0, 100),
+    "days_ahead": (0, 60), "cutoff_minutes": (-240, 1440), "late_minutes": (0, 240),
+}
+
+
+def _policy_target(session: Session, actor: Principal, site_id: int, service_id: int | None) -> None:
+    authorize(actor, Role.SITE_ADMIN, site_id=site_id)
+    if session.get(MppSite, site_id) is None:
+        raise DomainError("site.not_found")
+    if service_id is not None and session.exec(select(SiteService).where(
+            SiteService.site_id == site_id, SiteService.service_id == service_id)).first() is None:
+        raise DomainError("queue.service.not_here")
+
+
+def _policy_row(session: Session, site_id: int, service_id: int | None) -> QueuePolicy | None:
+    return session.exec(select(QueuePolicy).where(
+        QueuePolicy.site_id == site_id,
+        col(QueuePolicy.service_id).is_(None) if service_id is None else QueuePolicy.service_id == service_id)).first()
+
+
+def set_policy(*, session: Session, actor: Principal, site_id: int, service_id: int | None,
+               values: dict[str, object], now: datetime) -> Policy:
+    """Set a site's queue policy (``service_id`` None) or one service's own policy there.
+
+    Every setting of ``POLICY_LIMITS`` is required, a whole number in its range; the online and
+    mobile shares together are at most 100 % and a ticket fits in a slot. Booking window,
+    cut-off and lateness apply at once; slot length, service time and shares shape the days
+    whose slots are not planned yet (a day's slots are planned when it is first shown).
+
+    Raises:
+        NotAllowed: not this site's admin. DomainError: unknown site, service not at this site.
+        ValidationError: the first bad setting (its field, with the accepted range).
+    """
+    _policy_target(session, actor, site_id, service_id)
+    clean: dict[str, int] = {}
+    for field_name, (low, high) in POLICY_LIMITS.items():
+        raw = str(values.get(field_name, "")).strip()
+        try:
+            number = int(raw)
+        except ValueError:
+            raise ValidationError(field_name, "policy.whole_number") from None
+        if not low <= number <= high:
+            raise ValidationError(field_name, "policy.range", low=low, high=high)
+        clean[field_name] = number
+    if clean["online_share"] + clean["mobile_share"] > 100:
+        raise ValidationError("mobile_share", "policy.shares_over")
+    if clean["minutes_per_ticket"] > clean["slot_minutes"]:
+        raise ValidationError("minutes_per_ticket", "policy.ticket_longer_than_slot")
+    row = _policy_row(session, site_id, service_id)
+    before = None if row is None else {k: getattr(row, k) for k in POLICY_LIMITS}
+    row = row or QueuePolicy(site_id=site_id, service_id=service_id)
+    for field_name, number in clean.items():
+        setattr(row, field_name, number)
+    session.add(row)
+    session.flush()
+    audit.record(session=session, action="queue_policy_set", now=now, actor_user_id=actor.user_id,
+                 target=f"site:{site_id}" + (f":service:{service_id}" if service_id else ""),
+                 detail={"before": before, "after": clean})
+    return _policy_of(row)
+
+
+def policy_settings(*, session: Session, actor: Principal, site_id: int, service_id: int | None) -> tuple[Policy, bool]:
+    """The policy in force for the editor's target, and whether the target has its own row
+    (False: a service follows the site's policy, or a site the defaults)."""
+    _policy_target(session, actor, site_id, service_id)
+    own = _policy_row(session, site_id, service_id)
+    if own is not None:
+        return _policy_of(own), True
+    return (policy_for(session=session, site_id=site_id, service_id=service_id) if service_id else Policy()), False
+
+
+def remove_policy(*, session: Session, actor: Principal, site_id: int, service_id: int, now: datetime) -> None:
+    """Drop one service's own policy at a site: the site's policy (or the defaults) applies again."""
+    _policy_target(session, actor, site_id, service_id)
+    row = _policy_row(session, site_id, service_id)
+    if row is None:
+        return
+    audit.record(session=session, action="queue_policy_remove", now=now, actor_user_id=actor.user_id,
+                 target=f"site:{site_id}:service:{service_id}",
+                 detail={"before": {k: getattr(row, k) for k in POLICY_LIMITS}})
+    session.delete(row)
+    session.flush()
 
 
 @lru_cache(maxsize=4)

@@ -1,5 +1,5 @@
 """Catalog journeys in Chromium: search and open a service, open an MPP, a site admin edits
-Saturday hours, a citizen is refused the editor."""
+Saturday hours and a service's queue policy, a citizen is refused the editor."""
 
 import re
 
@@ -73,6 +73,35 @@ def test_site_admin_changes_saturday_hours_and_public_page_shows_them(new_page):
     visitor = new_page()
     visitor.goto("/mpp/sragen")
     expect(visitor.locator(".hours-row").nth(5)).to_contain_text("07:30–11:30")
+
+
+def test_site_admin_gives_one_service_its_own_queue_policy(new_page):
+    admin = new_page()
+    sign_in(admin, "admin.sragen@demo.mpp.go.id")
+    admin.goto("/admin/mpp")
+    expect(admin.locator("#policy-slot_minutes")).to_have_value("30")  # the defaults, for the whole MPP
+    admin.click("#policy-target")
+    admin.get_by_role("option", name=re.compile(r"^Penerbitan Kutipan Akta Kelahiran")).click()
+    expect(admin.locator("#policy-inherits")).to_contain_text("mengikuti kebijakan MPP")
+    admin.fill("#policy-online_share", "80")
+    admin.fill("#policy-mobile_share", "30")
+    admin.click("#policy-submit")
+    expect(admin.locator("#error-mobile_share")).to_contain_text("paling banyak 100%")
+    admin.fill("#policy-mobile_share", "10")
+    admin.fill("#policy-days_ahead", "3")
+    admin.click("#policy-submit")
+    expect(admin.locator("#policy-notice")).to_contain_text("disimpan")
+    expect(admin.locator("#policy-remove")).to_be_visible()
+
+    admin.reload()  # kept on the server: back to the MPP's policy, then the service's own again
+    expect(admin.locator("#policy-days_ahead")).to_have_value("7")
+    admin.click("#policy-target")
+    admin.get_by_role("option", name=re.compile(r"^Penerbitan Kutipan Akta Kelahiran")).click()
+    expect(admin.locator("#policy-days_ahead")).to_have_value("3")
+    expect(admin.locator("#policy-online_share")).to_have_value("80")
+    admin.click("#policy-remove")
+    expect(admin.locator("#policy-notice")).to_contain_text("kembali mengikuti")
+    expect(admin.locator("#policy-days_ahead")).to_have_value("7")
 
 
 def test_citizen_opening_the_editor_is_refused(new_page):

@@ -49,7 +49,8 @@ def open_sragen_now(database_url: str) -> str:
         site.opening_hours = {**site.opening_hours, WEEKDAYS[local.weekday()]: [["00:00", "23:59"]]}
         db.add(site)
         db.exec(delete(SiteClosure).where(SiteClosure.site_id == site.id, SiteClosure.day == local.date()))
-        policy = db.exec(select(QueuePolicy).where(QueuePolicy.site_id == site.id)).first() or QueuePolicy(
+        policy = db.exec(select(QueuePolicy).where(QueuePolicy.site_id == site.id,
+                                                   QueuePolicy.service_id.is_(None))).first() or QueuePolicy(  # type: ignore[union-attr]
             site_id=site.id)
         policy.slot_minutes, policy.cutoff_minutes = 30, -30  # book until the slot's end
         db.add(policy)
