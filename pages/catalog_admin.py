@@ -125,7 +125,7 @@ def _policy() -> rx.Component:
         ),
         rx.cond(~s.policy_own, rx.text(rx.cond(s.policy_target == "", t("siteadmin.policy_defaults"),
                                                t("siteadmin.policy_inherits")),
-                                       size="1", color=MUTED, id="policy-inherits")),
+                                       size="1", color=MUTED, id="policy-inherits", margin_bottom="8px")),
         rx.form(
             rx.grid(
                 *(rx.vstack(
