@@ -61,6 +61,16 @@ def rebuild_rollups() -> None:
         analytics.rebuild_rollups(session=session)
 
 
+def close_days() -> int:
+    """End the tickets of days that are over (cron, after midnight): each becomes a service event."""
+    from mpp_digital.clock import utcnow
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import queue
+
+    with session_scope() as session:
+        return queue.close_days(session=session, now=utcnow())
+
+
 def rotate_keys() -> tuple[str, list[str], list[str]]:
     """Make a new ID-token signing key; retired keys stay published until their tokens expire."""
     from mpp_digital.clock import utcnow
@@ -121,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=5, help="random seed (default 5)")
     gen.add_argument("--end", default=None, help="last day, YYYY-MM-DD (default: today, WIB)")
     sub.add_parser("rebuild-rollups", help="recompute the analytics rollups from the stored events")
+    sub.add_parser("close-days", help="end the queue tickets of days that are over (run after midnight)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -148,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "rebuild-rollups":
         rebuild_rollups()
         print("rollups rebuilt")
+    elif args.command == "close-days":
+        print(f"close-days: {close_days()} tickets ended")
     return 0
 
 

@@ -403,11 +403,10 @@ def _limits(session: Session, citizen_id: int, service_id: int, day: date, now: 
     Tickets of days that have ended stop counting as active (and are marked expired here).
     """
     active = list(session.exec(_active_tickets(), params={"citizen_id": citizen_id}).all())
-    stale = [t.id for t in active if t.expires_at <= now]
+    stale = [t for t in active if t.expires_at <= now]
     if stale:
-        session.execute(update(QueueTicket).where(col(QueueTicket.id).in_(stale))
-                        .values(status=TicketStatus.EXPIRED, active=None, active_place=None))
-        active = [t for t in active if t.id not in stale]
+        _expire(session, stale, now)
+        active = [t for t in active if t.expires_at > now]
     if any(t.service_id == service_id and t.day == day for t in active):
         raise DomainError("queue.duplicate")
     used = {t.active_place for t in active}
@@ -1044,8 +1043,9 @@ class ServiceEvent:
     agency_id: int
     service_id: int
     channel: str
-    outcome: str  # "served" / "no_show"
+    outcome: str  # "served" / "no_show" / "expired" (the day ended first)
     day: date
+    slot_start_at: datetime
     booked_at: datetime
     checked_in_at: datetime | None
     called_at: datetime | None
@@ -1058,11 +1058,12 @@ class ServiceEvent:
 
 
 def _service_event_for(ticket: QueueTicket) -> ServiceEvent:
-    """The service event of a finished (or no-show) ticket: everything is on the ticket row."""
+    """The service event of a finished, no-show or expired ticket: everything is on the ticket row."""
     return ServiceEvent(
         ticket_id=ticket.id or 0, site_id=ticket.site_id, agency_id=ticket.agency_id, service_id=ticket.service_id,
         channel=str(ticket.channel),
-        outcome="served" if ticket.status == TicketStatus.DONE else "no_show", day=ticket.day,
+        outcome={TicketStatus.DONE: "served", TicketStatus.NO_SHOW: "no_show"}.get(ticket.status, "expired"),
+        day=ticket.day, slot_start_at=ticket.slot_start_at,
         booked_at=ticket.created_at, checked_in_at=ticket.checked_in_at, called_at=ticket.first_called_at,
         started_at=ticket.started_at, finished_at=ticket.finished_at, wait_seconds=ticket.wait_seconds,
         service_seconds=ticket.service_seconds, late=ticket.late, counter=ticket.counter,
@@ -1072,13 +1073,51 @@ def _service_event_for(ticket: QueueTicket) -> ServiceEvent:
 def emit_service_event(*, session: Session, event: ServiceEvent) -> None:
     """The one place a service event leaves the queue: into the analytics facts and rollups,
     in the finishing transaction (a retried finish cannot count twice: source_ref is unique)."""
-    occurred = event.finished_at or event.called_at or event.booked_at
+    # on the ticket's own day: a booking never checked in counts at its slot, not when it was booked
+    occurred = event.finished_at or event.called_at or event.slot_start_at
     analytics.record_service_event(
         session=session, kind=EventKind.QUEUE, outcome="served" if event.outcome == "served" else "not_served",
         site_id=event.site_id, agency_id=event.agency_id, service_id=event.service_id, channel=event.channel,
         occurred_at=occurred, arrived_at=event.checked_in_at or event.booked_at, wait_seconds=event.wait_seconds,
         service_seconds=event.service_seconds, source="queue", source_ref=str(event.ticket_id),
     )
+
+
+# --------------------------------------------------------------------------- end of day
+
+
+def _expire(session: Session, tickets: list[QueueTicket], now: datetime) -> int:
+    """End tickets whose day is over while they were still active: each becomes EXPIRED and a
+    not-served service event (a booking never checked in, a walk-in never called, a service
+    never finished). Returns how many it ended; one that moved meanwhile is left to its mover."""
+    ended = 0
+    for ticket in tickets:
+        moved = session.execute(
+            update(QueueTicket)
+            .where(col(QueueTicket.id) == ticket.id, col(QueueTicket.status) == ticket.status,
+                   col(QueueTicket.active).is_not(None))
+            .values(status=TicketStatus.EXPIRED, active=None, active_place=None)
+        ).rowcount  # type: ignore[attr-defined]
+        if moved != 1:
+            continue
+        session.refresh(ticket)
+        emit_service_event(session=session, event=_service_event_for(ticket))
+        ended += 1
+    return ended
+
+
+def close_days(*, session: Session, now: datetime, batch: int = 500) -> int:
+    """End every ticket whose day has ended at its site (run after midnight: ``cli close-days``;
+    idempotent). Returns how many tickets it ended."""
+    ended = 0
+    while True:
+        tickets = list(session.exec(
+            select(QueueTicket).where(col(QueueTicket.active).is_not(None), col(QueueTicket.expires_at) <= now)
+            .order_by(col(QueueTicket.id)).limit(batch)).all())
+        if not tickets:
+            return ended
+        ended += _expire(session, tickets, now)
+        session.flush()
 
 
 # --------------------------------------------------------------------------- mail

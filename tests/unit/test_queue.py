@@ -444,3 +444,38 @@ def test_board_shows_codes_and_services_only(session, w):
     assert [(r.counter, r.code) for r in serving] == [("Uji 1", ticket.code)]
     assert upcoming == ["U-002"]
     assert set(serving[0].__dataclass_fields__) == {"counter", "code", "service", "status", "calls"}
+
+
+# --------------------------------------------------------------------------- end of day
+
+
+def test_closing_the_day_ends_what_was_left_each_a_not_served_event_on_its_own_day(session, w):
+    from mpp_digital.models import ServiceEvent as Fact
+
+    booked = book(session, w, "10:00", who=0)  # never checked in
+    walk_in = queue.issue_walk_in(session=session, site_id=w.site.id, service_id=w.online.id,
+                                  now=at(MONDAY, "09:05"))  # never called
+    tuesday = book(session, w, "10:00", who=1, day=MONDAY + timedelta(days=1))
+    assert queue.close_days(session=session, now=at(MONDAY, "23:50")) == 0  # the day is not over yet
+    assert queue.close_days(session=session, now=at(MONDAY + timedelta(days=1), "00:30")) == 2
+    for ticket in (booked, walk_in):
+        session.refresh(ticket)
+        assert (ticket.status, ticket.active, ticket.active_place) == (TicketStatus.EXPIRED, None, None)
+    session.refresh(tuesday)
+    assert tuesday.status == TicketStatus.BOOKED and tuesday.active == 1
+    facts = session.exec(select(Fact).where(Fact.source == "queue", Fact.source_ref.in_(  # type: ignore[union-attr]
+        [str(booked.id), str(walk_in.id)]))).all()
+    assert sorted((f.outcome, f.channel, f.local_day) for f in facts) == [
+        ("not_served", "direct", MONDAY), ("not_served", "online", MONDAY)]
+    assert queue.close_days(session=session, now=at(MONDAY + timedelta(days=1), "00:40")) == 0  # idempotent
+
+
+def test_a_new_booking_ends_the_citizens_tickets_of_past_days_the_same_way(session, w):
+    from mpp_digital.models import ServiceEvent as Fact
+
+    old = book(session, w, "10:00", who=0)
+    book(session, w, "10:00", who=0, day=MONDAY + timedelta(days=1), now=at(MONDAY + timedelta(days=1), "06:00"))
+    session.refresh(old)
+    assert old.status == TicketStatus.EXPIRED
+    fact = session.exec(select(Fact).where(Fact.source == "queue", Fact.source_ref == str(old.id))).one()
+    assert fact.outcome == "not_served" and fact.local_day == MONDAY
