@@ -240,7 +240,6 @@ class SiteAdminState(rx.State):
             return rx.toast.error(await tr(self, exc.key))
         self._fill(self._site())
 
-
     @rx.event
     @protected(Role.SITE_ADMIN)
     async def choose_policy_target(self, value: str):

@@ -86,13 +86,10 @@ class BookingState(rx.State):
     reschedule_code: str = ""
     booked_href: str = ""
 
-    _site_id: int = 0
-    _service_id: int = 0
-
     async def _refresh(self):
         """Recompute services, days and slots for the current choices."""
         now = utcnow()
-        self.slots, self.closed, self.info, self._site_id, self._service_id = [], "", "", 0, 0
+        self.slots, self.closed, self.info = [], "", ""
         with session_scope() as session:
             site = session.exec(select(MppSite).where(MppSite.slug == self.site_slug)).first()
             if site is None:
@@ -120,27 +117,9 @@ class BookingState(rx.State):
             if not offer.online:
                 self.closed = await tr(self, "queue.service.not_online")
                 return
-            self._site_id, self._service_id = site.id or 0, service.id or 0
             view = queue.availability(session=session, site=site, service=service, day=date.fromisoformat(self.day),
                                       now=now)
         await self._show(view)
-
-    async def _refresh_slots(self):
-        """Only the slots of the chosen day (after a refused booking: the places have moved)."""
-        if not (self._site_id and self._service_id):
-            await self._refresh()
-            return
-        with session_scope() as session:
-            site, service = session.get(MppSite, self._site_id), session.get(Service, self._service_id)
-            if site is None or service is None:
-                view = None
-            else:
-                view = queue.availability(session=session, site=site, service=service,
-                                          day=date.fromisoformat(self.day), now=utcnow())
-        if view is None:
-            await self._refresh()
-        else:
-            await self._show(view)
 
     async def _show(self, view: queue.DayAvailability):
         self.slots, self.closed, self.info = [], "", ""
@@ -231,7 +210,7 @@ class BookingState(rx.State):
                 self.slots = [{**s, "left": "0", "bookable": "", "reason": "full"} if s.get("id") == slot_id else s
                               for s in self.slots]
             else:
-                await self._refresh_slots()
+                await self._refresh()
             return
         except ValueError:
             self.error = await tr(self, "queue.slot.not_found")

@@ -18,7 +18,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func, update
-from sqlalchemy import select as select_columns
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from mpp_digital import routes
@@ -402,9 +402,9 @@ def start_session_from_ticket(
 def _session_principal():
     """The statement behind every guarded event, built once: a live session, its user and grants."""
     return (
-        select_columns(UserSession.id, UserSession.last_seen_at, UserSession.expires_at, User.id, User.full_name,
-                       User.email, User.email_verified_at, RoleAssignment.role, RoleAssignment.site_id,
-                       RoleAssignment.regency_code, RoleAssignment.agency_id)
+        sql_select(UserSession.id, UserSession.last_seen_at, UserSession.expires_at, User.id, User.full_name,
+                   User.email, User.email_verified_at, RoleAssignment.role, RoleAssignment.site_id,
+                   RoleAssignment.regency_code, RoleAssignment.agency_id)
         .join(User, col(User.id) == UserSession.user_id)
         .join(RoleAssignment, col(RoleAssignment.user_id) == User.id, isouter=True)
         .where(col(UserSession.token_hash) == bindparam("token_hash"), col(UserSession.revoked_at).is_(None),

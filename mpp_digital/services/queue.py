@@ -441,13 +441,6 @@ def site_version(*, session: Session, site_id: int) -> int:
     return row.version if row else 0
 
 
-def _full_error(session: Session, slot: QueueSlot, site: MppSite, now: datetime) -> DomainError:
-    """Why a full slot refuses: other online places remain that day, or walk-in from when, or nothing."""
-    online_left, walkin_start = session.execute(_open_places(), {
-        "site_id": slot.site_id, "service_id": slot.service_id, "day": slot.day, "now": now}).one()
-    return _full_reason(site.regency_code, online_left, walkin_start, now)
-
-
 def _full_reason(regency_code: str, online_left: int, walkin_start: datetime | None, now: datetime) -> DomainError:
     if online_left > 0:
         return DomainError("queue.slot_full")
@@ -520,16 +513,6 @@ def _take_online_place():
             .values(online_booked=QueueSlot.online_booked + 1))
 
 
-@lru_cache(maxsize=1)
-def _open_places():
-    open_slots = (col(QueueSlot.site_id) == bindparam("site_id")) & (col(QueueSlot.service_id) == bindparam("service_id")) \
-        & (col(QueueSlot.day) == bindparam("day")) & (col(QueueSlot.end_at) > bindparam("now"))
-    walkin_open = open_slots & (col(QueueSlot.walkin_issued) < col(QueueSlot.walkin_capacity))
-    return (sql_select(func.coalesce(func.sum(QueueSlot.online_capacity - QueueSlot.online_booked), 0),
-                       sql_select(func.min(QueueSlot.start_at)).where(walkin_open).scalar_subquery())
-            .where(open_slots))
-
-
 def full_slot_refusal(*, session: Session, slot_id: int, now: datetime) -> DomainError | None:
     """The refusal for a slot whose online places are all taken (slot full, online share gone
     with the walk-in time, or day full), or None. One read and no write: a caller may ask this
@@ -576,8 +559,8 @@ def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetim
 
     # The guarantee: the place is taken by the database, atomically, or not at all.
     taken = session.execute(_take_online_place(), {"slot_id": slot.id}).rowcount  # type: ignore[attr-defined]
-    if taken != 1:
-        raise _full_error(session, slot, site, now)
+    if taken != 1:  # filled meanwhile (a cancel in between still refuses: the place was not ours)
+        raise full_slot_refusal(session=session, slot_id=slot.id or 0, now=now) or DomainError("queue.slot_full")
     number = _next_number(session, site.id or 0, service.id or 0, slot.day)
     ticket = QueueTicket(
         site_id=site.id or 0, agency_id=service.agency_id, service_id=service.id or 0, slot_id=slot.id,
@@ -1113,11 +1096,11 @@ def close_days(*, session: Session, now: datetime, batch: int = 500) -> int:
     while True:
         tickets = list(session.exec(
             select(QueueTicket).where(col(QueueTicket.active).is_not(None), col(QueueTicket.expires_at) <= now)
-            .order_by(col(QueueTicket.id)).limit(batch)).all())
-        if not tickets:
+            .order_by(col(QueueTicket.id)).limit(batch).execution_options(populate_existing=True)).all())
+        done = _expire(session, tickets, now) if tickets else 0
+        if not done:  # nothing left, or only tickets that moved meanwhile (the next run takes them)
             return ended
-        ended += _expire(session, tickets, now)
-        session.flush()
+        ended += done
 
 
 # --------------------------------------------------------------------------- mail
