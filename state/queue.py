@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope, statement_scope
+from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, QueueTicket, Role, Service, SiteService, TicketStatus
 from mpp_digital.services import queue
@@ -188,22 +188,18 @@ class BookingState(rx.State):
         """Book (or move the ticket being rescheduled to) a slot; the ticket is mailed."""
         who, moving = principal(), self.reschedule_id
 
-        def book_in_one_transaction() -> int:
-            with statement_scope() as session:  # a full slot is refused by one read, before any transaction
-                refusal = queue.full_slot_refusal(session=session, slot_id=int(slot_id), now=utcnow())
-            if refusal is not None:
-                raise refusal
+        def reschedule() -> int:  # cancel-and-book in one transaction: the old ticket stays if refused
             with session_scope() as session:
-                if moving:
-                    ticket = queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
-                                                     slot_id=int(slot_id), now=utcnow())
-                else:
-                    ticket = queue.book_online(session=session, citizen_id=who.user_id, slot_id=int(slot_id),
-                                               now=utcnow())
-                return ticket.id or 0
+                return queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
+                                               slot_id=int(slot_id), now=utcnow()).id or 0
 
-        try:  # database round trips off the event loop: other tabs' events go on meanwhile
-            ticket_id = await asyncio.to_thread(book_in_one_transaction)
+        try:
+            if not slot_id.isdigit() or int(slot_id) > 2**31 - 1:
+                raise ValueError(slot_id)
+            if moving:  # rare: off the event loop, in an ORM session
+                ticket_id = await asyncio.to_thread(reschedule)
+            else:  # what a rush runs per attempt: on the event loop, a few prepared statements
+                ticket_id = (await queue.book(citizen_id=who.user_id, slot_id=int(slot_id), now=utcnow())).ticket_id
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             if exc.key in FULL_ERRORS:  # in a rush: say so and mark the slot, without another read

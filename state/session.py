@@ -7,7 +7,6 @@ rx.Cookie, rx.LocalStorage and state fields are never used to decide who someone
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import importlib
@@ -21,7 +20,6 @@ import reflex as rx
 
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
-from mpp_digital.db import statement_scope
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
 from mpp_digital.services import accounts
@@ -51,15 +49,7 @@ def client_ip(state: rx.State) -> str:
 
 async def current_principal(state: rx.State) -> Principal | None:
     """Resolve the signed-in principal from the session cookie of this connection."""
-    raw = session_cookie(state.router.headers.cookie)
-    if not raw:
-        return None
-
-    def resolve() -> Principal | None:
-        with statement_scope() as session:  # one statement: no transaction round trips
-            return accounts.resolve_session(session=session, raw=raw, now=utcnow())
-
-    return await asyncio.to_thread(resolve)  # database round trips off the event loop
+    return await accounts.check_session(raw=session_cookie(state.router.headers.cookie), now=utcnow())
 
 
 def principal() -> Principal:

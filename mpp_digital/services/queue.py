@@ -23,6 +23,7 @@ Services never commit: the caller's ``session_scope()`` does, so a booking is al
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import secrets
@@ -32,14 +33,14 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy import bindparam, exists, func, insert, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from mpp_digital import db
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import (
     ACTIVE_TICKET_STATUSES,
@@ -373,7 +374,7 @@ def availability(*, session: Session, site: MppSite, service: Service, day: date
     views = []
     for s in slots:
         left = s.online_capacity - s.online_booked
-        reason = ("past" if s.end_at <= now else "cutoff" if now > _cutoff(s, policy)
+        reason = ("past" if s.end_at <= now else "cutoff" if now > _cutoff(s.start_at, policy)
                   else "full" if left <= 0 else "")
         views.append(SlotView(s.id or 0, s.label, _local_label(s.end_at, zone), max(left, 0),
                               max(s.walkin_capacity - s.walkin_issued, 0), reason == "", reason))
@@ -381,8 +382,8 @@ def availability(*, session: Session, site: MppSite, service: Service, day: date
     return DayAvailability(day, None, views, online_left, _walkin_from(slots, now, zone), zone_label(zone))
 
 
-def _cutoff(slot: QueueSlot, policy: Policy) -> datetime:
-    return slot.start_at - timedelta(minutes=policy.cutoff_minutes)
+def _cutoff(start_at: datetime, policy: Policy) -> datetime:
+    return start_at - timedelta(minutes=policy.cutoff_minutes)
 
 
 # --------------------------------------------------------------------------- booking
@@ -395,35 +396,6 @@ def _site_service(session: Session, site_id: int, service_id: int) -> tuple[MppS
     if site is None or service is None or offer is None:
         raise DomainError("queue.service.not_here")
     return site, service, offer
-
-
-def _limits(session: Session, citizen_id: int, service_id: int, day: date, now: datetime) -> int:
-    """The free active place (1..3) of a citizen, or the error that forbids another ticket.
-
-    Tickets of days that have ended stop counting as active (and are marked expired here).
-    """
-    active = list(session.exec(_active_tickets(), params={"citizen_id": citizen_id}).all())
-    stale = [t for t in active if t.expires_at <= now]
-    if stale:
-        _expire(session, stale, now)
-        active = [t for t in active if t.expires_at > now]
-    if any(t.service_id == service_id and t.day == day for t in active):
-        raise DomainError("queue.duplicate")
-    used = {t.active_place for t in active}
-    free = [p for p in range(1, MAX_ACTIVE_TICKETS + 1) if p not in used]
-    if not free:
-        raise DomainError("queue.too_many", maximum=MAX_ACTIVE_TICKETS)
-    return free[0]
-
-
-def _next_number(session: Session, site_id: int, service_id: int, day: date) -> int:
-    """Atomically take the next ticket number of a site, service and day."""
-    return session.execute(
-        update(QueueDay)
-        .where(col(QueueDay.site_id) == site_id, col(QueueDay.service_id) == service_id, col(QueueDay.day) == day)
-        .values(last_number=QueueDay.last_number + 1)
-        .returning(QueueDay.last_number)
-    ).scalar_one()
 
 
 def _bump(session: Session, site_id: int) -> None:
@@ -459,50 +431,52 @@ def _code(letter: str, number: int) -> str:
     return f"{letter}-{number:03d}"
 
 
+POLICY_FIELDS = ("slot_minutes", "minutes_per_ticket", "online_share", "mobile_share", "days_ahead",
+                 "cutoff_minutes", "late_minutes")
+SITE_FIELDS = ("id", "slug", "name", "regency_code", "address", "opening_hours", "counters", "status", "launch_date")
+
+
 @lru_cache(maxsize=1)
 def _booking_read():
-    """Everything the booking rules read, in one statement built once (a rush runs it per attempt):
-    the slot, its site, service, agency and offer, both policy rows, the citizen's verification
-    and whether the site is closed that day."""
-    own_policy, site_policy = aliased(QueuePolicy), aliased(QueuePolicy)
-    verified = select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id")).scalar_subquery()
+    """Everything the booking rules read, in one statement built once (a rush runs it per
+    attempt): the slot, how full it and its day are (the day's open online places, the first
+    walk-in start: what a refusal says), its site, service, agency letter and offer, both
+    policy rows, the citizen's verification, whether the site is closed that day, and the
+    citizen's active tickets (one row each; one row in all when there are none)."""
+    own, site_wide, day = aliased(QueuePolicy), aliased(QueuePolicy), aliased(QueueSlot)
+    verified = sql_select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id")).scalar_subquery()
     closure = exists().where(col(SiteClosure.site_id) == QueueSlot.site_id, col(SiteClosure.day) == QueueSlot.day)
+    open_day = (col(day.site_id) == QueueSlot.site_id) & (col(day.service_id) == QueueSlot.service_id) \
+        & (col(day.day) == QueueSlot.day) & (col(day.end_at) > bindparam("now"))
+    online_left = sql_select(func.coalesce(func.sum(day.online_capacity - day.online_booked), 0)).where(open_day)
+    walkin_start = sql_select(func.min(day.start_at)).where(open_day & (col(day.walkin_issued) < col(day.walkin_capacity)))
     return (
-        select(QueueSlot, MppSite, Service, Agency, SiteService, own_policy, site_policy,  # type: ignore[call-overload]
-               verified.label("verified_at"), closure.label("closure"))
+        sql_select(QueueSlot.id, QueueSlot.day, QueueSlot.label, QueueSlot.start_at, QueueSlot.end_at,
+                   col(QueueSlot.online_capacity) - col(QueueSlot.online_booked), online_left.scalar_subquery(),
+                   walkin_start.scalar_subquery(), Service.id, Service.agency_id, Agency.ticket_letter, SiteService.id,
+                   SiteService.online, verified, closure,
+                   own.id, *(getattr(own, f) for f in POLICY_FIELDS),
+                   site_wide.id, *(getattr(site_wide, f) for f in POLICY_FIELDS),
+                   *(getattr(MppSite, f) for f in SITE_FIELDS),
+                   QueueTicket.id, QueueTicket.service_id, QueueTicket.day, QueueTicket.active_place,
+                   QueueTicket.expires_at)
         .join(MppSite, col(MppSite.id) == QueueSlot.site_id)
         .join(Service, col(Service.id) == QueueSlot.service_id)
         .join(Agency, col(Agency.id) == Service.agency_id)
         .join(SiteService, (col(SiteService.site_id) == QueueSlot.site_id)
               & (col(SiteService.service_id) == QueueSlot.service_id), isouter=True)
-        .join(own_policy, (own_policy.site_id == QueueSlot.site_id) & (own_policy.service_id == QueueSlot.service_id),
+        .join(own, (own.site_id == QueueSlot.site_id) & (own.service_id == QueueSlot.service_id), isouter=True)
+        .join(site_wide, (site_wide.site_id == QueueSlot.site_id) & col(site_wide.service_id).is_(None),
               isouter=True)
-        .join(site_policy, (site_policy.site_id == QueueSlot.site_id) & col(site_policy.service_id).is_(None),
-              isouter=True)
+        .join(QueueTicket, (col(QueueTicket.citizen_id) == bindparam("citizen_id"))
+              & col(QueueTicket.active).is_not(None), isouter=True)
         .where(col(QueueSlot.id) == bindparam("slot_id"))
     )
 
 
 @lru_cache(maxsize=1)
-def _slot_fill():
-    """Whether the slot is full, with what the refusal says: the day's open online places, the
-    first walk-in start and the site's regency (one statement, plain columns: a rush refuses
-    most attempts with this alone)."""
-    day = aliased(QueueSlot)
-    open_day = (col(day.site_id) == QueueSlot.site_id) & (col(day.service_id) == QueueSlot.service_id) \
-        & (col(day.day) == QueueSlot.day) & (col(day.end_at) > bindparam("now"))
-    online_left = sql_select(func.coalesce(func.sum(day.online_capacity - day.online_booked), 0)).where(open_day)
-    walkin_start = sql_select(func.min(day.start_at)).where(open_day & (col(day.walkin_issued) < col(day.walkin_capacity)))
-    return (sql_select(col(QueueSlot.online_booked) >= col(QueueSlot.online_capacity), MppSite.regency_code,
-                       online_left.scalar_subquery(), walkin_start.scalar_subquery())
-            .join(MppSite, col(MppSite.id) == QueueSlot.site_id)
-            .where(col(QueueSlot.id) == bindparam("slot_id")))
-
-
-@lru_cache(maxsize=1)
-def _active_tickets():
-    return select(QueueTicket).where(col(QueueTicket.citizen_id) == bindparam("citizen_id"),
-                                     col(QueueTicket.active).is_not(None))
+def _verified_at():
+    return sql_select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id"))
 
 
 @lru_cache(maxsize=1)
@@ -510,71 +484,140 @@ def _take_online_place():
     return (update(QueueSlot)
             .where(col(QueueSlot.id) == bindparam("slot_id"),
                    col(QueueSlot.online_booked) < col(QueueSlot.online_capacity))
-            .values(online_booked=QueueSlot.online_booked + 1))
+            .values(online_booked=QueueSlot.online_booked + 1)
+            .returning(QueueSlot.id))
 
 
-def full_slot_refusal(*, session: Session, slot_id: int, now: datetime) -> DomainError | None:
-    """The refusal for a slot whose online places are all taken (slot full, online share gone
-    with the walk-in time, or day full), or None. One read and no write: a caller may ask this
-    outside any transaction before booking, as the booking page does in a rush."""
-    fill = session.execute(_slot_fill(), {"slot_id": slot_id, "now": now}).first()
-    return _full_reason(*fill[1:], now) if fill is not None and fill[0] else None
+@lru_cache(maxsize=1)
+def _take_number():
+    return (update(QueueDay)
+            .where(col(QueueDay.site_id) == bindparam("w_site_id"), col(QueueDay.service_id) == bindparam("w_service_id"),
+                   col(QueueDay.day) == bindparam("w_day"))
+            .values(last_number=QueueDay.last_number + 1)
+            .returning(QueueDay.last_number))
+
+
+BOOKED_FIELDS = ("site_id", "agency_id", "service_id", "slot_id", "day", "channel", "number", "code", "pin",
+                 "citizen_id", "status", "active", "active_place", "slot_start_at", "slot_end_at", "expires_at",
+                 "created_at", "late", "call_count")
+
+
+@lru_cache(maxsize=1)
+def _insert_booked():
+    return (insert(QueueTicket)
+            .values({f: bindparam(f"v_{f}", type_=QueueTicket.__table__.c[f].type) for f in BOOKED_FIELDS})
+            .returning(QueueTicket.id))
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A ticket just booked online: what the booking page needs."""
+
+    ticket_id: int
+    code: str
+
+
+class _StaleTickets(Exception):
+    """The citizen still holds tickets of days that have ended: they are ended first."""
+
+
+def _booking(citizen_id: int, slot_id: int, now: datetime) -> db.Steps[Booked]:
+    """Book one online place: the rules on one read, then the place taken by the database.
+
+    One read for all the rules, then in one transaction a conditional UPDATE takes the place (a
+    slot filled meanwhile changes nothing and ends here: the refusal is told from the read,
+    with this slot now full), the day's next number, and the ticket's INSERT; the unique
+    constraints refuse a second active ticket of the same citizen that slipped in meanwhile.
+    """
+    rows = yield _booking_read(), {"slot_id": slot_id, "citizen_id": citizen_id, "now": now}
+    if not rows:  # an unknown slot; the account rule still speaks first
+        user = yield _verified_at(), {"citizen_id": citizen_id}
+        if not user or user[0][0] is None:
+            raise NotAllowed("auth.unverified")
+        raise DomainError("queue.slot.not_found")
+    (slot_id, day, label, start_at, end_at, slot_left, day_left, walkin_start, service_id, agency_id, letter,
+     offer_id, online, verified_at, closed_day, *rest) = rows[0]
+    n = len(POLICY_FIELDS)
+    own, site_wide, site_values = rest[:n + 1], rest[n + 1:2 * n + 2], rest[2 * n + 2:2 * n + 2 + len(SITE_FIELDS)]
+    active = [row[-5:] for row in rows if row[-5] is not None]  # (id, service, day, place, expires_at)
+    site = MppSite(**dict(zip(SITE_FIELDS, site_values, strict=True)))
+    if verified_at is None:
+        raise NotAllowed("auth.unverified")
+    if offer_id is None:
+        raise DomainError("queue.service.not_here")
+    if not online:
+        raise DomainError("queue.service.not_online")
+    if slot_left <= 0:
+        raise _full_reason(site.regency_code, day_left, walkin_start, now)
+    chosen = own if own[0] is not None else site_wide
+    policy = Policy(**dict(zip(POLICY_FIELDS, chosen[1:], strict=True))) if chosen[0] is not None else Policy()
+    _check_day(site, day, policy, now, _closed_reason(site, day, closure=bool(closed_day)))
+    if now > _cutoff(start_at, policy) or end_at <= now:
+        raise DomainError("queue.cutoff", label=label, minutes=policy.cutoff_minutes)
+    if any(expires_at <= now for *_, expires_at in active):
+        raise _StaleTickets
+    if any(t_service == service_id and t_day == day for _, t_service, t_day, _, _ in active):
+        raise DomainError("queue.duplicate")
+    free = [p for p in range(1, MAX_ACTIVE_TICKETS + 1) if p not in {place for *_, place, _ in active}]
+    if not free:
+        raise DomainError("queue.too_many", maximum=MAX_ACTIVE_TICKETS)
+
+    # The guarantee: the place is taken by the database, atomically, or not at all.
+    if not (yield _take_online_place(), {"slot_id": slot_id}):  # filled meanwhile: nothing was written
+        raise _full_reason(site.regency_code, max(0, day_left - slot_left), walkin_start, now)
+    number = (yield _take_number(), {"w_site_id": site.id, "w_service_id": service_id, "w_day": day})[0][0]
+    code = _code(letter, number)
+    try:
+        values = {"site_id": site.id, "agency_id": agency_id, "service_id": service_id, "slot_id": slot_id,
+                  "day": day, "channel": Channel.ONLINE, "number": number, "code": code,
+                  "pin": f"{secrets.randbelow(10000):04d}", "citizen_id": citizen_id, "status": TicketStatus.BOOKED,
+                  "active": 1, "active_place": free[0], "slot_start_at": start_at, "slot_end_at": end_at,
+                  "expires_at": _day_end(site, day), "created_at": now, "late": False, "call_count": 0}
+        ticket = yield _insert_booked(), {f"v_{k}": v for k, v in values.items()}
+    except db.Conflict:  # a concurrent booking of the same citizen won the race; all of this rolls back
+        raise DomainError("queue.busy") from None
+    return Booked(ticket[0][0], code)
+
+
+def _expire_stale(session: Session, citizen_id: int, now: datetime) -> None:
+    tickets = list(session.exec(select(QueueTicket).where(
+        col(QueueTicket.citizen_id) == citizen_id, col(QueueTicket.active).is_not(None),
+        col(QueueTicket.expires_at) <= now)).all())
+    _expire(session, tickets, now)
 
 
 def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetime) -> QueueTicket:
-    """Book one online place in a slot for a verified citizen.
+    """Book one online place in a slot for a verified citizen, in the caller's transaction.
 
-    A rush hits this on the last places of popular slots. A slot already full is refused
-    after one small read (most attempts of a rush end there); otherwise everything the rules
-    need comes in one statement, the citizen's active tickets in a second, and the place is
-    taken with one conditional UPDATE (the row lock is held only from there to the commit).
-    The statements are built once per process.
+    The same steps as ``book``; tickets of days that have ended stop counting as active (and
+    are marked expired here).
 
     Raises:
         DomainError: unverified account, service not online here, past day, outside the
             booking window, closed day, past the cut-off, duplicate, more than three active
             tickets, a full slot, or the online share gone (with the walk-in time).
     """
-    refusal = full_slot_refusal(session=session, slot_id=slot_id, now=now)
-    if refusal is not None:  # the cheapest answer, and true whatever else holds
-        raise refusal
-    found = session.exec(_booking_read(), params={"slot_id": slot_id, "citizen_id": citizen_id}).first()
-    if found is None:  # an unknown slot; the account rule still speaks first
-        user = session.get(User, citizen_id)
-        if user is None or user.email_verified_at is None:
-            raise NotAllowed("auth.unverified")
-        raise DomainError("queue.slot.not_found")
-    if found.verified_at is None:
-        raise NotAllowed("auth.unverified")
-    slot, site, service, agency, offer, own, site_wide, _, closed_day = found
-    if offer is None:
-        raise DomainError("queue.service.not_here")
-    if not offer.online:
-        raise DomainError("queue.service.not_online")
-    policy = _policy_of(own or site_wide)
-    _check_day(site, slot.day, policy, now, _closed_reason(site, slot.day, closure=bool(closed_day)))
-    if now > _cutoff(slot, policy) or slot.end_at <= now:
-        raise DomainError("queue.cutoff", label=slot.label, minutes=policy.cutoff_minutes)
-    place = _limits(session, citizen_id, service.id or 0, slot.day, now)
-
-    # The guarantee: the place is taken by the database, atomically, or not at all.
-    taken = session.execute(_take_online_place(), {"slot_id": slot.id}).rowcount  # type: ignore[attr-defined]
-    if taken != 1:  # filled meanwhile (a cancel in between still refuses: the place was not ours)
-        raise full_slot_refusal(session=session, slot_id=slot.id or 0, now=now) or DomainError("queue.slot_full")
-    number = _next_number(session, site.id or 0, service.id or 0, slot.day)
-    ticket = QueueTicket(
-        site_id=site.id or 0, agency_id=service.agency_id, service_id=service.id or 0, slot_id=slot.id,
-        day=slot.day, channel=Channel.ONLINE, number=number, code=_code(agency.ticket_letter, number),
-        pin=f"{secrets.randbelow(10000):04d}", citizen_id=citizen_id, status=TicketStatus.BOOKED, active=1,
-        active_place=place, slot_start_at=slot.start_at, slot_end_at=slot.end_at,
-        expires_at=_day_end(site, slot.day), created_at=now,
-    )
-    session.add(ticket)
     try:
-        session.flush()
-    except IntegrityError:  # a concurrent booking of the same citizen won the race; the caller rolls back
-        raise DomainError("queue.busy") from None
+        booked = db.drive(session, _booking(citizen_id, slot_id, now))
+    except _StaleTickets:
+        _expire_stale(session, citizen_id, now)
+        booked = db.drive(session, _booking(citizen_id, slot_id, now))
+    ticket = session.get(QueueTicket, booked.ticket_id)
+    assert ticket is not None
     return ticket
+
+
+async def book(*, citizen_id: int, slot_id: int, now: datetime) -> Booked:
+    """``book_online`` on its own, on the hot path (``db.drive_async``): what a booking rush
+    runs per attempt. Raises what ``book_online`` raises."""
+    try:
+        return await db.drive_async(_booking(citizen_id, slot_id, now))
+    except _StaleTickets:
+        def expire() -> None:
+            with db.session_scope() as session:
+                _expire_stale(session, citizen_id, now)
+        await asyncio.to_thread(expire)
+        return await db.drive_async(_booking(citizen_id, slot_id, now))
 
 
 def cancel_ticket(*, session: Session, citizen_id: int, ticket_id: int, now: datetime) -> QueueTicket:
@@ -736,7 +779,7 @@ def issue_walk_in(*, session: Session, site_id: int, service_id: int, now: datet
     else:
         raise DomainError("queue.walkin.full")
     agency = session.get(Agency, service.agency_id)
-    number = _next_number(session, site_id, service_id, today)
+    number = session.execute(_take_number(), {"w_site_id": site_id, "w_service_id": service_id, "w_day": today}).scalar_one()
     ticket = QueueTicket(
         site_id=site_id, agency_id=service.agency_id, service_id=service_id, slot_id=slot.id, day=today,
         channel=Channel.DIRECT, number=number, code=_code(agency.ticket_letter if agency else "A", number),

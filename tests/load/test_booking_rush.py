@@ -139,3 +139,52 @@ def test_200_concurrent_bookers_for_the_last_10_places_get_exactly_10(rush):
     assert tickets == LAST_PLACES
     assert slot.online_booked == slot.online_capacity
     assert sorted(numbers) == list(range(1, LAST_PLACES + 1))  # the counter never skips or repeats
+
+
+def test_200_concurrent_bookings_on_the_event_loop_get_exactly_10(rush, monkeypatch):
+    """The booking page's path: 200 ``queue.book`` calls at once on one event loop (on PostgreSQL
+    over the hot-path connections, at most ``HOT_PATH_CONNECTIONS`` of them; on SQLite through
+    threads). Exactly 10 tickets, numbers 1-10, each row as complete as the ORM writes it."""
+    import asyncio
+
+    from mpp_digital import db
+    from mpp_digital.models import Channel, TicketStatus
+    from mpp_digital.settings import get_settings
+
+    engine, ids = rush
+    monkeypatch.setenv("MPP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    now = at(MONDAY, "07:00")
+
+    async def one(citizen_id: int) -> str:
+        try:
+            await queue.book(citizen_id=citizen_id, slot_id=ids["slot"], now=now)
+            return "booked"
+        except DomainError as exc:
+            return exc.key
+
+    async def everyone() -> tuple[list[str], int]:
+        try:
+            outcomes = await asyncio.gather(*(one(uid) for uid in ids["users"]))
+            pool = db._POOLS.get(asyncio.get_running_loop())
+            return outcomes, len(pool.idle) if pool else 0
+        finally:
+            await db.close_hot_path()
+
+    try:
+        outcomes, idle = asyncio.run(everyone())
+    finally:
+        get_settings.cache_clear()
+    counts = Counter(outcomes)
+    assert counts["booked"] == LAST_PLACES, counts
+    assert set(counts) <= {"booked", "queue.slot_full", "queue.online_gone"}, counts
+    assert idle <= db.HOT_PATH_CONNECTIONS  # every connection came back, none leaked by a refusal
+    with Session(engine) as session:
+        slot = session.get(QueueSlot, ids["slot"])
+        tickets = session.exec(select(QueueTicket).where(QueueTicket.slot_id == ids["slot"])).all()
+    assert slot.online_booked == slot.online_capacity
+    assert sorted(t.number for t in tickets) == list(range(1, LAST_PLACES + 1))
+    assert {(t.status, t.channel, t.late, t.call_count, t.active) for t in tickets} == {
+        (TicketStatus.BOOKED, Channel.ONLINE, False, 0, 1)}
+    assert sorted(t.active_place for t in tickets) == [1] * LAST_PLACES
+    assert all(t.code == f"R-{t.number:03d}" and len(t.pin) == 4 for t in tickets)

@@ -224,6 +224,16 @@ async def _drain(updates) -> list:
     return out
 
 
+async def _closing_hot_path(handler_run):
+    """Run a handler, then close the hot-path connections of its event loop (which ends here)."""
+    from mpp_digital.db import close_hot_path
+
+    try:
+        return await handler_run
+    finally:
+        await close_hot_path()
+
+
 def call(handler, state, *args):
     """Run an event handler's function on a state, as Reflex's event processor does.
 
@@ -234,6 +244,7 @@ def call(handler, state, *args):
         result = _drain(result)
     if not asyncio.iscoroutine(result):
         return result
+    result = _closing_hot_path(result)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
