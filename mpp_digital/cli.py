@@ -71,6 +71,16 @@ def close_days() -> int:
         return queue.close_days(session=session, now=utcnow())
 
 
+def send_mail() -> int:
+    """Send the mail that is due in the outbox (the app's workers do this each second)."""
+    from mpp_digital.services import pending_mail
+
+    sent = 0
+    while (batch := pending_mail.send_due_now()) > 0:
+        sent += batch
+    return sent
+
+
 def rotate_keys() -> tuple[str, list[str], list[str]]:
     """Make a new ID-token signing key; retired keys stay published until their tokens expire."""
     from mpp_digital.clock import utcnow
@@ -132,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--end", default=None, help="last day, YYYY-MM-DD (default: today, WIB)")
     sub.add_parser("rebuild-rollups", help="recompute the analytics rollups from the stored events")
     sub.add_parser("close-days", help="end the queue tickets of days that are over (run after midnight)")
+    sub.add_parser("send-mail", help="send the mail that is due in the outbox (the running app does this too)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -161,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         print("rollups rebuilt")
     elif args.command == "close-days":
         print(f"close-days: {close_days()} tickets ended")
+    elif args.command == "send-mail":
+        print(f"send-mail: {send_mail()} sent")
     return 0
 
 

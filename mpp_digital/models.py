@@ -462,6 +462,24 @@ class QueueDay(SQLModel, table=True):
     last_number: int = 0
 
 
+class PendingMail(SQLModel, table=True):
+    """A mail to send once the transaction that asked for it has committed (an outbox): it is
+    written with that transaction, so nothing is lost when the mail server is down, and no
+    event waits for mail to be composed and sent. ``services.pending_mail`` sends it."""
+
+    __table_args__ = (Index("ix_pendingmail_due", "sent_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)  # what to compose: "queue_ticket"
+    ref: int  # the row it is about (a ticket id)
+    lang: str = Field(default="id", max_length=2)
+    created_at: datetime
+    due_at: datetime  # the next attempt
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=300)
+
+
 class QueueSiteVersion(SQLModel, table=True):
     """A change counter per site, bumped by every call, check-in and finish: what live pages poll."""
 

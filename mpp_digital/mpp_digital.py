@@ -4,6 +4,7 @@ import reflex as rx
 
 from mpp_digital import routes
 from mpp_digital.i18n import t
+from mpp_digital.services import pending_mail
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -35,6 +36,9 @@ app = rx.App(
     html_lang="id",
     head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
 )
+
+# Every backend worker sends the mail its requests (and the others') left in the outbox.
+app.register_lifespan_task(pending_mail.run_sender)
 
 # One place registers every page; routes.PAGES lists them and a test keeps the two in step.
 PAGE_REGISTRY = [

@@ -16,7 +16,6 @@ from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, QueueTicket, Role, Service, SiteService, TicketStatus
 from mpp_digital.services import queue
-from mpp_digital.services.mail import send_mail
 from state import live
 from state.lang import LangState, tr
 from state.session import principal, protected
@@ -29,19 +28,6 @@ DAY_NAMES = {"id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
 async def _lang(state: rx.State) -> str:
     lang = (await state.get_state(LangState)).lang
     return lang if lang in ("id", "en") else "id"
-
-
-def _send_ticket_mail(ticket_id: int, lang: str) -> None:
-    """Mail the ticket (after the booking committed; a mail failure never undoes it)."""
-    with session_scope() as session:
-        ticket = session.get(QueueTicket, ticket_id)
-        if ticket is None or ticket.citizen_id is None:
-            return
-        to, subject, body = queue.ticket_mail(session=session, ticket=ticket, lang=lang)
-    try:
-        send_mail(to=to, subject=subject, body=body)
-    except OSError:  # the ticket is on the page; the mail is a convenience
-        pass
 
 
 async def ticket_row(state: rx.State, session, ticket: QueueTicket) -> dict[str, str]:
@@ -185,13 +171,13 @@ class BookingState(rx.State):
     @rx.event
     @protected(Role.CITIZEN, verified=True)
     async def book(self, slot_id: str):
-        """Book (or move the ticket being rescheduled to) a slot; the ticket is mailed."""
-        who, moving = principal(), self.reschedule_id
+        """Book (or move the ticket being rescheduled to) a slot; the ticket is mailed (outbox)."""
+        who, moving, lang = principal(), self.reschedule_id, await _lang(self)
 
         def reschedule() -> int:  # cancel-and-book in one transaction: the old ticket stays if refused
             with session_scope() as session:
                 return queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
-                                               slot_id=int(slot_id), now=utcnow()).id or 0
+                                               slot_id=int(slot_id), now=utcnow(), lang=lang).id or 0
 
         try:
             if not slot_id.isdigit() or int(slot_id) > 2**31 - 1:
@@ -199,7 +185,8 @@ class BookingState(rx.State):
             if moving:  # rare: off the event loop, in an ORM session
                 ticket_id = await asyncio.to_thread(reschedule)
             else:  # what a rush runs per attempt: on the event loop, a few prepared statements
-                ticket_id = (await queue.book(citizen_id=who.user_id, slot_id=int(slot_id), now=utcnow())).ticket_id
+                booked = await queue.book(citizen_id=who.user_id, slot_id=int(slot_id), now=utcnow(), lang=lang)
+                ticket_id = booked.ticket_id
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             if exc.key in FULL_ERRORS:  # in a rush: say so and mark the slot, without another read
@@ -212,8 +199,7 @@ class BookingState(rx.State):
             self.error = await tr(self, "queue.slot.not_found")
             return
         self.error, self.reschedule_id = "", ""
-        asyncio.get_running_loop().run_in_executor(None, _send_ticket_mail, ticket_id, await _lang(self))
-        return rx.redirect(routes.ticket_url(ticket_id))
+        return rx.redirect(routes.ticket_url(ticket_id))  # the ticket's mail follows from the outbox
 
 
 class MyTicketsState(rx.State):

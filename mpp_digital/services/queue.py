@@ -48,6 +48,7 @@ from mpp_digital.models import (
     Channel,
     EventKind,
     MppSite,
+    PendingMail,
     QueueDay,
     QueuePolicy,
     QueueSiteVersion,
@@ -509,6 +510,16 @@ def _insert_booked():
             .returning(QueueTicket.id))
 
 
+TICKET_MAIL = "queue_ticket"  # PendingMail.kind of a booked ticket's mail
+
+
+@lru_cache(maxsize=1)
+def _mail_ticket():
+    """The ticket's mail, written with the booking (``services.pending_mail`` sends it)."""
+    return insert(PendingMail).values(kind=TICKET_MAIL, ref=bindparam("m_ref"), lang=bindparam("m_lang"),
+                                      created_at=bindparam("m_now"), due_at=bindparam("m_now"), attempts=0)
+
+
 @dataclass(frozen=True)
 class Booked:
     """A ticket just booked online: what the booking page needs."""
@@ -521,13 +532,14 @@ class _StaleTickets(Exception):
     """The citizen still holds tickets of days that have ended: they are ended first."""
 
 
-def _booking(citizen_id: int, slot_id: int, now: datetime) -> db.Steps[Booked]:
+def _booking(citizen_id: int, slot_id: int, now: datetime, lang: str) -> db.Steps[Booked]:
     """Book one online place: the rules on one read, then the place taken by the database.
 
     One read for all the rules, then in one transaction a conditional UPDATE takes the place (a
     slot filled meanwhile changes nothing and ends here: the refusal is told from the read,
     with this slot now full), the day's next number, and the ticket's INSERT; the unique
-    constraints refuse a second active ticket of the same citizen that slipped in meanwhile.
+    constraints refuse a second active ticket of the same citizen that slipped in meanwhile;
+    the ticket's mail (in ``lang``) is written with it, to be sent afterwards.
     """
     rows = yield _booking_read(), {"slot_id": slot_id, "citizen_id": citizen_id, "now": now}
     if not rows:  # an unknown slot; the account rule still speaks first
@@ -576,6 +588,7 @@ def _booking(citizen_id: int, slot_id: int, now: datetime) -> db.Steps[Booked]:
         ticket = yield _insert_booked(), {f"v_{k}": v for k, v in values.items()}
     except db.Conflict:  # a concurrent booking of the same citizen won the race; all of this rolls back
         raise DomainError("queue.busy") from None
+    yield _mail_ticket(), {"m_ref": ticket[0][0], "m_lang": lang if lang in ("id", "en") else "id", "m_now": now}
     return Booked(ticket[0][0], code)
 
 
@@ -586,7 +599,7 @@ def _expire_stale(session: Session, citizen_id: int, now: datetime) -> None:
     _expire(session, tickets, now)
 
 
-def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetime) -> QueueTicket:
+def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetime, lang: str = "id") -> QueueTicket:
     """Book one online place in a slot for a verified citizen, in the caller's transaction.
 
     The same steps as ``book``; tickets of days that have ended stop counting as active (and
@@ -598,26 +611,26 @@ def book_online(*, session: Session, citizen_id: int, slot_id: int, now: datetim
             tickets, a full slot, or the online share gone (with the walk-in time).
     """
     try:
-        booked = db.drive(session, _booking(citizen_id, slot_id, now))
+        booked = db.drive(session, _booking(citizen_id, slot_id, now, lang))
     except _StaleTickets:
         _expire_stale(session, citizen_id, now)
-        booked = db.drive(session, _booking(citizen_id, slot_id, now))
+        booked = db.drive(session, _booking(citizen_id, slot_id, now, lang))
     ticket = session.get(QueueTicket, booked.ticket_id)
     assert ticket is not None
     return ticket
 
 
-async def book(*, citizen_id: int, slot_id: int, now: datetime) -> Booked:
+async def book(*, citizen_id: int, slot_id: int, now: datetime, lang: str = "id") -> Booked:
     """``book_online`` on its own, on the hot path (``db.drive_async``): what a booking rush
     runs per attempt. Raises what ``book_online`` raises."""
     try:
-        return await db.drive_async(_booking(citizen_id, slot_id, now))
+        return await db.drive_async(_booking(citizen_id, slot_id, now, lang))
     except _StaleTickets:
         def expire() -> None:
             with db.session_scope() as session:
                 _expire_stale(session, citizen_id, now)
         await asyncio.to_thread(expire)
-        return await db.drive_async(_booking(citizen_id, slot_id, now))
+        return await db.drive_async(_booking(citizen_id, slot_id, now, lang))
 
 
 def cancel_ticket(*, session: Session, citizen_id: int, ticket_id: int, now: datetime) -> QueueTicket:
@@ -651,7 +664,8 @@ def _release(session: Session, ticket: QueueTicket, status: TicketStatus, now: d
     session.refresh(ticket)
 
 
-def reschedule_ticket(*, session: Session, citizen_id: int, ticket_id: int, slot_id: int, now: datetime) -> QueueTicket:
+def reschedule_ticket(*, session: Session, citizen_id: int, ticket_id: int, slot_id: int, now: datetime,
+                      lang: str = "id") -> QueueTicket:
     """Cancel-and-book in one transaction: when the new slot is refused, the caller's
     rollback leaves the old ticket exactly as it was."""
     old = session.get(QueueTicket, ticket_id)
@@ -663,7 +677,7 @@ def reschedule_ticket(*, session: Session, citizen_id: int, ticket_id: int, slot
     if new_slot.id == old.slot_id:
         raise DomainError("queue.reschedule.same")
     cancel_ticket(session=session, citizen_id=citizen_id, ticket_id=ticket_id, now=now)
-    return book_online(session=session, citizen_id=citizen_id, slot_id=slot_id, now=now)
+    return book_online(session=session, citizen_id=citizen_id, slot_id=slot_id, now=now, lang=lang)
 
 
 def tickets_for(*, session: Session, citizen_id: int, now: datetime) -> list[QueueTicket]:

@@ -31,6 +31,7 @@ from mpp_digital.models import (
     User,
 )
 from mpp_digital.services import queue
+from tests.loops import run_on_own_loop
 from tests.unit.queue_setup import HOURS, MONDAY, at
 
 BOOKERS = 200
@@ -164,15 +165,12 @@ def test_200_concurrent_bookings_on_the_event_loop_get_exactly_10(rush, monkeypa
             return exc.key
 
     async def everyone() -> tuple[list[str], int]:
-        try:
-            outcomes = await asyncio.gather(*(one(uid) for uid in ids["users"]))
-            pool = db._POOLS.get(asyncio.get_running_loop())
-            return outcomes, len(pool.idle) if pool else 0
-        finally:
-            await db.close_hot_path()
+        outcomes = await asyncio.gather(*(one(uid) for uid in ids["users"]))
+        pool = db._POOLS.get(asyncio.get_running_loop())
+        return outcomes, len(pool.idle) if pool else 0
 
     try:
-        outcomes, idle = asyncio.run(everyone())
+        outcomes, idle = run_on_own_loop(everyone())
     finally:
         get_settings.cache_clear()
     counts = Counter(outcomes)

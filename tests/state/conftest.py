@@ -15,7 +15,6 @@ A handler is an ``EventHandler``; Reflex calls ``handler.fn(state, *args)``, and
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import importlib
 import inspect
 import uuid
@@ -25,6 +24,8 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
+
+from tests.loops import run_on_own_loop
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
@@ -224,16 +225,6 @@ async def _drain(updates) -> list:
     return out
 
 
-async def _closing_hot_path(handler_run):
-    """Run a handler, then close the hot-path connections of its event loop (which ends here)."""
-    from mpp_digital.db import close_hot_path
-
-    try:
-        return await handler_run
-    finally:
-        await close_hot_path()
-
-
 def call(handler, state, *args):
     """Run an event handler's function on a state, as Reflex's event processor does.
 
@@ -244,12 +235,4 @@ def call(handler, state, *args):
         result = _drain(result)
     if not asyncio.iscoroutine(result):
         return result
-    result = _closing_hot_path(result)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(result)
-    # A loop already runs in this thread (Playwright's sync API in the e2e session fixtures
-    # does that): run the handler on its own loop in a worker thread.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, result).result()
+    return run_on_own_loop(result)

@@ -147,10 +147,8 @@ def _site_id(engine, slug: str) -> int:
 
 
 def _run(coro):
-    import asyncio
-    import concurrent.futures
-
     from state import session as guard
+    from tests.loops import run_on_own_loop
 
     async def with_principal():
         from mpp_digital.db import session_scope
@@ -165,9 +163,7 @@ def _run(coro):
         finally:
             guard._PRINCIPAL.reset(token)
 
-    # a loop may already run in this thread (Playwright's sync API in the e2e fixtures): own thread
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, with_principal()).result()
+    return run_on_own_loop(with_principal())
 
 
 def test_period_default_is_the_last_thirty_days():

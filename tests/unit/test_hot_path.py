@@ -3,7 +3,6 @@ path, all or nothing, on SQLite and on the real PostgreSQL (MPP_TEST_DATABASE_UR
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, QueueSiteVersion, Role, RoleAssignment, User, UserSession
 from mpp_digital.services import accounts
 from mpp_digital.settings import get_settings
+from tests.loops import run_on_own_loop
 
 
 @pytest.fixture()
@@ -26,14 +26,7 @@ def app_database(database_url, engine, monkeypatch):
     get_settings.cache_clear()
 
 
-def run(coroutine):
-    """Run on a loop of its own, closing its hot-path connections afterwards."""
-    async def closing():
-        try:
-            return await coroutine
-        finally:
-            await db.close_hot_path()
-    return asyncio.run(closing())
+run = run_on_own_loop
 
 
 def _signed_in(engine, now, *, grants=()) -> tuple[str, int]:

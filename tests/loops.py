@@ -1,0 +1,28 @@
+"""Run a coroutine from a synchronous test, as the app's event loop would."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+
+
+async def _closing_hot_path(coroutine):
+    from mpp_digital.db import close_hot_path
+
+    try:
+        return await coroutine
+    finally:
+        await close_hot_path()
+
+
+def run_on_own_loop(coroutine):
+    """Run ``coroutine`` to its end on a new event loop, then close that loop's hot-path
+    connections. When this thread already runs a loop (Playwright's sync API in the e2e
+    fixtures), the new loop runs in a worker thread."""
+    wrapped = _closing_hot_path(coroutine)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrapped)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, wrapped).result()
