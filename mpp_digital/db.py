@@ -15,7 +15,6 @@ from sqlalchemy import event, make_url
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.compiler import Compiled
 from sqlmodel import Session, create_engine
 
 from mpp_digital.settings import get_settings
@@ -100,7 +99,7 @@ class _Compiled:
     """A statement compiled for PostgreSQL once: SQL, bind and result processors."""
 
     sql: str
-    compiled: Compiled
+    literals: dict[str, Any]  # parameters the statement carries itself (``values(kind="x")``)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Callable[[Any], Any] | None, ...]
     writes: bool
@@ -112,16 +111,18 @@ def _compiled(statement: Executable, dialect: Dialect) -> _Compiled:
     defaults = [c.key for c in [*getattr(compiled, "insert_prefetch", ()), *getattr(compiled, "update_prefetch", ())]]
     if defaults:  # SQLAlchemy computes these in its execution context, which the hot path skips
         raise ValueError(f"give these columns a value on the hot path: {', '.join(defaults)}")
-    binds = []
-    for name, bind in compiled.binds.items():
+    binds, literals = {}, {}
+    for bind, name in compiled.bind_names.items():  # each parameter under the name the SQL gives it
         if getattr(bind, "expanding", False):
             raise ValueError("expanding IN parameters are not supported on the hot path")
+        if not bind.required:
+            literals[name] = bind.effective_value
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            binds.append((name, processor))
+            binds.setdefault(name, processor)  # a name used twice is one value, processed once
     columns = getattr(statement, "exported_columns", ())
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    return _Compiled(compiled.string, compiled, tuple(binds), results, bool(getattr(statement, "is_dml", False)))
+    return _Compiled(compiled.string, literals, tuple(binds.items()), results, bool(getattr(statement, "is_dml", False)))
 
 
 class _LoopPool:
@@ -178,7 +179,7 @@ async def close_hot_path() -> None:
 
 
 async def _execute(cursor: psycopg.AsyncCursor, plan: _Compiled, params: dict[str, Any]) -> tuple[list[tuple], int]:
-    values = plan.compiled.construct_params(params)
+    values = {**plan.literals, **params}
     for name, processor in plan.binds:
         values[name] = processor(values[name])
     try:

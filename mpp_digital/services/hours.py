@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -74,7 +75,14 @@ def parse_hours(hours: dict) -> dict[str, list[Interval]]:
     return parsed
 
 
-def intervals_on(site: MppSite, day: date) -> list[Interval]:
+class SiteHours(Protocol):
+    """What the calendar reads of a site: an ``MppSite``, or the columns of one."""
+
+    regency_code: str
+    opening_hours: dict
+
+
+def intervals_on(site: SiteHours, day: date) -> list[Interval]:
     """The opening intervals of a site on a date, ignoring closures."""
     return parse_hours(site.opening_hours).get(WEEKDAYS[day.weekday()], [])
 

@@ -15,13 +15,14 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text, update
-from sqlmodel import Session, create_engine, func, select
+from sqlmodel import Session, col, create_engine, func, select
 
 from mpp_digital.db import normalise_url
 from mpp_digital.errors import DomainError
 from mpp_digital.models import (
     Agency,
     MppSite,
+    PendingMail,
     QueueSlot,
     QueueTicket,
     Region,
@@ -186,3 +187,8 @@ def test_200_concurrent_bookings_on_the_event_loop_get_exactly_10(rush, monkeypa
         (TicketStatus.BOOKED, Channel.ONLINE, False, 0, 1)}
     assert sorted(t.active_place for t in tickets) == [1] * LAST_PLACES
     assert all(t.code == f"R-{t.number:03d}" and len(t.pin) == 4 for t in tickets)
+    with Session(engine) as session:  # each ticket's mail was written with it, and only theirs
+        mails = session.exec(select(PendingMail.ref, PendingMail.created_at, PendingMail.due_at)
+                             .where(col(PendingMail.ref).in_([t.id for t in tickets]))).all()
+    assert sorted(ref for ref, _, _ in mails) == sorted(t.id for t in tickets)
+    assert {(created, due) for _, created, due in mails} == {(now, now)}
