@@ -444,7 +444,7 @@ async def check_session(*, raw: str | None, now: datetime) -> Principal | None:
 @lru_cache(maxsize=1)
 def _touch_session():
     return (update(UserSession).where(col(UserSession.id) == bindparam("session_id"))
-            .values(last_seen_at=bindparam("now")))
+            .values(last_seen_at=bindparam("now")).returning(UserSession.id))
 
 
 def _principal_of(rows, now: datetime) -> tuple[Principal | None, bool]:

@@ -527,7 +527,8 @@ TICKET_MAIL = "queue_ticket"  # PendingMail.kind of a booked ticket's mail
 def _mail_ticket():
     """The ticket's mail, written with the booking (``services.pending_mail`` sends it)."""
     return insert(PendingMail).values(kind=TICKET_MAIL, ref=bindparam("m_ref"), lang=bindparam("m_lang"),
-                                      created_at=bindparam("m_now"), due_at=bindparam("m_now"), attempts=0)
+                                      created_at=bindparam("m_now"), due_at=bindparam("m_now"), attempts=0
+                                      ).returning(PendingMail.id)
 
 
 @dataclass(frozen=True)

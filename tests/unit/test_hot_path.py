@@ -107,7 +107,7 @@ def test_a_unique_conflict_comes_back_into_the_steps_and_undoes_the_work(app_dat
     def bump_then_duplicate():
         yield _bump(site_version, below=100), {}
         try:
-            yield insert(QueueSiteVersion).values(site_id=site_version, version=0), {}
+            yield insert(QueueSiteVersion).values(site_id=site_version, version=0).returning(QueueSiteVersion.site_id), {}
         except db.Conflict:
             raise DomainError("queue.busy") from None
 
@@ -130,3 +130,11 @@ def test_a_statement_with_python_side_defaults_is_refused_on_the_hot_path(app_da
 
     with pytest.raises(ValueError, match="late"):
         run(db.fetch(insert(QueueTicket).values(code="X-001"), {}))
+
+
+def test_a_write_on_the_hot_path_must_say_what_it_changed(app_database, site_version):
+    if db.get_engine().dialect.name != "postgresql":
+        pytest.skip("SQLite runs the statement through SQLAlchemy's own execution")
+    with pytest.raises(ValueError, match="RETURNING"):
+        run(db.fetch(update(QueueSiteVersion).where(QueueSiteVersion.site_id == site_version).values(version=1), {}))
+    assert _version(app_database, site_version) == 5
