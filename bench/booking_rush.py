@@ -243,9 +243,29 @@ class RushClient:
         while not (await self.ws.recv()).startswith("40/_event"):
             pass
 
+    async def _answer(self, event: dict) -> dict:
+        """Send one event and return the update that answers it."""
+        await self.ws.send("42/_event," + json.dumps(["event", event]))
+        while True:
+            message = await asyncio.wait_for(self.ws.recv(), timeout=60)
+            if message == "2":
+                await self.ws.send("3")
+            elif message.startswith("42/_event,"):
+                return json.loads(message[len("42/_event,"):])[1]
+
+    async def open_booking_page(self, site: str, service: str) -> None:
+        """What the browser does when the booking page opens: hydrate, then the page's loader."""
+        from reflex_base import constants
+
+        router = {"pathname": "/antrian", "query": {"site": site, "layanan": service}}
+        root = self.handler.split(".", 1)[0]
+        await self._answer({"name": f"{root}.{constants.CompileVars.HYDRATE}", "payload": {}, "router_data": router})
+        update = await self._answer({"name": f"{self.state_name}.load", "payload": {}, "router_data": router})
+        assert self.state_name in update.get("delta", {}), update
+
     async def book(self, slot_id: int) -> Attempt:
         event = {"name": self.handler, "payload": {"slot_id": str(slot_id)},
-                 "router_data": {"pathname": "/antrian", "query": {}}}
+                 "router_data": {"pathname": "/antrian", "query": {"site": SITE, "layanan": SERVICE}}}
         started = time.perf_counter()
         await self.ws.send("42/_event," + json.dumps(["event", event]))
         while True:
@@ -270,7 +290,8 @@ class RushClient:
 
     async def send_noop(self) -> Attempt:
         """The public language switch: no database, no session check (the framework's floor)."""
-        event = {"name": self.handler, "payload": {}, "router_data": {"pathname": "/antrian", "query": {}}}
+        event = {"name": self.handler, "payload": {},
+                 "router_data": {"pathname": "/antrian", "query": {"site": SITE, "layanan": SERVICE}}}
         started = time.perf_counter()
         await self.ws.send("42/_event," + json.dumps(["event", event]))
         while not (await asyncio.wait_for(self.ws.recv(), timeout=60)).startswith("42/_event,"):
@@ -297,6 +318,7 @@ async def run_trial(base: str, sessions: list[tuple[int, str]], slot_ids: list[i
     async def connect(client: RushClient) -> None:
         async with semaphore:
             await client.connect()
+            await client.open_booking_page(SITE, SERVICE)
 
     await asyncio.gather(*(connect(c) for c in clients))
     await asyncio.sleep(0.5)  # the connections' own work is done

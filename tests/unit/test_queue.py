@@ -479,3 +479,19 @@ def test_a_new_booking_ends_the_citizens_tickets_of_past_days_the_same_way(sessi
     assert old.status == TicketStatus.EXPIRED
     fact = session.exec(select(Fact).where(Fact.source == "queue", Fact.source_ref == str(old.id))).one()
     assert fact.outcome == "not_served" and fact.local_day == MONDAY
+
+
+def test_ticket_codes_past_999_keep_every_digit(session, w):
+    """The code is written in SQL on PostgreSQL (one statement) and in Python elsewhere: alike."""
+    from sqlalchemy import update
+
+    from mpp_digital.models import QueueDay
+
+    slots = queue.ensure_slots(session=session, site=w.site, service=w.online, day=MONDAY)
+    session.execute(update(QueueDay).where(QueueDay.site_id == w.site.id, QueueDay.service_id == w.online.id,
+                                           QueueDay.day == MONDAY).values(last_number=998))
+    now = at(MONDAY, "07:00")
+    codes = [queue.book_online(session=session, citizen_id=c.id, slot_id=slots[4].id, now=now).code
+             for c in w.citizens[:2]]
+    assert codes == [queue._code(w.agency.ticket_letter, 999), queue._code(w.agency.ticket_letter, 1000)]
+    assert codes[1].endswith("-1000")
