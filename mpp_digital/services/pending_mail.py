@@ -54,6 +54,7 @@ def send_due(*, session: Session, now: datetime, mailer: Callable[..., None] = s
         select(PendingMail).where(col(PendingMail.sent_at).is_(None), col(PendingMail.due_at) <= now)
         .order_by(col(PendingMail.id)).limit(limit).with_for_update(skip_locked=True)
     ).all()
+    loaded = queue.load_for_mail(session=session, ticket_ids=[r.ref for r in rows if r.kind == queue.TICKET_MAIL])
     sent = 0
     for row in rows:
         compose = COMPOSERS.get(row.kind)
@@ -69,6 +70,7 @@ def send_due(*, session: Session, now: datetime, mailer: Callable[..., None] = s
             row.due_at = now + backoff(row.attempts)
             row.last_error = f"{type(exc).__name__}: {exc}"[:300]
         session.add(row)
+    del loaded  # held until every mail of the batch was composed
     return sent
 
 

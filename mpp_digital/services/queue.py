@@ -1218,6 +1218,19 @@ def close_days(*, session: Session, now: datetime, batch: int = 500) -> int:
 # --------------------------------------------------------------------------- mail
 
 
+def load_for_mail(*, session: Session, ticket_ids: list[int]) -> list:
+    """Read the tickets, citizens, sites and services of a batch of mails in one statement, so
+    that composing each (``ticket_mail``) finds them in the session without a query. Keep the
+    returned rows while composing: the session holds its objects only weakly."""
+    if not ticket_ids:
+        return []
+    return list(session.exec(select(QueueTicket, User, MppSite, Service)
+                             .join(User, col(User.id) == QueueTicket.citizen_id)
+                             .join(MppSite, col(MppSite.id) == QueueTicket.site_id)
+                             .join(Service, col(Service.id) == QueueTicket.service_id)
+                             .where(col(QueueTicket.id).in_(ticket_ids))).all())
+
+
 def ticket_mail(*, session: Session, ticket: QueueTicket, lang: str = "id") -> tuple[str, str, str]:
     """(to, subject, body) of the mail that carries a booked ticket."""
     from mpp_digital import routes

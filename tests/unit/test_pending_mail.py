@@ -78,3 +78,23 @@ def test_a_mail_server_outage_keeps_the_mail_and_tries_again_later(session, queu
 
 def test_backoff_doubles_up_to_an_hour():
     assert [pending_mail.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 7, 8, 20)] == [1, 2, 4, 60, 60, 60]
+
+
+def test_a_batch_of_ticket_mails_reads_its_rows_in_one_statement(session, queue_world, mailbox):
+    from sqlalchemy import event
+
+    slots = queue.ensure_slots(session=session, site=queue_world.site, service=queue_world.online, day=MONDAY)
+    tickets = [queue.book_online(session=session, citizen_id=c.id, slot_id=slot.id, now=at(MONDAY, "07:00"))
+               for c, slot in zip(queue_world.citizens[:3], slots[4:7], strict=True)]
+    session.flush()
+    session.expunge_all()  # as in the sender's own session: nothing loaded yet
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        pending_mail.send_due(session=session, now=at(MONDAY, "07:00"), mailer=mailbox)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+    assert {t.code for t in tickets} <= {m["subject"].rsplit(" ", 1)[-1] for m in mailbox.sent}
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2, reads  # the due mails, then their tickets, citizens, sites and services
