@@ -3,8 +3,10 @@
 The app runs as in production (``make run``: ``reflex run --env prod``) with several Granian
 backend workers sharing Redis for state and PostgreSQL for data. Each simulated citizen has
 its own verified account and session cookie and its own websocket, speaking Reflex's
-Socket.IO protocol like the browser does, and sends the booking page's ``book`` event once
-per trial. All clients connect first, then fire together. After each trial the database is
+Socket.IO protocol like the browser does. Each first opens the booking page as a browser
+does (hydrate, then the page's loader: not timed), then all send the page's ``book`` event
+together, once per trial; an attempt's latency runs from sending it to its answer (the
+ticket page's redirect, or the refusal). After each trial the database is
 checked: no slot may hold more tickets than it had places. The CPU that the app's workers,
 PostgreSQL and Redis spend during each rush is read from /proc and given per attempt.
 
@@ -486,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
                      "last_places_per_slot": args.last_places, "backend_workers": args.workers,
                      "server": "make run (reflex run --env prod, Granian)", "state": "Redis", "database": "PostgreSQL",
                      "reflex_oplock": os.environ.get("REFLEX_OPLOCK_ENABLED", "true (Makefile)"),
+                     "client_flow": "open /antrian (hydrate, BookingState.load; not timed), then book (timed)",
                      "app_url": base},
         "summary": summary,
         "trials": trials,
