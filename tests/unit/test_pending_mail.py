@@ -81,8 +81,9 @@ def test_backoff_doubles_up_to_an_hour():
 
 
 def test_a_batch_of_ticket_mails_reads_its_rows_in_one_statement(session, queue_world, mailbox):
-    from sqlalchemy import event
+    from sqlalchemy import event, update
 
+    session.execute(update(PendingMail).values(sent_at=at(MONDAY, "06:00")))  # earlier tests' mail is not this batch
     slots = queue.ensure_slots(session=session, site=queue_world.site, service=queue_world.online, day=MONDAY)
     tickets = [queue.book_online(session=session, citizen_id=c.id, slot_id=slot.id, now=at(MONDAY, "07:00"))
                for c, slot in zip(queue_world.citizens[:3], slots[4:7], strict=True)]
