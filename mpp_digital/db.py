@@ -137,7 +137,9 @@ def _compiled(statement: Executable) -> _Compiled:
 
 
 async def _connect(dsn: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(dsn)
+    # The hot statements are key lookups whose plan never depends on the values: plan them once
+    # per connection instead of on each execution (PostgreSQL otherwise tries custom plans first).
+    conn = await asyncpg.connect(dsn, server_settings={"plan_cache_mode": "force_generic_plan"})
     for json_type in ("json", "jsonb"):  # as SQLAlchemy's own asyncpg dialect decodes them
         await conn.set_type_codec(json_type, encoder=str, decoder=json.loads, schema="pg_catalog")
     return conn
