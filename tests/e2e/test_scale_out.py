@@ -1,0 +1,159 @@
+"""The app as it scales out past one machine: two backend workers sharing Redis for the page
+state and PostgreSQL for data, started by the README's run command (`make run`).
+
+What only this setup exercises: a tab's events reaching whichever worker holds its socket
+with the state in Redis, the booking's hot path (asyncpg on each worker's event loop, the
+booking as one statement), and the outbox sender of every worker claiming mail with SKIP
+LOCKED: the ticket's mail arrives exactly once.
+
+Needs the real PostgreSQL (MPP_TEST_DATABASE_URL, as CI sets it) and Redis on
+127.0.0.1:6379; skipped without them. The app gets its own database and web folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, func, select
+
+from mpp_digital.db import normalise_url
+from mpp_digital.models import PendingMail, QueueTicket
+from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.test_queue_journey import CITIZEN, open_sragen_now, sign_in
+
+pytestmark = pytest.mark.e2e
+
+REDIS_URL = "redis://127.0.0.1:6379/7"  # this test's own Redis database
+DATABASE = "mpp_scale_out"
+
+
+def _database_url() -> str:
+    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
+    if not url.startswith("postgres"):
+        pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL server")
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    return url.rsplit("/", 1)[0] + "/" + DATABASE
+
+
+def _recreate(url: str) -> None:
+    server = create_engine(normalise_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+    server.dispose()
+
+
+def _wait_for(base: str, proc: subprocess.Popen, log_path) -> None:
+    deadline = time.monotonic() + 600
+    for path in ("/ping", "/masuk"):
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the app exited early:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(base + path, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the scaled-out app did not start within 600 s")
+            time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def scaled_app(smtp_inbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """`make run` with 2 workers on Redis and its own PostgreSQL database: (base URL, database URL)."""
+    database_url = _database_url()
+    _recreate(database_url)
+    data = tmp_path_factory.mktemp("scale_out")
+    web = data / "web"  # its own build; the installed frontend packages are copied, not fetched again
+    if (ROOT / ".web").exists():
+        shutil.copytree(ROOT / ".web", web, symlinks=True,  # not its build output (packages have build/ folders too)
+                        ignore=lambda folder, names: ["build"] if folder == str(ROOT / ".web") else [])
+    holidays = data / "holidays.json"
+    holidays.write_text('{"holidays": []}')
+    port = free_port()
+    base = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "MPP_DATABASE_URL": database_url,
+        "MPP_REDIS_URL": REDIS_URL,
+        "REFLEX_REDIS_URL": REDIS_URL,
+        "GRANIAN_WORKERS": "2",
+        "REFLEX_BACKEND_START_METHOD": "spawn",
+        "REFLEX_WEB_WORKDIR": str(web),
+        "MPP_HOLIDAYS_FILE": str(holidays),
+        "MPP_PUBLIC_BASE_URL": base,
+        "MPP_ALLOWED_ORIGINS": base,
+        "MPP_SMTP_HOST": "127.0.0.1",
+        "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
+        "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
+        "MPP_SECRET_KEY": "e2e-secret-key",
+    }
+    log_path = data / "app.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        _wait_for(base, proc, log_path)
+        yield base, database_url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_booking_on_two_workers_with_redis_and_postgresql(browser, scaled_app, smtp_inbox):
+    base, database_url = scaled_app
+    slot = open_sragen_now(database_url)
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30000)
+    try:
+        citizen = context.new_page()
+        sign_in(citizen, CITIZEN)
+        before = len(smtp_inbox.messages)
+        citizen.goto("/antrian?site=sragen&layanan=kartu-keluarga")
+        expect(citizen.locator("#booking-service")).to_have_value("kartu-keluarga")
+        citizen.click(f"#slot-{slot}")
+        expect(citizen).to_have_url(re.compile(r"/antrian/tiket/\d+$"))
+        code = citizen.locator("#ticket-code").inner_text()
+        assert re.fullmatch(r"A-\d{3}", code)
+        expect(citizen.locator("#ticket-status")).to_contain_text("Terdaftar")
+
+        # A reload is a new socket, possibly on the other worker: the state comes from Redis,
+        # the ticket from PostgreSQL.
+        citizen.reload()
+        expect(citizen.locator("#ticket-code")).to_have_text(code)
+
+        # The mail is sent once, by whichever worker's sender claimed it.
+        mail = smtp_inbox.wait_for(CITIZEN, after=before)
+        assert code in mail.get_body(preferencelist=("plain",)).get_content()
+        time.sleep(2.5)  # both senders have run again since
+        assert sum(code in str(m["Subject"]) for m in smtp_inbox.messages[before:]) == 1
+    finally:
+        context.close()
+    engine = create_engine(normalise_url(database_url))
+    with Session(engine) as db:
+        ticket_id = db.exec(select(QueueTicket.id).where(QueueTicket.code == code)).one()
+        sent = db.exec(select(func.count()).select_from(PendingMail)
+                       .where(PendingMail.ref == ticket_id, PendingMail.sent_at.is_not(None))).one()  # type: ignore[union-attr]
+    engine.dispose()
+    assert sent == 1
