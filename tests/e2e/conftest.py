@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -105,39 +106,40 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
         "MPP_SECRET_KEY": "e2e-secret-key",
     }
     env.pop("MPP_REDIS_URL", None)
-    log = (data / "app.log").open("wb")
+    with running_app(env, port, data / "app.log") as base:
+        yield base
+
+
+@contextmanager
+def running_app(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
+    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards."""
+    base = f"http://localhost:{port}"
+    log = log_path.open("wb")
     proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     deadline = time.monotonic() + 600
     try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited early; see {data / 'app.log'}:\n"
-                                   + (data / "app.log").read_text()[-3000:])
-            try:
-                with urllib.request.urlopen(f"{base}/ping", timeout=2) as resp:
-                    if b"pong" in resp.read():
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the app did not start within 600 s")
-            time.sleep(1)
-        # the frontend is served once the page answers
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/masuk", timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
+        for path in ("/ping", "/masuk"):  # the backend, then the frontend
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the app exited early; see {log_path}:\n" + log_path.read_text()[-3000:])
+                try:
+                    with urllib.request.urlopen(base + path, timeout=5) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the app did not start within 600 s")
                 time.sleep(1)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
 
 

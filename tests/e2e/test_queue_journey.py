@@ -66,6 +66,18 @@ def sign_in(page, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
+def book_slot(page, slot: str) -> str:
+    """Book the slot ("HHMM") of Kartu Keluarga at Sragen; returns the ticket's code."""
+    page.goto("/antrian?site=sragen&layanan=kartu-keluarga")
+    expect(page.locator("#booking-service")).to_have_value("kartu-keluarga")
+    page.click(f"#slot-{slot}")
+    expect(page).to_have_url(re.compile(r"/antrian/tiket/\d+$"))
+    code = page.locator("#ticket-code").inner_text()
+    assert re.fullmatch(r"A-\d{3}", code)
+    expect(page.locator("#ticket-status")).to_contain_text("Terdaftar")
+    return code
+
+
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
@@ -78,14 +90,8 @@ def test_book_check_in_call_board_finish(new_page, app_url, app_database_url, sm
     citizen = new_page()
     sign_in(citizen, CITIZEN)
     before = len(smtp_inbox.messages)
-    citizen.goto("/antrian?site=sragen&layanan=kartu-keluarga")
-    expect(citizen.locator("#booking-service")).to_have_value("kartu-keluarga")
-    citizen.click(f"#slot-{slot}")
-    expect(citizen).to_have_url(re.compile(r"/antrian/tiket/\d+$"))
-    code = citizen.locator("#ticket-code").inner_text()
-    assert re.fullmatch(r"A-\d{3}", code)
+    code = book_slot(citizen, slot)
     expect(citizen.locator("#ticket-qr")).to_be_visible()
-    expect(citizen.locator("#ticket-status")).to_contain_text("Terdaftar")
     shot(citizen, "ticket")
 
     # The ticket is mailed, with the QR's signed token for scanners.

@@ -13,12 +13,8 @@ Needs the real PostgreSQL (MPP_TEST_DATABASE_URL, as CI sets it) and Redis on
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -28,8 +24,8 @@ from sqlmodel import Session, func, select
 
 from mpp_digital.db import normalise_url
 from mpp_digital.models import PendingMail, QueueTicket
-from tests.e2e.conftest import ROOT, free_port
-from tests.e2e.test_queue_journey import CITIZEN, open_sragen_now, sign_in
+from tests.e2e.conftest import ROOT, free_port, running_app
+from tests.e2e.test_queue_journey import CITIZEN, book_slot, open_sragen_now, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -58,23 +54,6 @@ def _recreate(url: str) -> None:
     server.dispose()
 
 
-def _wait_for(base: str, proc: subprocess.Popen, log_path) -> None:
-    deadline = time.monotonic() + 600
-    for path in ("/ping", "/masuk"):
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited early:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + path, timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the scaled-out app did not start within 600 s")
-            time.sleep(1)
-
-
 @pytest.fixture(scope="module")
 def scaled_app(smtp_inbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
     """`make run` with 2 workers on Redis and its own PostgreSQL database: (base URL, database URL)."""
@@ -88,7 +67,7 @@ def scaled_app(smtp_inbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
     holidays = data / "holidays.json"
     holidays.write_text('{"holidays": []}')
     port = free_port()
-    base = f"http://localhost:{port}"
+    base = f"http://localhost:{port}"  # what the app is told it is; running_app returns the same
     env = {
         **os.environ,
         "MPP_DATABASE_URL": database_url,
@@ -105,20 +84,8 @@ def scaled_app(smtp_inbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
         "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
         "MPP_SECRET_KEY": "e2e-secret-key",
     }
-    log_path = data / "app.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        _wait_for(base, proc, log_path)
-        yield base, database_url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    with running_app(env, port, data / "app.log") as running:
+        yield running, database_url
 
 
 def test_booking_on_two_workers_with_redis_and_postgresql(browser, scaled_app, smtp_inbox):
@@ -130,13 +97,7 @@ def test_booking_on_two_workers_with_redis_and_postgresql(browser, scaled_app, s
         citizen = context.new_page()
         sign_in(citizen, CITIZEN)
         before = len(smtp_inbox.messages)
-        citizen.goto("/antrian?site=sragen&layanan=kartu-keluarga")
-        expect(citizen.locator("#booking-service")).to_have_value("kartu-keluarga")
-        citizen.click(f"#slot-{slot}")
-        expect(citizen).to_have_url(re.compile(r"/antrian/tiket/\d+$"))
-        code = citizen.locator("#ticket-code").inner_text()
-        assert re.fullmatch(r"A-\d{3}", code)
-        expect(citizen.locator("#ticket-status")).to_contain_text("Terdaftar")
+        code = book_slot(citizen, slot)
 
         # A reload is a new socket, possibly on the other worker: the state comes from Redis,
         # the ticket from PostgreSQL.
