@@ -222,7 +222,14 @@ def drive(session: Session, steps: Steps[T]) -> T:
             result = session.connection().execute(statement, params)
             sent = [tuple(r) for r in result] if result.returns_rows else []
         except IntegrityError as exc:
+            if not _unique_violation(exc.orig):  # a CHECK or foreign key: a bug, not a race
+                raise
             sent = Conflict(str(exc.orig))
+
+
+def _unique_violation(error: BaseException | None) -> bool:
+    """Whether a driver's integrity error is a unique constraint (PostgreSQL 23505, SQLite's message)."""
+    return getattr(error, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(error)
 
 
 async def drive_async(steps: Steps[T]) -> T:

@@ -138,3 +138,22 @@ def test_a_write_on_the_hot_path_must_say_what_it_changed(app_database, site_ver
     with pytest.raises(ValueError, match="RETURNING"):
         run(db.fetch(update(QueueSiteVersion).where(QueueSiteVersion.site_id == site_version).values(version=1), {}))
     assert _version(app_database, site_version) == 5
+
+
+def test_only_a_unique_constraint_is_a_conflict(session):
+    """A CHECK constraint that refuses a write is a bug, not a race: it is raised, not a Conflict."""
+    from sqlalchemy.exc import IntegrityError
+
+    from mpp_digital.models import QueueSlot
+    from mpp_digital.services import queue
+    from tests.unit.queue_setup import MONDAY, make_world
+
+    world = make_world(session)
+    slot = queue.ensure_slots(session=session, site=world.site, service=world.online, day=MONDAY)[0]
+
+    def overfill():
+        yield (update(QueueSlot).where(QueueSlot.id == slot.id).values(online_booked=QueueSlot.online_capacity + 1)
+               .returning(QueueSlot.id)), {}
+
+    with pytest.raises(IntegrityError):
+        db.drive(session, overfill())
