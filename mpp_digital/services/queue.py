@@ -19,6 +19,8 @@ Rules (issue 4), all in the site's local time (WIB, WITA or WIT):
   after three calls, start, finish, transfer. Finishing (or a no-show) is a service event.
 
 Services never commit: the caller's ``session_scope()`` does, so a booking is all or nothing.
+The one exception is ``book``, the booking page's path: the same steps as ``book_online`` run
+on their own by ``db.drive_async`` (one transaction, or one statement on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import asyncio
 import json
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -95,12 +97,13 @@ def policy_for(*, session: Session, site_id: int, service_id: int) -> Policy:
                       or next((r for r in rows if r.service_id is None), None))
 
 
+POLICY_FIELDS = tuple(f.name for f in fields(Policy))
+
+
 def _policy_of(row: QueuePolicy | None) -> Policy:
     if row is None:
         return Policy()
-    return Policy(slot_minutes=row.slot_minutes, minutes_per_ticket=row.minutes_per_ticket,
-                  online_share=row.online_share, mobile_share=row.mobile_share, days_ahead=row.days_ahead,
-                  cutoff_minutes=row.cutoff_minutes, late_minutes=row.late_minutes)
+    return Policy(**{name: getattr(row, name) for name in POLICY_FIELDS})
 
 
 # Each setting of a policy: (lowest, highest) accepted value.
@@ -432,8 +435,6 @@ def _code(letter: str, number: int) -> str:
     return f"{letter}-{number:03d}"
 
 
-POLICY_FIELDS = ("slot_minutes", "minutes_per_ticket", "online_share", "mobile_share", "days_ahead",
-                 "cutoff_minutes", "late_minutes")
 SITE_FIELDS = ("id", "regency_code", "opening_hours")
 
 
@@ -448,6 +449,11 @@ class _Site:
 
 
 @lru_cache(maxsize=1)
+def _verified_at():
+    return sql_select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id"))
+
+
+@lru_cache(maxsize=1)
 def _booking_read():
     """Everything the booking rules read, in one statement built once (a rush runs it per
     attempt): the slot, how full it and its day are (the day's open online places, the first
@@ -455,7 +461,7 @@ def _booking_read():
     policy rows, the citizen's verification, whether the site is closed that day, and the
     citizen's active tickets (one row each; one row in all when there are none)."""
     own, site_wide, day = aliased(QueuePolicy), aliased(QueuePolicy), aliased(QueueSlot)
-    verified = sql_select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id")).scalar_subquery()
+    verified = _verified_at().scalar_subquery()
     closure = exists().where(col(SiteClosure.site_id) == QueueSlot.site_id, col(SiteClosure.day) == QueueSlot.day)
     open_day = (col(day.site_id) == QueueSlot.site_id) & (col(day.service_id) == QueueSlot.service_id) \
         & (col(day.day) == QueueSlot.day) & (col(day.end_at) > bindparam("now"))
@@ -483,11 +489,6 @@ def _booking_read():
               & col(QueueTicket.active).is_not(None), isouter=True)
         .where(col(QueueSlot.id) == bindparam("slot_id"))
     )
-
-
-@lru_cache(maxsize=1)
-def _verified_at():
-    return sql_select(User.email_verified_at).where(col(User.id) == bindparam("citizen_id"))
 
 
 @lru_cache(maxsize=1)
@@ -537,14 +538,8 @@ def _book_in_one_statement():
     data-modifying CTEs run atomically, without BEGIN and COMMIT round trips). A full slot
     changes nothing and returns no row; a unique conflict fails the whole of it. The ticket
     code is ``_code`` written in SQL (a test keeps the two alike)."""
-    place = (update(QueueSlot)
-             .where(col(QueueSlot.id) == bindparam("slot_id"),
-                    col(QueueSlot.online_booked) < col(QueueSlot.online_capacity))
-             .values(online_booked=QueueSlot.online_booked + 1).returning(QueueSlot.id).cte("place"))
-    number = (update(QueueDay)
-              .where(col(QueueDay.site_id) == bindparam("w_site_id"), col(QueueDay.service_id) == bindparam("w_service_id"),
-                     col(QueueDay.day) == bindparam("w_day"), exists(sql_select(place.c.id)))
-              .values(last_number=QueueDay.last_number + 1).returning(QueueDay.last_number).cte("number"))
+    place = _take_online_place().cte("place")
+    number = _take_number().where(exists(sql_select(place.c.id))).cte("number")  # only when the place was taken
     digits = cast(number.c.last_number, String)
     code = bindparam("letter", type_=String) + "-" + func.lpad(digits, func.greatest(3, func.length(digits)), "0")
     columns = {"number": number.c.last_number, "code": code}
