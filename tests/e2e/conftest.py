@@ -104,6 +104,8 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
         "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
         "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
         "MPP_SECRET_KEY": "e2e-secret-key",
+        # Where Reflex's disk state manager would write tabs' pickles: the app must write none.
+        "REFLEX_STATES_WORKDIR": str(data / "states"),
     }
     env.pop("MPP_REDIS_URL", None)
     with running_app(env, port, data / "app.log") as base:
