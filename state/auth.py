@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session, in_thread
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Region
 from mpp_digital.services import accounts
@@ -37,14 +36,17 @@ class RegisterState(rx.State):
         self.errors = {k: v for k, v in self.errors.items() if k != "nik"}
         if not value.strip():
             return
-        with session_scope() as session:
-            try:
-                info = accounts.check_nik(session=session, nik=value, now=utcnow())
-            except ValidationError as exc:
-                self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
-                return
+
+        def check(session):
+            info = accounts.check_nik(session=session, nik=value, now=utcnow())
             kec = session.get(Region, info.kecamatan_code)
-            regency = session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+            return info, kec, session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+
+        try:
+            info, kec, regency = await in_session(check)
+        except ValidationError as exc:
+            self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
+            return
         region = f"{kec.name if kec else kecamatan_code_of(info.nik)}, {regency.name if regency else ''}"
         self.nik_preview = await tr(
             self, "nik.preview", birth_date=info.birth_date.strftime("%d-%m-%Y"),
@@ -58,12 +60,8 @@ class RegisterState(rx.State):
             nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
             phone=form.get("phone", ""), password=form.get("password", ""),
         )
-        def register() -> str:
-            with session_scope() as session:
-                return accounts.register_citizen(session=session, registration=registration, now=utcnow()).email
-
-        try:  # argon2 and SMTP take time: off the event loop
-            email = await asyncio.to_thread(register)
+        try:  # argon2 takes time: off the event loop (the mail goes through the outbox)
+            email = (await in_session(accounts.register_citizen, registration=registration, now=utcnow())).email
         except accounts.InvalidForm as exc:
             self.errors = await _field_errors(self, exc.errors)
             return rx.toast.error(await tr(self, "form.invalid"))
@@ -105,15 +103,11 @@ class LoginState(rx.State):
         """Check the credentials; on success the browser fetches its cookie from /auth/sesi."""
         ip = client_ip(self)
 
-        def sign_in() -> accounts.SignInResult:
-            with session_scope() as session:
-                return accounts.sign_in(
-                    session=session, identifier=form.get("identifier", ""), password=form.get("password", ""),
-                    ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
-                )
-
         try:  # argon2 takes time: off the event loop
-            result = await asyncio.to_thread(sign_in)
+            result = await in_session(
+                accounts.sign_in, identifier=form.get("identifier", ""), password=form.get("password", ""),
+                ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
+            )
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
@@ -140,9 +134,7 @@ class VerifyEmailState(rx.State):
             self.ok, self.message = False, await tr(self, "verify.missing")
             return
         try:
-            with session_scope() as session:
-                user = accounts.verify_email(session=session, raw=raw, now=utcnow())
-                email = user.email
+            email = (await in_session(accounts.verify_email, raw=raw, now=utcnow())).email
         except DomainError as exc:
             self.ok, self.message = False, await tr(self, exc.key, **exc.params)
             return
@@ -165,8 +157,7 @@ class PasswordResetState(rx.State):
     async def request_link(self, form: dict):
         """Mail a reset link; the answer does not reveal whether the address is registered."""
         try:
-            with session_scope() as session:
-                accounts.request_password_reset(session=session, email=form.get("email", ""), now=utcnow())
+            await in_session(accounts.request_password_reset, email=form.get("email", ""), now=utcnow())
         except ValidationError as exc:
             self.error, self.message = await tr(self, exc.key, **exc.params), ""
             return
@@ -177,8 +168,7 @@ class PasswordResetState(rx.State):
         """Set the new password from the link's token; every session is ended."""
         raw = self.router.url.query_parameters.get("token", "")
         try:
-            with session_scope() as session:
-                accounts.reset_password(session=session, raw=raw, new=form.get("password", ""), now=utcnow())
+            await in_session(accounts.reset_password, raw=raw, new=form.get("password", ""), now=utcnow())
         except accounts.InvalidForm as exc:
             self.error = "; ".join((await _field_errors(self, exc.errors)).values())
             return
@@ -195,7 +185,7 @@ class OutboxState(rx.State):
     mails: list[dict[str, str]] = []
 
     @rx.event
-    def load(self):
+    async def load(self):
         """List the newest mails (only while no SMTP server is configured)."""
         from mpp_digital.services import mail
 
@@ -203,5 +193,5 @@ class OutboxState(rx.State):
         self.mails = [
             {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body,
              "link": next(iter(re.findall(r"https?://\S+", m.body)), "")}
-            for m in mail.read_outbox()
+            for m in await in_thread(mail.read_outbox)  # files: off the event loop
         ]

@@ -14,8 +14,8 @@ from urllib.parse import unquote
 import reflex as rx
 from sqlmodel import col, select
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, Service, SiteService
 from mpp_digital.services import queue
@@ -37,6 +37,12 @@ def _walk_in_allowed(address: str, site_id: int) -> bool:
     return True
 
 
+def _shown(session, ticket) -> tuple:
+    """What the kiosk shows of a ticket: (ticket, service name, the site's time zone)."""
+    service = session.get(Service, ticket.service_id)
+    return ticket, service.name if service else "", queue.site_zone(session.get(MppSite, ticket.site_id))
+
+
 class KioskState(rx.State):
     """The kiosk: check in by QR or code + PIN, or take a walk-in ticket. No personal data."""
 
@@ -48,32 +54,32 @@ class KioskState(rx.State):
     error: str = ""
     _site_id: int = 0
 
-    def _site(self, session) -> MppSite | None:
-        slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
-        return session.exec(select(MppSite).where(MppSite.slug == slug)).first()
-
     @rx.event
     async def load(self):
         """Page loader: the site from the URL and its walk-in services."""
         self.result_code = self.result_service = self.result_message = self.error = ""
-        with session_scope() as session:
-            site = self._site(session)
-            if site is None:
-                self.site_name, self.services, self._site_id = "", [], 0
-                self.error = await tr(self, "queue.site.not_found")
-                return
-            self._site_id, self.site_name = site.id or 0, site.name
-            rows = session.exec(select(Service).join(SiteService, col(SiteService.service_id) == Service.id)
-                                .where(SiteService.site_id == site.id, SiteService.direct == True)  # noqa: E712
-                                .order_by(col(Service.name))).all()
-            self.services = [{"id": str(s.id), "name": s.name} for s in rows]
+        slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
 
-    async def _show(self, session, ticket, message_key: str, **params):
-        service = session.get(Service, ticket.service_id)
-        site = session.get(MppSite, ticket.site_id)
-        zone = queue.site_zone(site)
+        def read(session):
+            site = session.exec(select(MppSite).where(MppSite.slug == slug)).first()
+            if site is None:
+                return None, []
+            return site, session.exec(select(Service).join(SiteService, col(SiteService.service_id) == Service.id)
+                                      .where(SiteService.site_id == site.id, SiteService.direct == True)  # noqa: E712
+                                      .order_by(col(Service.name))).all()
+
+        site, rows = await in_session(read)
+        if site is None:
+            self.site_name, self.services, self._site_id = "", [], 0
+            self.error = await tr(self, "queue.site.not_found")
+            return
+        self._site_id, self.site_name = site.id or 0, site.name
+        self.services = [{"id": str(s.id), "name": s.name} for s in rows]
+
+    async def _show(self, shown: tuple, message_key: str, **params):
+        ticket, service_name, zone = shown
         self.result_code = ticket.code
-        self.result_service = service.name if service else ""
+        self.result_service = service_name
         self.result_message = await tr(self, message_key, start=ticket.slot_start_at.astimezone(zone).strftime("%H:%M"),
                                        zone=queue.zone_label(zone), **params)
         self.error = ""
@@ -87,14 +93,18 @@ class KioskState(rx.State):
         if not self._site_id or not code:
             self.error = await tr(self, "queue.kiosk.enter_code")
             return
+        site_id = self._site_id
+
+        def check_in(session):
+            if "." in code:
+                ticket = queue.check_in_by_token(session=session, site_id=site_id, token=code, now=utcnow())
+            else:
+                ticket = queue.check_in_by_code(session=session, site_id=site_id, code=code, pin=pin, now=utcnow())
+            return _shown(session, ticket)
+
         try:
-            with session_scope() as session:
-                if "." in code:
-                    ticket = queue.check_in_by_token(session=session, site_id=self._site_id, token=code, now=utcnow())
-                else:
-                    ticket = queue.check_in_by_code(session=session, site_id=self._site_id, code=code, pin=pin,
-                                                    now=utcnow())
-                await self._show(session, ticket, "queue.kiosk.late" if ticket.late else "queue.kiosk.checked_in")
+            shown = await in_session(check_in)
+            await self._show(shown, "queue.kiosk.late" if shown[0].late else "queue.kiosk.checked_in")
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
 
@@ -108,13 +118,16 @@ class KioskState(rx.State):
         if not _walk_in_allowed(client_ip(self), self._site_id):
             self.error = await tr(self, "queue.kiosk.slow_down")
             return
+        site_id = self._site_id
+
+        def walk_in(session):
+            return _shown(session, queue.issue_walk_in(session=session, site_id=site_id, service_id=int(service_id),
+                                                       now=utcnow()))
+
         try:
-            with session_scope() as session:
-                ticket = queue.issue_walk_in(session=session, site_id=self._site_id, service_id=int(service_id),
-                                             now=utcnow())
-                now = utcnow()
-                key = "queue.kiosk.walk_in_now" if ticket.slot_start_at <= now else "queue.kiosk.walk_in_later"
-                await self._show(session, ticket, key)
+            shown = await in_session(walk_in)
+            key = "queue.kiosk.walk_in_now" if shown[0].slot_start_at <= utcnow() else "queue.kiosk.walk_in_later"
+            await self._show(shown, key)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.models import Role
 from mpp_digital.services import accounts
 from state.session import clear_personal_states, client_ip, current_principal, full_page_load
@@ -53,8 +53,7 @@ class NavState(rx.State):
         """
         who = await current_principal(self)
         if who is not None:
-            with session_scope() as session:
-                accounts.sign_out(session=session, principal=who, now=utcnow(), ip_address=client_ip(self))
+            await in_session(accounts.sign_out, principal=who, now=utcnow(), ip_address=client_ip(self))
         await clear_personal_states(self)
         self.display_name, self._bound_session_id = "", 0
         self.is_superadmin = self.is_site_admin = self.is_ministry = self.is_officer = False
