@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
+from mpp_digital.blocking import in_session
 from mpp_digital.settings import get_settings
 
 T = TypeVar("T")
@@ -241,10 +242,7 @@ async def drive_async(steps: Steps[T]) -> T:
     """
     engine = get_engine()
     if engine.dialect.name != "postgresql":
-        def in_scope() -> T:
-            with session_scope() as session:
-                return drive(session, steps)
-        return await asyncio.to_thread(in_scope)
+        return await in_session(drive, steps=steps)
     async with _pool(get_settings().database_url).connection() as conn:
         changed, sent = False, None
         try:

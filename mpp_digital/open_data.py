@@ -11,12 +11,12 @@ import csv
 import io
 from datetime import date, timedelta
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
@@ -96,7 +96,7 @@ def _last_full_month() -> date:
 
 async def _guarded(request: Request, work, name: str) -> Response:
     try:
-        rows, meta = await run_in_threadpool(work)
+        rows, meta = await in_thread(work)
     except BadRequest as exc:
         return JSONResponse({"error": str(exc)}, status_code=400, headers=HEADERS)
     except DomainError as exc:

@@ -7,7 +7,6 @@ Connect provider's routes (``sso_routes``) are served by the same app.
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -15,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
@@ -41,7 +41,7 @@ async def start_session(request: Request) -> RedirectResponse:
     ticket = request.query_params.get("ticket", "")
     next_path = routes.safe_next(request.query_params.get("next"))
     try:
-        raw = await run_in_threadpool(
+        raw = await in_thread(
             _start_session, ticket, _client_ip(request), request.headers.get("user-agent", "")
         )
     except DomainError:
@@ -71,7 +71,7 @@ async def sign_out(request: Request) -> RedirectResponse:
     raw = request.cookies.get(routes.SESSION_COOKIE)
     same_site = request.headers.get("sec-fetch-site", "same-origin") in {"same-origin", "none"}
     if raw and same_site:
-        await run_in_threadpool(_revoke, raw)
+        await in_thread(_revoke, raw)
     response = RedirectResponse(f"{routes.LOGIN}?keluar=1", status_code=303)
     response.delete_cookie(routes.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
                            secure=get_settings().cookie_secure)
