@@ -14,7 +14,7 @@ from datetime import date
 
 import reflex as rx
 
-from mpp_digital.blocking import in_thread
+from mpp_digital.blocking import in_session, in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, NotAllowed
@@ -298,8 +298,7 @@ class NationalDashboardState(rx.State):
         try:
             flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
             if not self.picked:
-                with session_scope() as session:
-                    by_slug = {s["slug"]: s["id"] for s in analytics.sites_with_regions(session=session)}
+                by_slug = {s["slug"]: s["id"] for s in await in_session(analytics.sites_with_regions)}
                 self.picked = [str(by_slug[s]) for s in DEFAULT_COMPARE if s in by_slug]
             drill = int(self.drill_id) if self.drill_id else 0
             data = await in_thread(self._compute, self._picked_ids(), drill, flt)
