@@ -5,9 +5,11 @@ from reflex.constants import StateManagerMode
 from reflex.plugins.sitemap import SitemapPlugin
 
 from mpp_digital.db import normalise_url
+from mpp_digital.serving import respawn_failed_workers
 from mpp_digital.settings import get_settings
 
 settings = get_settings()
+respawn_failed_workers()  # a backend worker that dies is replaced; the others are not stopped
 
 # A tab's page state lives in memory (one worker) or in Redis (several workers, several
 # machines), never in files: Reflex's disk manager stats every state file after each write

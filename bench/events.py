@@ -31,9 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from booking_rush import RushClient, cpu_seconds, percentile  # noqa: E402
+from bench.booking_rush import RushClient, cpu_seconds, percentile  # noqa: E402
 
 TARGET_P95_MS = 25.0
 

@@ -1024,6 +1024,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Figures come from daily rollups (no personal data). Median and p90 waits are estimated from "
         "fixed-bucket histograms; residents: the regencies that have an MPP.",
     },
+    # ---- production scale (faults)
+    "db.unavailable": {
+        "id": "Layanan sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan; coba lagi sebentar lagi.",
+        "en": "The service cannot reach its database right now. Nothing was saved; please try again in a moment.",
+    },
 }
 
 

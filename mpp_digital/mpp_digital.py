@@ -5,7 +5,7 @@ import gc
 
 import reflex as rx
 
-from mpp_digital import routes
+from mpp_digital import db, routes
 from mpp_digital.i18n import t
 from mpp_digital.services import pending_mail
 from mpp_digital.web_routes import build_api
@@ -34,7 +34,19 @@ from state.queue import BookingState, MyTicketsState, TicketState
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 
+
+def backend_error(exception: Exception) -> rx.event.EventSpec:
+    """Reflex's backend exception handler: a database that cannot be reached says so (nothing
+    was saved, try again) in both languages; anything else is Reflex's generic toast."""
+    from reflex.app import default_backend_exception_handler
+
+    if db.is_unavailable(exception):
+        return rx.toast.error(t("db.unavailable", "id"), description=t("db.unavailable", "en"), id="db_unavailable")
+    return default_backend_exception_handler(exception)
+
+
 app = rx.App(
+    backend_exception_handler=backend_error,
     api_transformer=build_api(),
     html_lang="id",
     head_components=[rx.el.meta(name="description", content=t("app.tagline"))],

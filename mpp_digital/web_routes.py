@@ -9,15 +9,16 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mpp_digital import routes
+from mpp_digital import db, routes
 from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
+from mpp_digital.i18n import t
 from mpp_digital.open_data import open_data_routes
 from mpp_digital.services import accounts
 from mpp_digital.settings import get_settings
@@ -116,4 +117,13 @@ def build_api() -> Starlette:
             *open_data_routes(),
         ],
         middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={Exception: _unavailable_or_error},
     )
+
+
+async def _unavailable_or_error(request: Request, exc: Exception) -> PlainTextResponse:
+    """A database that cannot be reached is a 503 that says so (try again), not a 500."""
+    if db.is_unavailable(exc):
+        return PlainTextResponse(f"{t('db.unavailable', 'id')}\n{t('db.unavailable', 'en')}", status_code=503,
+                                 headers={"Retry-After": "5"})
+    return PlainTextResponse("Internal Server Error", status_code=500)

@@ -113,12 +113,17 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
 
 
 @contextmanager
-def running_app(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
-    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards."""
+def running_app(env: dict[str, str], port: int, log_path: Path, started: list | None = None) -> Iterator[str]:
+    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards.
+
+    ``started``, when given, receives the ``make`` process (the leader of the app's process group).
+    """
     base = f"http://localhost:{port}"
     log = log_path.open("wb")
     proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    if started is not None:
+        started.append(proc)
     deadline = time.monotonic() + 600
     try:
         for path in ("/ping", "/masuk"):  # the backend, then the frontend
