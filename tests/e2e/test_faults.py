@@ -315,12 +315,16 @@ def test_a_worker_killed_mid_rush_loses_and_doubles_no_booking(fault_app):
     workers = _workers(fault_app.group)
     assert len(workers) == 2, workers
 
+    reconnects: list[int] = []
+
     async def scenario() -> list[str]:
         fire = asyncio.Event()
 
         async def one(index: int, cookie: str) -> str:
             token, last = str(uuid.uuid4()), None
-            for _attempt in range(5):
+            for attempt in range(5):
+                if attempt:
+                    reconnects.append(index)
                 client = _booking_client(fault_app.base, cookie, token)
                 try:
                     await client.connect()
@@ -347,6 +351,11 @@ def test_a_worker_killed_mid_rush_loses_and_doubles_no_booking(fault_app):
 
     lost = [o for o in outcomes if o.startswith("lost")]
     assert lost == [], lost[:3]  # every tab got an answer, after reconnecting when its worker died
+    assert reconnects, "no tab lost its worker: the kill came after the rush"
+    deadline = time.monotonic() + 60
+    while len(_workers(fault_app.group)) < 2 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert workers[0] not in _workers(fault_app.group) and len(_workers(fault_app.group)) == 2  # replaced
     booked_users = {uid for (uid, _), o in zip(sessions, outcomes, strict=True) if o == "booked"}
     with Session(engine) as db:
         rows = db.exec(select(QueueTicket.citizen_id, func.count()).where(QueueTicket.slot_id.in_(slot_ids))  # type: ignore[attr-defined]
