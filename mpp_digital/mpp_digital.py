@@ -8,6 +8,7 @@ import reflex as rx
 from mpp_digital import db, routes
 from mpp_digital.i18n import t
 from mpp_digital.services import pending_mail
+from mpp_digital.serving import sweep_expired_tabs
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -44,6 +45,8 @@ def backend_error(exception: Exception) -> rx.event.EventSpec:
         return rx.toast.error(t("db.unavailable", "id"), description=t("db.unavailable", "en"), id="db_unavailable")
     return default_backend_exception_handler(exception)
 
+
+sweep_expired_tabs()  # the memory state manager drops expired tabs in sweeps, not one scan per tab
 
 app = rx.App(
     backend_exception_handler=backend_error,
