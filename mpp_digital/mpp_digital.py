@@ -2,13 +2,13 @@
 
 import asyncio
 import gc
+import time
 
 import reflex as rx
 
 from mpp_digital import db, routes
 from mpp_digital.i18n import t
 from mpp_digital.services import pending_mail
-from mpp_digital.serving import sweep_expired_tabs
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -44,6 +44,36 @@ def backend_error(exception: Exception) -> rx.event.EventSpec:
     if db.is_unavailable(exception):
         return rx.toast.error(t("db.unavailable", "id"), description=t("db.unavailable", "en"), id="db_unavailable")
     return default_backend_exception_handler(exception)
+
+
+TAB_SWEEP_SECONDS = 10.0  # expired tabs' states are dropped at most this often
+
+
+def sweep_expired_tabs() -> None:
+    """Make Reflex's memory state manager drop expired tabs in sweeps (idempotent).
+
+    Reflex 0.10 wakes at the next tab's own deadline and then scans every tab held: tabs that
+    went idle one after another expire one after another, so a worker that served n tabs scans
+    n tabs n times (at 20,000 tabs, seconds of the event loop's time, in steps of several ms).
+    Here it wakes at most every ``TAB_SWEEP_SECONDS``: a tab lives at most that much longer.
+    """
+    from reflex.istate.manager.memory import StateManagerMemory
+
+    if getattr(StateManagerMemory._expire_states, "__mpp_sweep__", False):
+        return
+
+    async def _expire_states(self) -> None:
+        try:
+            while True:
+                if (next_expires_at := self._purge_expired_tokens()) is None:
+                    return
+                await asyncio.sleep(max(TAB_SWEEP_SECONDS, next_expires_at - time.time()))
+        finally:
+            if self._expiration_task is asyncio.current_task():
+                self._expiration_task = None
+
+    _expire_states.__mpp_sweep__ = True  # type: ignore[attr-defined]
+    StateManagerMemory._expire_states = _expire_states  # type: ignore[method-assign]
 
 
 sweep_expired_tabs()  # the memory state manager drops expired tabs in sweeps, not one scan per tab

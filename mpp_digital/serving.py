@@ -1,5 +1,4 @@
-"""How ``make run`` serves the backend: a worker that dies is replaced, the others carry on;
-tabs' states expire in sweeps.
+"""How ``make run`` serves the backend: a worker that dies is replaced, the others carry on.
 
 Reflex 0.10 starts Granian without ``respawn_failed_workers``, and Granian then stops every
 worker when one dies (a crash, the OOM killer, SIGKILL): one lost process would take the
@@ -10,11 +9,7 @@ one reconnect to the survivors and find their state in Redis.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import time
-
-TAB_SWEEP_SECONDS = 10.0  # expired tabs' states are dropped at most this often
 
 
 def respawn_failed_workers() -> None:
@@ -35,29 +30,3 @@ def respawn_failed_workers() -> None:
     __init__.__mpp_respawn__ = True  # type: ignore[attr-defined]
     AbstractServer.__init__ = __init__  # type: ignore[method-assign]
 
-
-def sweep_expired_tabs() -> None:
-    """Make Reflex's memory state manager drop expired tabs in sweeps (idempotent).
-
-    Reflex 0.10 wakes at the next tab's own deadline and then scans every tab held: tabs that
-    went idle one after another expire one after another, so a worker that served n tabs scans
-    n tabs n times (at 20,000 tabs, seconds of the event loop's time, in steps of several ms).
-    Here it wakes at most every ``TAB_SWEEP_SECONDS``: a tab lives at most that much longer.
-    """
-    from reflex.istate.manager.memory import StateManagerMemory
-
-    if getattr(StateManagerMemory._expire_states, "__mpp_sweep__", False):
-        return
-
-    async def _expire_states(self) -> None:
-        try:
-            while True:
-                if (next_expires_at := self._purge_expired_tokens()) is None:
-                    return
-                await asyncio.sleep(max(TAB_SWEEP_SECONDS, next_expires_at - time.time()))
-        finally:
-            if self._expiration_task is asyncio.current_task():
-                self._expiration_task = None
-
-    _expire_states.__mpp_sweep__ = True  # type: ignore[attr-defined]
-    StateManagerMemory._expire_states = _expire_states  # type: ignore[method-assign]

@@ -11,12 +11,12 @@ from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import State
 
-from mpp_digital import serving
+from mpp_digital import mpp_digital as entry  # noqa: E402 (after the conftest imported the states)
 
 
 def test_tabs_expiring_one_after_another_cost_a_few_sweeps(monkeypatch):
-    serving.sweep_expired_tabs()
-    monkeypatch.setattr(serving, "TAB_SWEEP_SECONDS", 0.5)
+    entry.sweep_expired_tabs()
+    monkeypatch.setattr(entry, "TAB_SWEEP_SECONDS", 0.5)
     tabs = 200
 
     async def scenario() -> tuple[int, int]:
