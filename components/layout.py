@@ -71,8 +71,12 @@ def header() -> rx.Component:
                                       align="center"),
                             href=routes.PROFILE, size="2", id="nav-profile", style=ON_NAVY,
                         ),
-                        rx.button(t("nav.signout"), on_click=NavState.sign_out, size="1", variant="outline",
-                                  style=HEADER_BUTTON, id="nav-signout"),
+                        # A plain same-site POST: the route revokes the session and clears the cookie.
+                        rx.el.form(
+                            rx.button(t("nav.signout"), type="submit", size="1", variant="outline",
+                                      style=HEADER_BUTTON, id="nav-signout"),
+                            method="post", action=routes.AUTH_SIGN_OUT, id="nav-signout-form",
+                        ),
                         spacing="3", align="center", wrap="wrap",
                     ),
                     rx.flex(

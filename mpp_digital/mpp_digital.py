@@ -1,12 +1,14 @@
 """Entry point: the Reflex app, its pages, and the backend routes for the session cookie."""
 
 import gc
+from pathlib import Path
 
 import reflex as rx
 
 from mpp_digital import routes
 from mpp_digital.i18n import t
 from mpp_digital.services import pending_mail
+from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -30,14 +32,28 @@ from state.kiosk import KioskState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
+from state.session import PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
+from state.uploads import UploadGate
+
+
+def _built_pages() -> list[Path]:
+    """The production build's pages, whose inline boot scripts the CSP allows by hash."""
+    from reflex.utils.prerequisites import get_web_dir
+
+    return sorted((get_web_dir() / "build" / "client").glob("**/*.html"))
+
 
 app = rx.App(
-    api_transformer=build_api(),
+    # The app's own routes around Reflex's, and the guard in front of Reflex's POST /_upload.
+    api_transformer=[build_api(html_files=_built_pages), UploadGate],
     html_lang="id",
     head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
 )
+
+# No tab's personal data reaches a connection whose own cookie is not the tab's owner's.
+app.add_middleware(PersonalDataGate())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)
@@ -83,6 +99,10 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
+
+# The demo outbox does not exist in production (nor its route): mail goes through SMTP there.
+if getattr(get_settings(), "production", False):
+    PAGE_REGISTRY = [entry for entry in PAGE_REGISTRY if entry[0] != routes.OUTBOX]
 
 for path, component, loaders in PAGE_REGISTRY:
     app.add_page(component, route=path, title=f"{t(_TITLES[path])} · MPP Digital",

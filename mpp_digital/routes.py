@@ -39,7 +39,7 @@ API_V1 = "/api/v1"
 AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
 
-SESSION_COOKIE = "mpp_session"
+SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 
 # OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
 OIDC_DISCOVERY = "/.well-known/openid-configuration"
@@ -50,6 +50,12 @@ OAUTH_JWKS = "/oauth/jwks"
 OAUTH_REVOKE = "/oauth/revoke"
 OAUTH_END_SESSION = "/oauth/logout"
 CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
+
+
+def session_cookie_name(*, secure: bool) -> str:
+    """The session cookie's name: under https with the ``__Host-`` prefix, which browsers accept
+    only with Secure, Path=/ and no Domain (so no subdomain or plain-http page can plant one)."""
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
 
 
 def verify_email_url(token: str) -> str:
