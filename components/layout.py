@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from components.forms import post_form
 from components.i18n import t
 from mpp_digital import routes
 from state.lang import LangState
@@ -72,10 +73,10 @@ def header() -> rx.Component:
                             href=routes.PROFILE, size="2", id="nav-profile", style=ON_NAVY,
                         ),
                         # A plain same-site POST: the route revokes the session and clears the cookie.
-                        rx.el.form(
+                        post_form(
                             rx.button(t("nav.signout"), type="submit", size="1", variant="outline",
                                       style=HEADER_BUTTON, id="nav-signout"),
-                            method="post", action=routes.AUTH_SIGN_OUT, id="nav-signout-form",
+                            action=routes.AUTH_SIGN_OUT, id="nav-signout-form",
                         ),
                         spacing="3", align="center", wrap="wrap",
                     ),

@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import free_port, running_app
+from tests.loops import run_on_own_loop
 
 pytestmark = pytest.mark.e2e
 
@@ -189,19 +190,22 @@ def test_a_closed_tabs_token_hydrates_nothing_personal(page_on, demo_app):
     token, own_cookie = _closed_profile_tab(page_on, CITIZEN)
     personal = ("warga@demo.mpp.go.id", "+6281234500000", "3314********0001", "01-07-1990", "Chrome")
 
-    stranger = asyncio.run(Tab(base, token, None).hydrate())
+    stranger = run_on_own_loop(Tab(base, token, None).hydrate())
     assert stranger, "the app answered the hydrate"
     assert not [p for p in personal if p in stranger], "personal data went to a client without the cookie"
 
     officer = page_on()
     sign_in(officer, OFFICER)
-    other = asyncio.run(Tab(base, token, session_cookie_of(officer)).hydrate())
-    assert other and not [p for p in personal if p in other], "the citizen's data went to another signed-in user"
+    other = run_on_own_loop(Tab(base, token, session_cookie_of(officer)).hydrate())
+    # The officer's own profile loads (same phone as every demo account); nothing of the citizen's.
+    assert OFFICER in other, "the officer's own page loader ran"
+    citizen_only = ("warga@demo.mpp.go.id", "3314********0001", "01-07-1990", "Sri Lestari")
+    assert not [p for p in citizen_only if p in other], "the citizen's data went to another signed-in user"
 
     # Positive control: the owner's own cookie with the same token still gets the profile (the
     # loader refills it), so the assertions above can fail.
     token, own_cookie = _closed_profile_tab(page_on, CITIZEN)
-    assert "warga@demo.mpp.go.id" in asyncio.run(Tab(base, token, own_cookie).hydrate())
+    assert "warga@demo.mpp.go.id" in run_on_own_loop(Tab(base, token, own_cookie).hydrate())
 
 
 # --------------------------------------------------------------------------- POST /_upload
@@ -226,10 +230,11 @@ def _post_upload(base: str, token: str, handler: str, body: bytes, cookie: str |
         for key, value in {**headers, "Transfer-Encoding": "chunked"}.items():
             conn.putheader(key, value)
         conn.endheaders()
+        head, tail = _multipart("gede.csv", "\x00").split(b"\x00")
+        chunk = b"2026-03-02,banyumas,ktp-el,langsung,40,9,11\n" * 24000  # ~1 MB of valid-looking rows
         try:
-            chunk = b"x" * (1024 * 1024)
-            for _ in range(64):  # 64 MB, far past the limit, with no Content-Length
-                conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            for piece in (head, *[chunk] * 64, tail):  # 64 MB in one file part, with no Content-Length
+                conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
             conn.send(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused while streaming: the server stopped reading
@@ -294,16 +299,17 @@ def test_sign_out_is_a_same_site_post_and_sign_in_refuses_cross_site(page_on, de
     base = demo_app[0]
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    conn.request("GET", "/auth/keluar")
-    assert conn.getresponse().status == 405, "a link or an image must not sign anyone out"
-    conn.close()
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     conn.request("GET", "/auth/sesi?ticket=attackers-ticket&next=/profil", headers={"Sec-Fetch-Site": "cross-site"})
     assert conn.getresponse().status == 403, "login CSRF: another site must not start a session here"
     conn.close()
 
     page = page_on()
     sign_in(page, CITIZEN)
+    # A link (or an image, or another site) cannot sign anyone out: GET is not the sign-out.
+    answer = page.request.get("/auth/keluar", max_redirects=0)
+    assert answer.status in (404, 405) and "set-cookie" not in answer.headers
+    page.goto("/profil")
+    expect(page.locator("#profile-nik")).to_contain_text("3314")
     page.click("#nav-signout")
     expect(page).to_have_url(re.compile(r"/masuk/?\?keluar=1$"))
     expect(page.locator("#login-info")).to_contain_text("Anda telah keluar")
@@ -327,3 +333,20 @@ def test_pages_run_under_the_content_security_policy(page_on, demo_app):
     page.click("#lang-toggle")  # an event over the websocket, and its answer
     expect(page.locator("html")).to_be_visible()
     assert page_on.violations == [], page_on.violations
+
+
+def test_a_totp_key_is_shown_once_and_never_kept_in_the_tab(page_on, demo_app):
+    """The key (and its QR code) is written into the page by one event; the tab's state never
+    holds it, so even the owner's own reconnect does not receive it again (before: it was in
+    ProfileState and every hydrate of the tab sent it)."""
+    page = page_on()
+    sign_in(page, CITIZEN)
+    page.goto("/profil")
+    page.click("#totp-start")
+    expect(page.locator("#totp-secret")).to_have_text(re.compile(r"^[A-Z2-7]{16,}$"))
+    assert (page.locator("#totp-qr").get_attribute("src") or "").startswith("data:image/svg+xml")
+    secret = page.locator("#totp-secret").inner_text()
+    token, cookie = page.evaluate("sessionStorage.getItem('token')"), session_cookie_of(page)
+    page.close()
+    snapshot = run_on_own_loop(Tab(demo_app[0], token, cookie).hydrate())
+    assert "warga@demo.mpp.go.id" in snapshot and secret not in snapshot
