@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex_base import constants
 
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
@@ -161,8 +162,10 @@ class PersonalDataGate(Middleware):
         self._remembered = remembered
 
     async def preprocess(self, app, state: rx.State, event) -> None:  # noqa: ANN001 (Reflex's signature)
-        sid = state.router.session.session_id
-        token = state.router.session.client_token
+        # The root's plain dict (``state.router`` builds objects on every call: ~40x slower).
+        connection = state._get_root_state().router_data
+        sid = connection.get(constants.RouteVar.SESSION_ID, "")
+        token = connection.get(constants.RouteVar.CLIENT_TOKEN, "")
         if event.name not in self._hydrate and sid and self._checked.get(sid) == token:
             return None
         await bind_tab(state, await current_principal(state))
