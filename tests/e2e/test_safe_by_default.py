@@ -323,11 +323,12 @@ def test_pages_run_under_the_content_security_policy(page_on, demo_app):
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     assert "frame-ancestors 'none'" in csp and response.headers["permissions-policy"]
     expect(page.locator("#hero-title")).to_be_visible()
-    for path in ("/layanan?q=ktp", "/mpp", "/daftar", "/lupa-sandi"):
+    for path in ("/layanan?q=ktp", "/layanan/kartu-keluarga", "/mpp", "/mpp/sragen", "/peristiwa-hidup",
+                 "/antrian/papan/sragen", "/daftar", "/lupa-sandi"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
     sign_in(page, MINISTRY)
-    for path in ("/profil", "/dasbor/nasional", "/admin/aplikasi"):
+    for path in ("/profil", "/dasbor/nasional", "/admin/aplikasi", "/admin/katalog"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
     page.click("#lang-toggle")  # an event over the websocket, and its answer
