@@ -57,6 +57,7 @@ class Deployment:
     base: str
     database_url: str
     logs: list[Path]
+    nginx_log: Path
     port: int
 
 
@@ -131,7 +132,8 @@ def _nginx_config(data: Path, port: int, backends: list[int]) -> Path:
     site = string.Template((ROOT / "deploy" / "nginx.conf").read_text()).safe_substitute(
         MPP_NGINX_LISTEN=str(port), MPP_SERVER_NAME="127.0.0.1", MPP_TLS_CERT=str(data / "tls.crt"),
         MPP_TLS_KEY=str(data / "tls.key"), MPP_FRONTEND_ROOT=str(data / "web" / "build" / "client"),
-        MPP_BACKEND_1=f"127.0.0.1:{backends[0]}", MPP_BACKEND_2=f"127.0.0.1:{backends[1]}")
+        MPP_BACKEND_1=f"127.0.0.1:{backends[0]}", MPP_BACKEND_2=f"127.0.0.1:{backends[1]}",
+        MPP_NGINX_ACCESS_LOG=str(data / "nginx-access.log"))
     assert "${MPP_" not in site
     (data / "site.conf").write_text(site)
     (data / "nginx-tmp").mkdir()
@@ -145,7 +147,6 @@ events {{ worker_connections 512; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {data}/nginx-access.log;
     client_body_temp_path {data}/nginx-tmp/body;
     proxy_temp_path {data}/nginx-tmp/proxy;
     fastcgi_temp_path {data}/nginx-tmp/fastcgi;
@@ -207,7 +208,7 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
         procs.append(subprocess.Popen([NGINX, "-p", str(data), "-c", str(config), "-g", "daemon off;"],
                                       stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         _wait_for(f"{base}/healthz", procs, [*logs, nginx_log])
-        yield Deployment(base=base, database_url=database_url, logs=logs, port=port)
+        yield Deployment(base=base, database_url=database_url, logs=logs, nginx_log=data / "nginx-access.log", port=port)
     finally:
         for proc in procs:
             _stop(proc)
@@ -282,8 +283,9 @@ def test_production_behind_nginx(browser, deployment):
     status, headers, _ = _get(f"{base}/healthz")
     request_id = headers["x-request-id"]
     time.sleep(1)
-    logged = "".join(log.read_text(errors="replace") for log in deployment.logs)
+    logged = "".join(log.read_text(errors="replace") for log in [*deployment.logs, deployment.nginx_log])
     records = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    assert request_id in deployment.nginx_log.read_text()
     assert any(r.get("request_id") == request_id and r.get("route") == "/healthz" for r in records)
     assert any(r.get("event") == "reflex_event" and "LoginState" in r.get("handler", "") for r in records)
     for secret in (NIK, PASSWORD, session_cookie["value"], "ticket="):

@@ -5,6 +5,7 @@ database."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,18 @@ def test_two_machines_migrating_one_fresh_postgresql_database_at_once_both_succe
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def test_a_production_backend_refuses_to_serve_an_unmigrated_database(tmp_path):
+    """`make prod-backend` (the real Reflex backend, two Granian workers) on an empty database
+    stops at start-up with the reason, instead of serving errors page by page."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MPP_")}
+    env = {**base, **SAFE, "MPP_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "GRANIAN_WORKERS": "2"}
+    started = subprocess.run(["make", "prod-backend", f"BACKEND_PORT={port}"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=180)
+    assert started.returncode != 0
+    assert "SchemaNotCurrent" in started.stdout + started.stderr
+    assert "run `python -m mpp_digital.cli migrate`" in started.stdout + started.stderr
