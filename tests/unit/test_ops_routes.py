@@ -102,9 +102,7 @@ def test_logs_redact_secrets_and_mask_niks():
     from mpp_digital import logs
 
     stream = io.StringIO()
-    logs.configure(json=True)
-    handler = logging.getLogger("mpp_digital").handlers[0]
-    handler.setStream(stream)  # type: ignore[attr-defined]
+    logs.configure(json=True, stream=stream)
     log = logs.get_logger("mpp_digital.test")
     log.info("sign-in for 3314014107900001 failed", password="Sukowati-Demo-2026", session_cookie="raw-cookie",
              form={"identifier": "3314014107900001", "password": "x-secret"}, ticket="t-123", user_id=7)
