@@ -7,6 +7,7 @@ import reflex as rx
 from mpp_digital import routes
 from mpp_digital.i18n import t
 from mpp_digital.services import pending_mail
+from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -36,7 +37,16 @@ from state.sso_admin import ClientRegistryState
 app = rx.App(
     api_transformer=build_api(),
     html_lang="id",
-    head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
+    head_components=[
+        rx.el.meta(name="description", content=t("app.tagline")),
+        # assets/: the MPP Digital mark (no state emblem), served from the app's own origin
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
+        rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.meta(property="og:title", content="MPP Digital"),
+        rx.el.meta(property="og:description", content=t("app.tagline")),
+        rx.el.meta(property="og:image", content=f"{get_settings().public_base_url}/og-image.png"),
+    ],
 )
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
