@@ -19,13 +19,10 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.open_data import open_data_routes
+from mpp_digital.ops_routes import RequestContext, client_ip, ops_routes
 from mpp_digital.services import accounts
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def _start_session(ticket: str, ip: str, user_agent: str) -> str:
@@ -42,7 +39,7 @@ async def start_session(request: Request) -> RedirectResponse:
     next_path = routes.safe_next(request.query_params.get("next"))
     try:
         raw = await run_in_threadpool(
-            _start_session, ticket, _client_ip(request), request.headers.get("user-agent", "")
+            _start_session, ticket, client_ip(request), request.headers.get("user-agent", "")
         )
     except DomainError:
         return RedirectResponse(f"{routes.LOGIN}?error=ticket", status_code=303)
@@ -114,6 +111,7 @@ def build_api() -> Starlette:
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
+            *ops_routes(),  # /healthz, /readyz, /metrics
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(RequestContext), Middleware(SecurityHeaders)],
     )
