@@ -21,8 +21,7 @@ HEADER_BUTTON = {
 def _brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.center(rx.icon("landmark", size=22, color="white"), bg="#f2a900", border_radius="8px",
-                      width="36px", height="36px"),
+            rx.image(src="/logo.svg", alt="", width="36px", height="36px"),  # decorative: the name follows
             rx.vstack(
                 rx.text("MPP Digital", weight="bold", size="4", color="white", line_height="1"),
                 rx.text("Mal Pelayanan Publik", size="1", color="#cfe0ff", line_height="1"),

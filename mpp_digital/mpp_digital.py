@@ -86,7 +86,16 @@ def _instrument_events(app: rx.App) -> None:
 app = rx.App(
     api_transformer=build_api(),
     html_lang="id",
-    head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
+    head_components=[
+        rx.el.meta(name="description", content=t("app.tagline")),
+        # assets/: the MPP Digital mark (no state emblem), served from the app's own origin
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
+        rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.meta(property="og:title", content="MPP Digital"),
+        rx.el.meta(property="og:description", content=t("app.tagline")),
+        rx.el.meta(property="og:image", content=f"{get_settings().public_base_url}/og-image.png"),
+    ],
 )
 
 app.register_lifespan_task(_refuse_unmigrated_database)
