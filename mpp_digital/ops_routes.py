@@ -92,12 +92,15 @@ def readiness() -> tuple[bool, dict[str, str]]:
     return all(not r.startswith("failed") for r in results.values()), results
 
 
-async def readyz(_request: Request) -> Response:
+async def readyz(request: Request) -> Response:
     """Readiness: the database answers, Redis answers (when configured), the schema is at the
-    release's migration heads. 503 naming the check that failed."""
+    release's migration heads. 503 naming the check that failed; in production the checks'
+    findings (host names, errors) only for the clients that may read /metrics."""
     ready, results = await run_in_threadpool(readiness)
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": results},
-                        status_code=200 if ready else 503)
+    body: dict[str, object] = {"status": "ready" if ready else "unavailable"}
+    if operator_client(request):
+        body["checks"] = results
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 def _outbox_backlog() -> int:
@@ -105,8 +108,9 @@ def _outbox_backlog() -> int:
         return pending_mail.backlog(session=session)
 
 
-def metrics_allowed(connection: HTTPConnection) -> bool:
-    """In production /metrics answers loopback clients and holders of MPP_METRICS_TOKEN only."""
+def operator_client(connection: HTTPConnection) -> bool:
+    """Whether the client may read /metrics and the readiness findings: anyone in the demo; in
+    production loopback clients and holders of MPP_METRICS_TOKEN only."""
     settings = get_settings()
     if not settings.production or _is_loopback(client_ip(connection)):
         return True
@@ -117,7 +121,7 @@ def metrics_allowed(connection: HTTPConnection) -> bool:
 
 async def metrics_endpoint(request: Request) -> Response:
     """Prometheus text format (see ``mpp_digital.metrics`` for workers and machines)."""
-    if not metrics_allowed(request):
+    if not operator_client(request):
         return PlainTextResponse("forbidden", status_code=403, headers={"www-authenticate": "Bearer"})
     body, content_type = await run_in_threadpool(metrics.exposition, _outbox_backlog)
     return Response(body, media_type=content_type)

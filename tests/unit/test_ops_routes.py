@@ -60,6 +60,13 @@ def test_readyz_is_503_naming_redis_when_it_is_down(api):
     assert body["checks"]["database"] == "ok"
 
 
+def test_readyz_in_production_tells_only_operators_what_failed(api):
+    outsider = api("203.0.113.7", MPP_REDIS_URL="redis://127.0.0.1:1/0", **PRODUCTION).get("/readyz")
+    assert outsider.status_code == 503 and outsider.json() == {"status": "unavailable"}
+    operator = api("203.0.113.7", **PRODUCTION).get("/readyz", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert operator.status_code == 503 and operator.json()["checks"]["redis"].startswith("failed")
+
+
 def test_request_id_from_the_proxy_is_kept_and_a_bad_one_replaced(api):
     client = api()
     assert client.get("/healthz", headers={"X-Request-ID": "nginx-0123abcd"}).headers["x-request-id"] == "nginx-0123abcd"

@@ -206,3 +206,11 @@ def test_a_production_backend_refuses_to_serve_an_unmigrated_database(tmp_path):
     assert started.returncode != 0
     assert "SchemaNotCurrent" in started.stdout + started.stderr
     assert "run `python -m mpp_digital.cli migrate`" in started.stdout + started.stderr
+
+
+def test_make_run_is_the_demo_and_refuses_production():
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MPP_")}
+    refused = subprocess.run(["make", "run", "PORT=1"], cwd=ROOT, env={**base, **SAFE}, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode != 0
+    assert "make run is the demo" in refused.stdout + refused.stderr
