@@ -28,6 +28,15 @@ class UnsafeSettings(RuntimeError):
         super().__init__("MPP_ENV=production refuses to start:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+class SecretKey(SecretStr):
+    """The secret key: hidden in repr and str like any ``SecretStr``; ``encode()`` gives its bytes,
+    so code that derives keys with ``settings.secret_key.encode()`` keeps working."""
+
+    def encode(self, encoding: str = "utf-8") -> bytes:
+        """The secret's bytes (for HMAC and key derivation)."""
+        return self.get_secret_value().encode(encoding)
+
+
 class Settings(BaseSettings):
     """Everything that differs between a laptop, CI and production (env prefix ``MPP_``)."""
 
@@ -46,7 +55,7 @@ class Settings(BaseSettings):
     smtp_sender: str = "MPP Digital <no-reply@mpp.localhost>"
     smtp_starttls: bool = False
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
-    secret_key: SecretStr = SecretStr("")  # empty: generated once per checkout (demo only)
+    secret_key: SecretKey = SecretKey("")  # empty: generated once per checkout (demo only)
     holidays_file: Path | None = None  # national holidays and cuti bersama (JSON); None: the shipped list
     # How many reverse proxies in front of the app append to X-Forwarded-For (nginx: 1).
     trusted_proxy_hops: int = 0
@@ -133,7 +142,7 @@ def load_settings() -> Settings:
     if not settings.allowed_origins:
         updates["allowed_origins"] = (settings.public_base_url,)
     if not settings.secret_key.get_secret_value():
-        updates["secret_key"] = SecretStr(_generated_secret_key())
+        updates["secret_key"] = SecretKey(_generated_secret_key())
     return settings.model_copy(update=updates) if updates else settings
 
 

@@ -67,6 +67,7 @@ def test_production_generates_no_secret_key_and_keeps_secrets_out_of_repr(clean_
     assert settings.production and not settings.uses_outbox and settings.cookie_secure
     assert settings.public_base_url == "https://mpp.example.go.id"
     assert settings.secret_key.get_secret_value() == "p" * 40
+    assert settings.secret_key.encode() == b"p" * 40 and str(settings.secret_key) == "**********"
     assert "p" * 40 not in repr(settings) and "smtp-password-value" not in repr(settings)
     assert settings.smtp_password == SecretStr("smtp-password-value")
 
