@@ -1024,6 +1024,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Figures come from daily rollups (no personal data). Median and p90 waits are estimated from "
         "fixed-bucket histograms; residents: the regencies that have an MPP.",
     },
+    # ---- sign-in holds, rate limits, kiosk devices (sec-limits)
+    "rate.limited": {"id": "Terlalu banyak permintaan. Coba lagi dalam {seconds} detik.",
+                     "en": "Too many requests. Try again in {seconds} seconds."},
+    "login.slow_down": {"id": "Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam "
+                        "{seconds} detik.",
+                        "en": "Too many failed sign-ins from this network. Try again in {seconds} seconds."},
 }
 
 

@@ -45,6 +45,7 @@ class Settings:
     outbox_dir: Path
     secret_key: str = field(repr=False)
     holidays_file: Path | None = None  # national holidays and cuti bersama (JSON); None: the shipped list
+    trusted_proxy_hops: int = 0  # reverse proxies in front of the app; 0: X-Forwarded-For is ignored
 
     @property
     def cookie_secure(self) -> bool:
@@ -79,6 +80,7 @@ def load_settings() -> Settings:
         outbox_dir=Path(_env("MPP_OUTBOX_DIR", str(PROJECT_ROOT / "var" / "outbox"))),
         secret_key=_secret_key(),
         holidays_file=Path(_env("MPP_HOLIDAYS_FILE")) if _env("MPP_HOLIDAYS_FILE") else None,
+        trusted_proxy_hops=max(0, int(_env("MPP_TRUSTED_PROXY_HOPS", "0") or 0)),
     )
 
 

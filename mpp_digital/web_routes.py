@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mpp_digital import routes
+from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
@@ -22,10 +23,6 @@ from mpp_digital.open_data import open_data_routes
 from mpp_digital.services import accounts
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 def _start_session(ticket: str, ip: str, user_agent: str) -> str:
@@ -42,7 +39,7 @@ async def start_session(request: Request) -> RedirectResponse:
     next_path = routes.safe_next(request.query_params.get("next"))
     try:
         raw = await run_in_threadpool(
-            _start_session, ticket, _client_ip(request), request.headers.get("user-agent", "")
+            _start_session, ticket, request_address(request), request.headers.get("user-agent", "")
         )
     except DomainError:
         return RedirectResponse(f"{routes.LOGIN}?error=ticket", status_code=303)

@@ -19,11 +19,13 @@ from urllib.parse import quote
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.client_address import client_address
 from mpp_digital.clock import utcnow
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
 from mpp_digital.services import accounts
 from mpp_digital.services.authz import Principal, authorize
+from mpp_digital.settings import get_settings
 
 _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("mpp_principal", default=None)
 
@@ -43,8 +45,11 @@ def session_cookie(cookie_header: str) -> str | None:
 
 
 def client_ip(state: rx.State) -> str:
-    """The address the websocket came from (as Reflex's trusted-proxy setting resolves it)."""
-    return state.router.session.client_ip or ""
+    """The address the websocket came from, resolved as for the HTTP routes (``client_address``)."""
+    headers = state.router.headers.raw_headers
+    return client_address(peer=headers.get("asgi-scope-client", "") or state.router.session.client_ip or "",
+                          forwarded_for=headers.get("x-forwarded-for"),
+                          trusted_hops=get_settings().trusted_proxy_hops)
 
 
 async def current_principal(state: rx.State) -> Principal | None:

@@ -32,7 +32,7 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin")
 
-ACCOUNT_TABLES = ("queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
+ACCOUNT_TABLES = ("kioskdevice", "queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
