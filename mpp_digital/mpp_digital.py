@@ -30,6 +30,7 @@ from state.kiosk import KioskState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
+from state.session import EventRateLimit
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 
@@ -38,6 +39,9 @@ app = rx.App(
     html_lang="id",
     head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
 )
+
+# Every websocket event counts against its connection's rate (state/session.py, rate_limits.WS_EVENTS).
+app.add_middleware(EventRateLimit())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)

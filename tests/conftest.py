@@ -31,6 +31,15 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Each test starts with empty in-memory rate limits (tests of Redis configure their own)."""
+    from mpp_digital.services import rate_limits
+
+    rate_limits.configure(redis_url=None)
+    yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The test database URL, freshly migrated, with regions and the demo catalog loaded."""
