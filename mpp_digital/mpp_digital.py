@@ -27,6 +27,7 @@ from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
+from state.kiosk_admin import KioskDevicesState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
@@ -73,7 +74,7 @@ PAGE_REGISTRY = [
     (routes.SITES, sites_page, [SiteDirectoryState.load]),
     (routes.SITE_PAGE, site_page, [SitePageState.load]),
     (routes.LIFE_EVENTS, life_events_page, [LifeEventsState.load]),
-    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load]),
+    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load, KioskDevicesState.load]),
     (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
     (routes.SSO_CONSENT, consent, [ConsentState.load]),
     (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),

@@ -20,7 +20,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.open_data import open_data_routes
-from mpp_digital.services import accounts
+from mpp_digital.services import accounts, kiosk_devices, rate_limits
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
 
@@ -49,6 +49,38 @@ async def start_session(request: Request) -> RedirectResponse:
         raw,
         max_age=int(accounts.SESSION_ABSOLUTE.total_seconds()),
         path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+    )
+    return response
+
+
+def _pair_kiosk(site_slug: str, code: str, ip: str) -> str:
+    with session_scope() as session:
+        _device, raw = kiosk_devices.pair(session=session, site_slug=site_slug, code=code, now=utcnow(),
+                                          ip_address=ip)
+    return raw
+
+
+async def pair_kiosk(request: Request) -> RedirectResponse:
+    """GET /auth/kios?site=...&code=...: spend a kiosk's pairing code, set its device cookie."""
+    site_slug = request.query_params.get("site", "")[:80]
+    back = routes.kiosk_url(site_slug)
+    ip = request_address(request)
+    try:
+        await rate_limits.check(rate_limits.KIOSK_PAIR, ip)
+        raw = await run_in_threadpool(_pair_kiosk, site_slug, request.query_params.get("code", ""), ip)
+    except rate_limits.RateLimited as exc:
+        return RedirectResponse(f"{back}?pasang=tunggu&detik={exc.retry_after}", status_code=303)
+    except DomainError:
+        return RedirectResponse(f"{back}?pasang=gagal", status_code=303)
+    response = RedirectResponse(back, status_code=303)
+    response.set_cookie(
+        routes.KIOSK_COOKIE,
+        raw,
+        max_age=int(kiosk_devices.DEVICE_COOKIE_MAX_AGE.total_seconds()),
+        path="/",  # the websocket (/_event) must carry it
         httponly=True,
         samesite="lax",
         secure=get_settings().cookie_secure,
@@ -109,6 +141,7 @@ def build_api() -> Starlette:
         routes=[
             Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["GET"]),
+            Route(routes.KIOSK_PAIR, pair_kiosk, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
         ],

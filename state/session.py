@@ -36,14 +36,14 @@ _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("m
 PROTECTED_HANDLERS: dict[str, tuple[Role, ...]] = {}
 
 
-def session_cookie(cookie_header: str) -> str | None:
-    """The session id from a Cookie header, if any."""
+def session_cookie(cookie_header: str, name: str = routes.SESSION_COOKIE) -> str | None:
+    """The session id (or the cookie ``name``, such as the kiosk's device cookie) from a Cookie header."""
     jar = SimpleCookie()
     try:
         jar.load(cookie_header or "")
     except CookieError:
         return None
-    morsel = jar.get(routes.SESSION_COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
 
 
