@@ -1046,10 +1046,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kiosk.pair_button": {"id": "Pasangkan", "en": "Pair"},
     "kiosk.admin_title": {"id": "Kios", "en": "Kiosks"},
     "kiosk.admin_help": {"id": "Hanya kios yang dipasangkan di sini yang dapat memberi nomor antrean dan "
-                         "check-in. Beri nama, lalu ketik kode yang muncul di layar kios (berlaku 15 menit, "
-                         "sekali pakai).",
+                         "check-in. Beri nama, lalu ketik kode yang muncul di sini pada layar kios (berlaku "
+                         "15 menit, sekali pakai).",
                          "en": "Only kiosks paired here can hand out numbers and check tickets in. Name one, "
-                         "then type the code shown on the kiosk's screen (valid 15 minutes, single use)."},
+                         "then type the code shown here on the kiosk's screen (valid 15 minutes, single use)."},
     "kiosk.name": {"id": "Nama kios", "en": "Kiosk name"},
     "kiosk.add": {"id": "Buat kode pemasangan", "en": "Make a pairing code"},
     "kiosk.code_for": {"id": "Kode pemasangan untuk", "en": "Pairing code for"},

@@ -126,9 +126,13 @@ async def check(limit: NamedLimit, *identity: str) -> None:
     """
     limiter = _limiter()
     keys = (limit.name, *(str(part) for part in identity))
-    refused = [item for item in limit.items if not await limiter.strategy.test(item, *keys)]
-    if not refused:  # a refused request counts against none of the rates
-        refused = [item for item in limit.items if not await limiter.strategy.hit(item, *keys)]
+    try:
+        refused = [item for item in limit.items if not await limiter.strategy.test(item, *keys)]
+        if not refused:  # a refused request counts against none of the rates
+            refused = [item for item in limit.items if not await limiter.strategy.hit(item, *keys)]
+    except Exception:  # noqa: BLE001 - the storage is down: serve (sign-in holds still apply), say so
+        log.warning("rate limit %s not checked: its storage failed", limit.name, exc_info=True)
+        return
     if refused:
         seconds = 1
         for item in refused:

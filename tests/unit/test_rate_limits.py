@@ -121,3 +121,14 @@ def test_starlette_routes_and_reflex_handlers_resolve_the_same_address(monkeypat
         assert request_address(Request(scope)) == "198.51.100.7"
     finally:
         get_settings.cache_clear()
+
+
+def test_an_unreachable_redis_lets_requests_through():
+    """Availability over strictness when the shared store is down (the sign-in holds, in the
+    database, still apply); the failure is logged."""
+    rate_limits.configure(redis_url="redis://127.0.0.1:1/0", key_prefix="mpp-rl-down")
+    try:
+        asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
+        asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
+    finally:
+        rate_limits.configure(redis_url=None)
