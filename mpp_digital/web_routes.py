@@ -1,10 +1,13 @@
 """Backend HTTP routes (Starlette) on the app's own port: the only code that sets or clears
-the HttpOnly session cookie. Reflex event handlers cannot set HttpOnly cookies, so sign-in
-hands the browser a one-minute, single-use login ticket that it exchanges here. The OpenID
-Connect provider's routes (``sso_routes``) are served by the same app.
+the HttpOnly session cookie (and a kiosk's device cookie). Reflex event handlers cannot set
+HttpOnly cookies, so sign-in hands the browser a one-minute, single-use login ticket that it
+exchanges here, and a kiosk exchanges its one-time pairing code here. The OpenID Connect
+provider's routes (``sso_routes``) are served by the same app.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +28,15 @@ from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
 
 
+def _redirect_with_cookie(location: str, name: str, raw: str, lifetime: timedelta) -> RedirectResponse:
+    """A 303 to ``location`` that sets an HttpOnly, SameSite=Lax cookie for the whole site (the
+    websocket, /_event, must carry it); Secure under https."""
+    response = RedirectResponse(location, status_code=303)
+    response.set_cookie(name, raw, max_age=int(lifetime.total_seconds()), path="/", httponly=True, samesite="lax",
+                        secure=get_settings().cookie_secure)
+    return response
+
+
 def _start_session(ticket: str, ip: str, user_agent: str) -> str:
     with session_scope() as session:
         _row, raw = accounts.start_session_from_ticket(
@@ -43,17 +55,7 @@ async def start_session(request: Request) -> RedirectResponse:
         )
     except DomainError:
         return RedirectResponse(f"{routes.LOGIN}?error=ticket", status_code=303)
-    response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(
-        routes.SESSION_COOKIE,
-        raw,
-        max_age=int(accounts.SESSION_ABSOLUTE.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
-    return response
+    return _redirect_with_cookie(next_path, routes.SESSION_COOKIE, raw, accounts.SESSION_ABSOLUTE)
 
 
 def _pair_kiosk(site_slug: str, code: str, ip: str) -> str:
@@ -75,17 +77,7 @@ async def pair_kiosk(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{back}?pasang=tunggu&detik={exc.retry_after}", status_code=303)
     except DomainError:
         return RedirectResponse(f"{back}?pasang=gagal", status_code=303)
-    response = RedirectResponse(back, status_code=303)
-    response.set_cookie(
-        routes.KIOSK_COOKIE,
-        raw,
-        max_age=int(kiosk_devices.DEVICE_COOKIE_MAX_AGE.total_seconds()),
-        path="/",  # the websocket (/_event) must carry it
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
-    return response
+    return _redirect_with_cookie(back, routes.KIOSK_COOKIE, raw, kiosk_devices.DEVICE_COOKIE_MAX_AGE)
 
 
 def _revoke(raw: str) -> None:
