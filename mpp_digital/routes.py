@@ -40,6 +40,8 @@ AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
 
 SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
+KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
+KIOSK_COOKIE = "mpp_kiosk"
 
 # OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
 OIDC_DISCOVERY = "/.well-known/openid-configuration"
@@ -50,6 +52,11 @@ OAUTH_JWKS = "/oauth/jwks"
 OAUTH_REVOKE = "/oauth/revoke"
 OAUTH_END_SESSION = "/oauth/logout"
 CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
+
+# Operations (Starlette, mpp_digital/ops_routes.py): liveness, readiness, Prometheus metrics.
+HEALTHZ = "/healthz"
+READYZ = "/readyz"
+METRICS = "/metrics"
 
 
 def session_cookie_name(*, secure: bool) -> str:
@@ -107,6 +114,11 @@ def board_url(site_slug: str) -> str:
 def kiosk_url(site_slug: str) -> str:
     """The kiosk of a site."""
     return f"/kiosk/{quote(site_slug)}"
+
+
+def kiosk_pair_url(site_slug: str, code: str) -> str:
+    """Where a kiosk's browser goes to receive its device cookie for a pairing code."""
+    return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
 def safe_next(path: str | None) -> str:

@@ -1,7 +1,8 @@
 """Backend HTTP routes (Starlette) on the app's own port: the only code that sets or clears
-the HttpOnly session cookie. Reflex event handlers cannot set HttpOnly cookies, so sign-in
-hands the browser a one-minute, single-use login ticket that it exchanges here. The OpenID
-Connect provider's routes (``sso_routes``) are served by the same app.
+the HttpOnly session cookie (and a kiosk's device cookie). Reflex event handlers cannot set
+HttpOnly cookies, so sign-in hands the browser a one-minute, single-use login ticket that it
+exchanges here, and a kiosk exchanges its one-time pairing code here. The OpenID Connect
+provider's routes (``sso_routes``) are served by the same app.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,19 +24,26 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mpp_digital import routes
+from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.cookies import clear_session_cookie, session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.i18n import t
 from mpp_digital.open_data import open_data_routes
-from mpp_digital.services import accounts
+from mpp_digital.ops_routes import RequestContext, ops_routes
+from mpp_digital.services import accounts, kiosk_devices, rate_limits
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+def _redirect_with_cookie(location: str, name: str, raw: str, lifetime: timedelta) -> RedirectResponse:
+    """A 303 to ``location`` that sets an HttpOnly, SameSite=Lax cookie for the whole site (the
+    websocket, /_event, must carry it); Secure under https."""
+    response = RedirectResponse(location, status_code=303)
+    response.set_cookie(name, raw, max_age=int(lifetime.total_seconds()), path="/", httponly=True, samesite="lax",
+                        secure=get_settings().cookie_secure)
+    return response
 
 
 def _start_session(ticket: str, ip: str, user_agent: str) -> str:
@@ -82,21 +91,33 @@ async def start_session(request: Request) -> Response:
     next_path = routes.safe_next(request.query_params.get("next"))
     try:
         raw = await run_in_threadpool(
-            _start_session, ticket, _client_ip(request), request.headers.get("user-agent", "")
+            _start_session, ticket, request_address(request), request.headers.get("user-agent", "")
         )
     except DomainError:
         return RedirectResponse(f"{routes.LOGIN}?error=ticket", status_code=303)
-    response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(
-        session_cookie_name(),
-        raw,
-        max_age=int(accounts.SESSION_ABSOLUTE.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
-    return response
+    return _redirect_with_cookie(next_path, session_cookie_name(), raw, accounts.SESSION_ABSOLUTE)
+
+
+def _pair_kiosk(site_slug: str, code: str, ip: str) -> str:
+    with session_scope() as session:
+        _device, raw = kiosk_devices.pair(session=session, site_slug=site_slug, code=code, now=utcnow(),
+                                          ip_address=ip)
+    return raw
+
+
+async def pair_kiosk(request: Request) -> RedirectResponse:
+    """GET /auth/kios?site=...&code=...: spend a kiosk's pairing code, set its device cookie."""
+    site_slug = request.query_params.get("site", "")[:80]
+    back = routes.kiosk_url(site_slug)
+    ip = request_address(request)
+    try:
+        await rate_limits.check(rate_limits.KIOSK_PAIR, ip)
+        raw = await run_in_threadpool(_pair_kiosk, site_slug, request.query_params.get("code", ""), ip)
+    except rate_limits.RateLimited as exc:
+        return RedirectResponse(f"{back}?pasang=tunggu&detik={exc.retry_after}", status_code=303)
+    except DomainError:
+        return RedirectResponse(f"{back}?pasang=gagal", status_code=303)
+    return _redirect_with_cookie(back, routes.KIOSK_COOKIE, raw, kiosk_devices.DEVICE_COOKIE_MAX_AGE)
 
 
 def _revoke(raw: str) -> None:
@@ -216,8 +237,10 @@ def build_api(html_files: Callable[[], Iterable[Path]] = lambda: ()) -> Starlett
         routes=[
             Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["POST"]),
+            Route(routes.KIOSK_PAIR, pair_kiosk, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
+            *ops_routes(),  # /healthz, /readyz, /metrics
         ],
-        middleware=[Middleware(SecurityHeaders, html_files=html_files)],
+        middleware=[Middleware(RequestContext), Middleware(SecurityHeaders, html_files=html_files)],
     )

@@ -39,7 +39,7 @@ def send_mail(*, to: str, subject: str, body: str, settings: Settings | None = N
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value() if settings.smtp_password else "")
         smtp.send_message(msg)
 
 
@@ -57,7 +57,7 @@ class OutboxMail:
 def outbox_enabled(settings: Settings | None = None) -> bool:
     """The demo outbox page exists only without an SMTP host, and never in production."""
     settings = settings or get_settings()
-    return settings.uses_outbox and not getattr(settings, "production", False)
+    return settings.uses_outbox and not settings.production
 
 
 def read_outbox(*, settings: Settings | None = None, limit: int = 30, to: str | None = None) -> list[OutboxMail]:
