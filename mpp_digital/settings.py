@@ -45,6 +45,8 @@ class Settings:
     outbox_dir: Path
     secret_key: str = field(repr=False)
     holidays_file: Path | None = None  # national holidays and cuti bersama (JSON); None: the shipped list
+    data_key_version: int = 1  # key version that seals personal data at rest (services/sealing.py)
+    dpo_email: str = "pelindungan-data@mpp.localhost"  # the data protection officer (privacy notice)
 
     @property
     def cookie_secure(self) -> bool:
@@ -79,6 +81,8 @@ def load_settings() -> Settings:
         outbox_dir=Path(_env("MPP_OUTBOX_DIR", str(PROJECT_ROOT / "var" / "outbox"))),
         secret_key=_secret_key(),
         holidays_file=Path(_env("MPP_HOLIDAYS_FILE")) if _env("MPP_HOLIDAYS_FILE") else None,
+        data_key_version=int(_env("MPP_DATA_KEY_VERSION", "1")),
+        dpo_email=_env("MPP_DPO_EMAIL", "pelindungan-data@mpp.localhost"),
     )
 
 

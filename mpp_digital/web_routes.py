@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,7 +19,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.open_data import open_data_routes
-from mpp_digital.services import accounts
+from mpp_digital.services import accounts, audit, my_data
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
 
@@ -78,6 +78,34 @@ async def sign_out(request: Request) -> RedirectResponse:
     return response
 
 
+def _my_data(raw: str | None, ip: str, fmt: str, lang: str) -> bytes | dict | None:
+    """The signed-in account's data (None without a live session); the download is audited."""
+    now = utcnow()
+    with session_scope() as session:
+        principal = accounts.resolve_session(session=session, raw=raw, now=now)
+        if principal is None:
+            return None
+        data = my_data.export_my_data(session=session, user_id=principal.user_id, now=now)
+        audit.record(session=session, action="data_export", now=now, actor_user_id=principal.user_id,
+                     target=f"user:{principal.user_id}", ip_address=ip, detail={"format": fmt})
+    return my_data.render_pdf(data, lang=lang) if fmt == "pdf" else data
+
+
+async def my_data_download(request: Request) -> Response:
+    """GET /akun/data-saya.json|.pdf: everything held about the account of this request's own
+    session cookie (never another account: there is no parameter naming one)."""
+    fmt = "pdf" if request.url.path == routes.MY_DATA_PDF else "json"
+    lang = "en" if request.query_params.get("lang") == "en" else "id"
+    body = await run_in_threadpool(_my_data, request.cookies.get(routes.SESSION_COOKIE), _client_ip(request), fmt, lang)
+    if body is None:
+        return JSONResponse({"error": "login_required"}, status_code=401, headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store",
+               "Content-Disposition": f'attachment; filename="data-saya-mpp-digital.{fmt}"'}
+    if isinstance(body, bytes):
+        return Response(body, media_type="application/pdf", headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
 class SecurityHeaders:
     """Headers every response of the app carries (framing, sniffing, referrer)."""
 
@@ -112,6 +140,8 @@ def build_api() -> Starlette:
         routes=[
             Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["GET"]),
+            Route(routes.MY_DATA_JSON, my_data_download, methods=["GET"]),
+            Route(routes.MY_DATA_PDF, my_data_download, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
         ],
