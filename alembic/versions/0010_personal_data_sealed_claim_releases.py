@@ -58,8 +58,7 @@ def upgrade() -> None:
     with op.batch_alter_table('loginattempt', schema=None) as batch_op:
         batch_op.drop_index('ix_loginattempt_identifier_at')
         batch_op.drop_column('identifier')
-        batch_op.alter_column('identifier_hash', existing_type=sqlmodel.sql.sqltypes.AutoString(length=64),
-                              nullable=False)
+        batch_op.alter_column('identifier_hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.create_index('ix_loginattempt_identifier_hash_at', ['identifier_hash', 'at'], unique=False)
 
     op.create_table('claimrelease',
@@ -90,8 +89,9 @@ def downgrade() -> None:
     with op.batch_alter_table('loginattempt', schema=None) as batch_op:
         batch_op.drop_index('ix_loginattempt_identifier_hash_at')
         batch_op.alter_column('identifier_hash', new_column_name='identifier',
-                              existing_type=sqlmodel.sql.sqltypes.AutoString(length=64),
-                              type_=sqlmodel.sql.sqltypes.AutoString(length=254), existing_nullable=False)
+                              existing_type=sa.String(length=64), type_=sa.String(length=254),
+                              existing_nullable=False)
+    with op.batch_alter_table('loginattempt', schema=None) as batch_op:
         batch_op.create_index('ix_loginattempt_identifier_at', ['identifier', 'at'], unique=False)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
