@@ -52,7 +52,7 @@ def privacy_page() -> rx.Component:
                 size="1", width="100%"), test_id="privacy-retention"),
             _section("privacy.recipients", rx.text(t("privacy.recipients_text"), size="2")),
             _section("privacy.protection", rx.text(t("privacy.protection_text"), size="2")),
-            _section("privacy.rights", rx.unordered_list(*[rx.list_item(t(r), size="2") for r in RIGHTS]),
+            _section("privacy.rights", rx.unordered_list(*[rx.list_item(rx.text(t(r), size="2")) for r in RIGHTS]),
                      rx.text(t("privacy.rights_how"), " ", rx.link(t("mydata.title"), href=routes.PROFILE), size="2")),
             spacing="4", width="100%",
         ),

@@ -149,9 +149,10 @@ def _totp() -> rx.Component:
 
 
 def _download(label_key: str, path: str, test_id: str) -> rx.Component:
-    """A plain link to a backend route: the browser sends its own session cookie with it."""
-    return rx.el.a(rx.button(rx.icon("download", size=14), t(label_key), variant="outline", size="2"),
-                   href=rx.cond(LangState.lang == "en", f"{path}?lang=en", path), download="", id=test_id)
+    """A link to a backend route, followed by the browser itself (not the client-side router), so
+    the request carries the page's own session cookie and the answer is saved as a file."""
+    return rx.link(rx.button(rx.icon("download", size=14), t(label_key), variant="outline", size="2"),
+                   href=rx.cond(LangState.lang == "en", f"{path}?lang=en", path), reload_document=True, id=test_id)
 
 
 def _data_saya() -> rx.Component:

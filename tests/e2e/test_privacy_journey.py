@@ -39,11 +39,11 @@ def test_data_saya_downloads_and_privacy_notice_in_both_languages(new_page):
     expect(card).to_be_visible()
     expect(page.locator("#mydata-releases-empty")).to_be_visible()
 
-    with page.expect_download() as got:
+    with page.expect_download(timeout=60000) as got:
         page.click("#mydata-json")
     data = json.loads(open(got.value.path()).read())
     assert data["account"]["nik"] == CITIZEN_NIK and data["account"]["email"] == "warga@demo.mpp.go.id"
-    with page.expect_download() as got:
+    with page.expect_download(timeout=60000) as got:
         page.click("#mydata-pdf")
     assert open(got.value.path(), "rb").read(5) == b"%PDF-"
     assert got.value.suggested_filename == "data-saya-mpp-digital.pdf"
@@ -113,13 +113,15 @@ def test_a_citizen_closes_their_account_and_the_nik_is_free_again(new_page):
     page.click("#close-submit")
     expect(page).to_have_url(re.compile(r"/masuk/?\?keluar=1$"))
 
+    page.goto("/masuk")
     page.fill("#identifier", CLOSER_NIK)
     page.fill("#password", CLOSER_PASSWORD)
     page.click("#login-submit")
-    expect(page.locator("#login-error")).to_be_visible()
+    expect(page.locator("#login-error")).to_be_visible(timeout=30000)
 
-    page.goto("/daftar")  # the NIK is free again
-    page.fill("#nik", CLOSER_NIK)
-    page.fill("#full_name", "Penutup Akun")
-    expect(page.locator("#nik-preview")).to_contain_text("15-06-1988")
-    expect(page.locator("#nik-error")).to_have_count(0)
+    fresh = new_page()  # the NIK is free again: the registration form takes it
+    fresh.goto("/daftar")
+    fresh.fill("#nik", CLOSER_NIK)
+    fresh.fill("#full_name", "Penutup Akun")
+    expect(fresh.locator("#nik-preview")).to_contain_text("15-06-1988")
+    expect(fresh.locator("#nik-error")).to_have_count(0)
