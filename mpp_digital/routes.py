@@ -44,6 +44,8 @@ MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
 
 SESSION_COOKIE = "mpp_session"
+KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
+KIOSK_COOKIE = "mpp_kiosk"
 
 # OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
 OIDC_DISCOVERY = "/.well-known/openid-configuration"
@@ -54,6 +56,11 @@ OAUTH_JWKS = "/oauth/jwks"
 OAUTH_REVOKE = "/oauth/revoke"
 OAUTH_END_SESSION = "/oauth/logout"
 CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
+
+# Operations (Starlette, mpp_digital/ops_routes.py): liveness, readiness, Prometheus metrics.
+HEALTHZ = "/healthz"
+READYZ = "/readyz"
+METRICS = "/metrics"
 
 
 def verify_email_url(token: str) -> str:
@@ -105,6 +112,11 @@ def board_url(site_slug: str) -> str:
 def kiosk_url(site_slug: str) -> str:
     """The kiosk of a site."""
     return f"/kiosk/{quote(site_slug)}"
+
+
+def kiosk_pair_url(site_slug: str, code: str) -> str:
+    """Where a kiosk's browser goes to receive its device cookie for a pairing code."""
+    return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
 def safe_next(path: str | None) -> str:

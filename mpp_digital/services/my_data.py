@@ -211,7 +211,8 @@ def close_account(*, session: Session, principal: Principal, password: str, now:
     session.execute(delete(PendingMail).where(col(PendingMail.ref).in_(ticket_ids), col(PendingMail.sent_at).is_(None),
                                               col(PendingMail.kind) == queue.TICKET_MAIL))
     hashes = [accounts.identifier_hash(v) for v in (accounts.nik_of(user), user.email) if v]
-    session.execute(delete(LoginAttempt).where(col(LoginAttempt.identifier_hash).in_(hashes)))
+    session.execute(delete(LoginAttempt).where(or_(col(LoginAttempt.identifier_hash).in_(hashes),
+                                                   col(LoginAttempt.user_id) == user_id)))
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
     session.execute(update(OneTimeToken).where(col(OneTimeToken.user_id) == user_id, col(OneTimeToken.used_at).is_(None))
                     .values(used_at=now, email=None))

@@ -31,13 +31,15 @@ from mpp_digital.models import (
     PendingMail,
     UserSession,
 )
-from mpp_digital.services.accounts import SESSION_IDLE
+from mpp_digital.services.accounts import KNOWN_ADDRESS_FOR, SESSION_IDLE
 from mpp_digital.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 # How long each kind of record is kept once it has served its purpose.
-LOGIN_ATTEMPTS_KEPT = timedelta(days=30)  # after the attempt (holds need 30 minutes; the rest: abuse review)
+# Login attempts: as long as a sign-in rule reads them (the addresses an account signed in from
+# are "known" for 90 days, see accounts.KNOWN_ADDRESS_FOR; holds read 30 minutes).
+LOGIN_ATTEMPTS_KEPT = KNOWN_ADDRESS_FOR
 ENDED_SESSIONS_KEPT = timedelta(days=30)  # after the session ended (signed out, expired or idle)
 ONE_TIME_TOKENS_KEPT = timedelta(days=7)  # after the token was used or expired
 SENT_MAIL_KEPT = timedelta(days=30)  # after the mail was sent (outbox rows and local .eml files)

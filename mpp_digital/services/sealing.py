@@ -47,8 +47,12 @@ def derive_key(secret_key: str, label: str) -> bytes:
     )
 
 
+def _secret() -> str:
+    return get_settings().secret_key.get_secret_value()
+
+
 def _data_key(version: int) -> bytes:
-    return derive_key(get_settings().secret_key, f"mpp-digital/personal-data/v{version}")
+    return derive_key(_secret(), f"mpp-digital/personal-data/v{version}")
 
 
 def current_version() -> int:
@@ -94,5 +98,5 @@ def lookup_hash(value: str | None, *, purpose: str) -> str | None:
     """The keyed hash (HMAC-SHA256, hex) that finds a value without storing it (None stays None)."""
     if value is None:
         return None
-    key = derive_key(get_settings().secret_key, f"mpp-digital/lookup/{purpose}")
+    key = derive_key(_secret(), f"mpp-digital/lookup/{purpose}")
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()

@@ -33,7 +33,7 @@ _FORMAT = "v1"
 
 
 def _wrapping_key() -> bytes:
-    return derive_key(get_settings().secret_key, "oidc-signing-key")
+    return derive_key(get_settings().secret_key.get_secret_value(), "oidc-signing-key")
 
 
 def _encrypt(pem: bytes, kid: str) -> str:
@@ -79,7 +79,7 @@ def active_key(*, session: Session, now: datetime) -> OAuthSigningKey:
 def signing_key(*, session: Session, now: datetime) -> RSAKey:
     """The private signing key (with its ``kid``), decrypted once per process and key."""
     row = active_key(session=session, now=now)
-    secret_digest = hashlib.sha256(get_settings().secret_key.encode()).hexdigest()
+    secret_digest = hashlib.sha256(get_settings().secret_key.get_secret_value().encode()).hexdigest()
     return _private_key(row.kid, row.private_key_encrypted, secret_digest)
 
 
