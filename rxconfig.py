@@ -16,7 +16,7 @@ config = rx.Config(
     db_url=normalise_url(settings.database_url),
     redis_url=settings.redis_url,
     cors_allowed_origins=list(settings.allowed_origins),
-    trusted_proxy_hops=settings.trusted_proxy_hops,  # Reflex's client_ip agrees with ours
+    trusted_proxy_hops=settings.trusted_proxy_hops,  # client addresses behind nginx (X-Forwarded-For)
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(

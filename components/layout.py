@@ -4,6 +4,7 @@ import reflex as rx
 
 from components.i18n import t
 from mpp_digital import routes
+from mpp_digital.settings import get_settings
 from state.lang import LangState
 from state.nav import NavState
 
@@ -20,8 +21,7 @@ HEADER_BUTTON = {
 def _brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.center(rx.icon("landmark", size=22, color="white"), bg="#f2a900", border_radius="8px",
-                      width="36px", height="36px"),
+            rx.image(src="/logo.svg", alt="", width="36px", height="36px"),  # decorative: the name follows
             rx.vstack(
                 rx.text("MPP Digital", weight="bold", size="4", color="white", line_height="1"),
                 rx.text("Mal Pelayanan Publik", size="1", color="#cfe0ff", line_height="1"),
@@ -109,9 +109,21 @@ def footer() -> rx.Component:
     )
 
 
+def demo_ribbon() -> rx.Component:
+    """The demo says so on every page (``make run``); production pages carry nothing."""
+    if get_settings().production:
+        return rx.fragment()
+    return rx.box(
+        rx.text(t("demo.ribbon"), size="1", weight="bold", color="#3b2a00", text_align="center"),
+        id="demo-ribbon", role="note", width="100%", padding_y="4px",
+        background="repeating-linear-gradient(135deg, #f2a900 0 14px, #ffc93c 14px 28px)",
+    )
+
+
 def page(*children: rx.Component, width: str = "1100px") -> rx.Component:
     """The template every page uses."""
     return rx.box(
+        demo_ribbon(),
         header(),
         rx.box(*children, max_width=width, margin="0 auto", padding="24px 16px", width="100%"),
         footer(),

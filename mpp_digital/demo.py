@@ -184,12 +184,13 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
     return len(DEMO_ACCOUNTS)
 
 
-def load_all(session: Session, now: datetime) -> dict[str, int]:
-    """Load every part that is still empty; returns how many rows of each were added."""
+def load_all(session: Session, now: datetime, *, demo_accounts: bool = True) -> dict[str, int]:
+    """Load every part that is still empty; returns how many rows of each were added.
+    ``demo_accounts=False`` (production) loads the reference data only."""
     added = {
         "regions": load_regions(session),
         "agencies": load_catalog(session),
-        "accounts": load_demo_accounts(session, now),
+        "accounts": load_demo_accounts(session, now) if demo_accounts else 0,
     }
     session.flush()
     added["search_index"] = refresh_search_text(session)

@@ -1024,6 +1024,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Figures come from daily rollups (no personal data). Median and p90 waits are estimated from "
         "fixed-bucket histograms; residents: the regencies that have an MPP.",
     },
+    # ---- production mode
+    "demo.ribbon": {
+        "id": "DEMO — akun contoh, data buatan; bukan layanan resmi",
+        "en": "DEMO — sample accounts, generated data; not the official service",
+    },
     # ---- sign-in holds, rate limits, kiosk devices (sec-limits)
     "rate.limited": {"id": "Terlalu banyak permintaan. Coba lagi dalam {seconds} detik.",
                      "en": "Too many requests. Try again in {seconds} seconds."},

@@ -1,12 +1,16 @@
 """Entry point: the Reflex app, its pages, and the backend routes for the session cookie."""
 
 import gc
+import time
 
 import reflex as rx
+from reflex_base.event.processor import BaseStateEventProcessor
+from structlog.contextvars import bound_contextvars
 
-from mpp_digital import routes
+from mpp_digital import logs, metrics, migrations, routes
 from mpp_digital.i18n import t
 from mpp_digital.services import pending_mail
+from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -35,12 +39,69 @@ from state.session import EventRateLimit
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 
+settings = get_settings()
+logs.configure(json=settings.production)
+event_log = logs.get_logger("mpp_digital.events")
+
+
+def _refuse_unmigrated_database() -> None:
+    """Lifespan task (production): a backend never migrates on start, and never serves a
+    database that is not at this release's migration heads (``SchemaNotCurrent`` stops it)."""
+    if get_settings().production:
+        migrations.require_current(get_settings().database_url)
+
+
+class InstrumentedEventProcessor(BaseStateEventProcessor):
+    """Reflex's event processor, timing each event: ``_execute_event`` is the hook Reflex 0.10
+    documents for subclasses (state lock, handler and delta all inside). Each event gets an id
+    (its transaction id) on every log line written while it runs, a log line of its own, and
+    the event metrics by handler name."""
+
+    async def _execute_event(self, *, entry, registered_handler) -> None:
+        fn = registered_handler.handler.fn
+        handler = f"{fn.__module__}.{fn.__qualname__}"
+        started = time.perf_counter()
+        outcome = "ok"
+        with bound_contextvars(request_id=entry.ctx.txid, handler=handler):
+            try:
+                await super()._execute_event(entry=entry, registered_handler=registered_handler)
+            except BaseException:
+                outcome = "error"
+                metrics.EVENT_ERRORS.labels(handler).inc()
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                metrics.EVENTS.labels(handler).inc()
+                metrics.EVENT_DURATION.labels(handler).observe(elapsed)
+                event_log.info("reflex_event", outcome=outcome, duration_ms=round(elapsed * 1000, 2))
+
+
+def _instrument_events(app: rx.App) -> None:
+    """Lifespan task, after Reflex's own (which creates the processor for this worker): time
+    every event. Reflex builds a plain ``BaseStateEventProcessor`` itself and offers no setting
+    for another class, so the instance takes the subclass before it processes anything."""
+    processor = app._event_processor
+    if processor is not None and type(processor) is BaseStateEventProcessor:
+        processor.__class__ = InstrumentedEventProcessor
+
+
 app = rx.App(
     api_transformer=build_api(),
     html_lang="id",
-    head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
+    head_components=[
+        rx.el.meta(name="description", content=t("app.tagline")),
+        # assets/: the MPP Digital mark (no state emblem), served from the app's own origin
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
+        rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.meta(property="og:title", content="MPP Digital"),
+        rx.el.meta(property="og:description", content=t("app.tagline")),
+        rx.el.meta(property="og:image", content=f"{get_settings().public_base_url}/og-image.png"),
+    ],
 )
 
+app.register_lifespan_task(_refuse_unmigrated_database)
+app.register_lifespan_task(_instrument_events)
 # Every websocket event counts against its connection's rate (state/session.py, rate_limits.WS_EVENTS).
 app.add_middleware(EventRateLimit())
 

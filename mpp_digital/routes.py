@@ -53,6 +53,11 @@ OAUTH_REVOKE = "/oauth/revoke"
 OAUTH_END_SESSION = "/oauth/logout"
 CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
 
+# Operations (Starlette, mpp_digital/ops_routes.py): liveness, readiness, Prometheus metrics.
+HEALTHZ = "/healthz"
+READYZ = "/readyz"
+METRICS = "/metrics"
+
 
 def verify_email_url(token: str) -> str:
     """Link in the verification mail."""

@@ -23,6 +23,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.open_data import open_data_routes
+from mpp_digital.ops_routes import RequestContext, ops_routes
 from mpp_digital.services import accounts, kiosk_devices, rate_limits
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
@@ -136,6 +137,7 @@ def build_api() -> Starlette:
             Route(routes.KIOSK_PAIR, pair_kiosk, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
+            *ops_routes(),  # /healthz, /readyz, /metrics
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(RequestContext), Middleware(SecurityHeaders)],
     )

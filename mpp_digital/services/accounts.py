@@ -178,6 +178,39 @@ def register_citizen(
     return user
 
 
+def create_superadmin(*, session: Session, email: str, full_name: str, password: str, now: datetime) -> User:
+    """The first staff account of a production installation (no demo accounts there): verified,
+    citizen and superadmin, audited. Further roles are granted by it at /admin/peran.
+
+    Raises:
+        InvalidForm: with every wrong field and what is wrong with it.
+    """
+    errors: dict[str, ValidationError] = {}
+    name = " ".join(full_name.split())
+    if not 2 <= len(name) <= 120:
+        errors["full_name"] = ValidationError("full_name", "name.required" if len(name) < 2 else "name.too_long")
+    address = ""
+    try:
+        address = normalise_email(email)
+        if session.exec(select(User.id).where(User.email == address)).first() is not None:
+            raise ValidationError("email", "email.taken")
+    except ValidationError as exc:
+        errors["email"] = exc
+    try:
+        check_password_policy(password, personal=(address, name))
+    except ValidationError as exc:
+        errors["password"] = exc
+    if errors:
+        raise InvalidForm(errors)
+    user = User(full_name=name, email=address, password_hash=password_hasher.hash(password),
+                email_verified_at=now, created_at=now)
+    session.add(user)
+    session.flush()
+    session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
+    grant_role(session=session, user_id=user.id or 0, role=Role.SUPERADMIN, now=now)
+    return user
+
+
 # --------------------------------------------------------------------------- one-time tokens
 
 

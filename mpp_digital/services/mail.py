@@ -34,7 +34,7 @@ def send_mail(*, to: str, subject: str, body: str, settings: Settings | None = N
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value() if settings.smtp_password else "")
         smtp.send_message(msg)
 
 

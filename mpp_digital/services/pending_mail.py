@@ -17,7 +17,7 @@ import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from mpp_digital import db
 from mpp_digital.clock import utcnow
@@ -72,6 +72,11 @@ def send_due(*, session: Session, now: datetime, mailer: Callable[..., None] = s
         session.add(row)
     del loaded  # held until every mail of the batch was composed
     return sent
+
+
+def backlog(*, session: Session) -> int:
+    """How many mails are not sent yet (due or waiting for a retry): the /metrics outbox gauge."""
+    return session.exec(select(func.count()).select_from(PendingMail).where(col(PendingMail.sent_at).is_(None))).one()
 
 
 def send_due_now(*, limit: int = 50) -> int:

@@ -64,7 +64,7 @@ def scope_list(scope: str | None) -> list[str]:
 
 def pairwise_subject(*, client_id: str, user_id: int) -> str:
     """The ``sub`` one client sees for one user: an HMAC, so two agencies cannot correlate it."""
-    key = hmac.new(get_settings().secret_key.encode(), b"mpp-oidc-pairwise-sub", hashlib.sha256).digest()
+    key = hmac.new(get_settings().secret_key.get_secret_value().encode(), b"mpp-oidc-pairwise-sub", hashlib.sha256).digest()
     digest = hmac.new(key, f"{client_id}|{user_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 

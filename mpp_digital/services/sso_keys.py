@@ -34,7 +34,7 @@ _FORMAT = "v1"
 
 
 def _wrapping_key() -> bytes:
-    secret = get_settings().secret_key.encode()
+    secret = get_settings().secret_key.get_secret_value().encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mpp-digital", info=b"oidc-signing-key").derive(secret)
 
 
@@ -81,7 +81,7 @@ def active_key(*, session: Session, now: datetime) -> OAuthSigningKey:
 def signing_key(*, session: Session, now: datetime) -> RSAKey:
     """The private signing key (with its ``kid``), decrypted once per process and key."""
     row = active_key(session=session, now=now)
-    secret_digest = hashlib.sha256(get_settings().secret_key.encode()).hexdigest()
+    secret_digest = hashlib.sha256(get_settings().secret_key.get_secret_value().encode()).hexdigest()
     return _private_key(row.kid, row.private_key_encrypted, secret_digest)
 
 

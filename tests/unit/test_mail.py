@@ -2,7 +2,6 @@
 
 import socket
 import time
-from dataclasses import replace
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
@@ -28,7 +27,7 @@ def test_sends_through_smtp():
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        settings = replace(load_settings(), smtp_host="127.0.0.1", smtp_port=port)
+        settings = load_settings().model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
         mail.send_mail(to="sri@example.id", subject="Uji", body="Halo Sri", settings=settings)
         deadline = time.monotonic() + 5
         while not handler.messages and time.monotonic() < deadline:
@@ -40,7 +39,7 @@ def test_sends_through_smtp():
 
 
 def test_without_smtp_mail_lands_in_the_outbox(tmp_path):
-    settings = replace(load_settings(), smtp_host=None, outbox_dir=tmp_path)
+    settings = load_settings().model_copy(update={"smtp_host": None, "outbox_dir": tmp_path})
     mail.send_mail(to="sri@example.id", subject="Verifikasi", body="Buka http://x/verifikasi?token=a",
                    settings=settings)
     assert len(list(tmp_path.glob("*.eml"))) == 1
