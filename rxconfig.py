@@ -27,6 +27,7 @@ config = rx.Config(
     state_manager_mode=StateManagerMode.REDIS if settings.redis_url else StateManagerMode.MEMORY,
     redis_token_expiration=TAB_STATE_IDLE_SECONDS,  # Reflex's name; the memory manager uses it too
     cors_allowed_origins=list(settings.allowed_origins),
+    trusted_proxy_hops=settings.trusted_proxy_hops,  # client addresses behind nginx (X-Forwarded-For)
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(

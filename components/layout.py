@@ -2,8 +2,10 @@
 
 import reflex as rx
 
+from components.forms import post_form
 from components.i18n import t
 from mpp_digital import routes
+from mpp_digital.settings import get_settings
 from state.lang import LangState
 from state.nav import NavState
 
@@ -20,8 +22,7 @@ HEADER_BUTTON = {
 def _brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.center(rx.icon("landmark", size=22, color="white"), bg="#f2a900", border_radius="8px",
-                      width="36px", height="36px"),
+            rx.image(src="/logo.svg", alt="", width="36px", height="36px"),  # decorative: the name follows
             rx.vstack(
                 rx.text("MPP Digital", weight="bold", size="4", color="white", line_height="1"),
                 rx.text("Mal Pelayanan Publik", size="1", color="#cfe0ff", line_height="1"),
@@ -71,8 +72,12 @@ def header() -> rx.Component:
                                       align="center"),
                             href=routes.PROFILE, size="2", id="nav-profile", style=ON_NAVY,
                         ),
-                        rx.button(t("nav.signout"), on_click=NavState.sign_out, size="1", variant="outline",
-                                  style=HEADER_BUTTON, id="nav-signout"),
+                        # A plain same-site POST: the route revokes the session and clears the cookie.
+                        post_form(
+                            rx.button(t("nav.signout"), type="submit", size="1", variant="outline",
+                                      style=HEADER_BUTTON, id="nav-signout"),
+                            action=routes.AUTH_SIGN_OUT, id="nav-signout-form",
+                        ),
                         spacing="3", align="center", wrap="wrap",
                     ),
                     rx.flex(
@@ -98,7 +103,8 @@ def footer() -> rx.Component:
     """Footer with the data-protection note."""
     return rx.box(
         rx.vstack(
-            rx.text(t("footer.text"), size="1", color="#5b6478"),
+            rx.text(t("footer.text"), " ", rx.link(t("privacy.link"), href=routes.PRIVACY, id="footer-privacy"),
+                    size="1", color="#5b6478"),
             rx.text("© 2026 MPP Digital · KemenPANRB · Pemerintah Daerah", size="1", color="#8a93a6"),
             max_width="1100px", margin="0 auto", padding="20px 16px", spacing="1",
         ),
@@ -109,9 +115,21 @@ def footer() -> rx.Component:
     )
 
 
+def demo_ribbon() -> rx.Component:
+    """The demo says so on every page (``make run``); production pages carry nothing."""
+    if get_settings().production:
+        return rx.fragment()
+    return rx.box(
+        rx.text(t("demo.ribbon"), size="1", weight="bold", color="#3b2a00", text_align="center"),
+        id="demo-ribbon", role="note", width="100%", padding_y="4px",
+        background="repeating-linear-gradient(135deg, #f2a900 0 14px, #ffc93c 14px 28px)",
+    )
+
+
 def page(*children: rx.Component, width: str = "1100px") -> rx.Component:
     """The template every page uses."""
     return rx.box(
+        demo_ribbon(),
         header(),
         rx.box(*children, max_width=width, margin="0 auto", padding="24px 16px", width="100%"),
         footer(),

@@ -1,4 +1,5 @@
-"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups``."""
+"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups|
+purge|reseal``."""
 
 from __future__ import annotations
 
@@ -6,30 +7,30 @@ import argparse
 import json
 import sys
 
-from mpp_digital.settings import PROJECT_ROOT, get_settings
+from mpp_digital.settings import get_settings
 
 
 def migrate(database_url: str | None = None) -> None:
-    """Bring the database schema to the newest migrations (alembic upgrade heads)."""
-    from alembic.config import Config
+    """Bring the database schema to the newest migrations (alembic upgrade heads) under the
+    database's migration lock: the release step, safe when several machines run it at once."""
+    from mpp_digital import migrations
 
-    from alembic import command
-
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    config.attributes["database_url"] = database_url or get_settings().database_url
-    command.upgrade(config, "heads")
+    migrations.upgrade(database_url or get_settings().database_url)
 
 
 def seed() -> dict[str, int]:
-    """Load reference and demo data into whatever is still empty."""
+    """Load reference data (regions, catalog) into whatever is still empty; in the demo also the
+    demo accounts and a generated history. Production never loads either."""
     from mpp_digital import demo
     from mpp_digital.clock import utcnow
     from mpp_digital.db import session_scope
     from mpp_digital.services import history
 
+    production = get_settings().production
     with session_scope() as session:
-        added = demo.load_all(session, utcnow())
+        added = demo.load_all(session, utcnow(), demo_accounts=not production)
+    if production:
+        return added
     # A modest service history (about a year), so the dashboards have something to show;
     # only while there are no events at all. The big generator is `generate-history`.
     with session_scope() as session:
@@ -81,6 +82,22 @@ def send_mail() -> int:
     return sent
 
 
+def purge() -> str:
+    """Delete what has outlived its retention period (the app's workers do this hourly)."""
+    from mpp_digital.services import retention
+
+    return str(retention.purge_now())
+
+
+def reseal() -> int:
+    """Seal every NIK and TOTP secret again with the current data key (after MPP_DATA_KEY_VERSION moved)."""
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import accounts
+
+    with session_scope() as session:
+        return accounts.reseal_personal_data(session=session)
+
+
 def rotate_keys() -> tuple[str, list[str], list[str]]:
     """Make a new ID-token signing key; retired keys stay published until their tokens expire."""
     from mpp_digital.clock import utcnow
@@ -118,12 +135,48 @@ def register_client(args: argparse.Namespace) -> dict[str, object]:
                 "redirect_uris": client.redirect_uris}
 
 
+def create_superadmin(email: str, full_name: str, password: str) -> int:
+    """The first staff account of a production installation; returns its user id."""
+    from mpp_digital.clock import utcnow
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import accounts
+
+    with session_scope() as session:
+        return accounts.create_superadmin(session=session, email=email, full_name=full_name, password=password,
+                                          now=utcnow()).id or 0
+
+
+def _read_password() -> str:
+    """The new password: typed twice at a terminal, or one line on standard input (scripts)."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("the passwords differ")
+    return first
+
+
+def _print_form_errors(exc) -> int:
+    from mpp_digital.i18n import t
+
+    for name, err in exc.errors.items():
+        print(f"{name}: {t(err.key, 'en', **err.params)}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m mpp_digital.cli")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("seed", help="load regions, catalog, demo accounts and a demo history into an empty database")
+    sub.add_parser("migrate", help="apply database migrations under the migration lock (the release step)")
+    sub.add_parser("seed", help="load regions and catalog (and, in the demo only, demo accounts and a history) "
+                               "into an empty database")
+    admin = sub.add_parser("create-superadmin", help="the first staff account (production has no demo accounts); "
+                                                     "the password is read from the terminal or one stdin line")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True, help="full name")
     sub.add_parser("rotate-keys", help="new ID-token signing key; old public keys stay published until expiry")
     reg = sub.add_parser("register-client", help="register an agency app (prints the secret once)")
     reg.add_argument("--as", dest="actor", required=True, help="email of a ministry or superadmin account")
@@ -143,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("rebuild-rollups", help="recompute the analytics rollups from the stored events")
     sub.add_parser("close-days", help="end the queue tickets of days that are over (run after midnight)")
     sub.add_parser("send-mail", help="send the mail that is due in the outbox (the running app does this too)")
+    sub.add_parser("purge", help="delete what has outlived its retention period (the running app does this hourly)")
+    sub.add_parser("reseal", help="seal NIKs and TOTP secrets again with the current data key version")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -160,11 +215,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(json.dumps(register_client(args), indent=2))
         except InvalidForm as exc:
-            from mpp_digital.i18n import t
+            return _print_form_errors(exc)
+    elif args.command == "create-superadmin":
+        from mpp_digital.services.accounts import InvalidForm
 
-            for name, err in exc.errors.items():
-                print(f"{name}: {t(err.key, 'en', **err.params)}", file=sys.stderr)
-            return 2
+        try:
+            user_id = create_superadmin(args.email, args.name, _read_password())
+        except InvalidForm as exc:
+            return _print_form_errors(exc)
+        print(f"superadmin {args.email} created (user {user_id})")
     elif args.command == "generate-history":
         generate_history(args.events, args.years, args.seed, args.end)
     elif args.command == "rebuild-rollups":
@@ -174,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"close-days: {close_days()} tickets ended")
     elif args.command == "send-mail":
         print(f"send-mail: {send_mail()} sent")
+    elif args.command == "purge":
+        print(f"purge: {purge()}")
+    elif args.command == "reseal":
+        print(f"reseal: {reseal()} accounts sealed again")
     return 0
 
 

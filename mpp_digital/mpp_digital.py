@@ -3,12 +3,16 @@
 import asyncio
 import gc
 import time
+from pathlib import Path
 
 import reflex as rx
+from reflex_base.event.processor import BaseStateEventProcessor
+from structlog.contextvars import bound_contextvars
 
-from mpp_digital import db, routes
+from mpp_digital import db, logs, metrics, migrations, routes
 from mpp_digital.i18n import t
-from mpp_digital.services import pending_mail
+from mpp_digital.services import pending_mail, retention
+from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
@@ -16,6 +20,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.home import home
+from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
@@ -29,11 +34,68 @@ from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
+from state.kiosk_admin import KioskDevicesState
+from state.my_data import MyDataState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
+from state.session import EventRateLimit, PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
+from state.uploads import UploadGate
+
+
+def _built_pages() -> list[Path]:
+    """The production build's pages, whose inline boot scripts the CSP allows by hash."""
+    from reflex.utils.prerequisites import get_web_dir
+
+    return sorted((get_web_dir() / "build" / "client").glob("**/*.html"))
+
+
+settings = get_settings()
+logs.configure(json=settings.production)
+event_log = logs.get_logger("mpp_digital.events")
+
+
+def _refuse_unmigrated_database() -> None:
+    """Lifespan task (production): a backend never migrates on start, and never serves a
+    database that is not at this release's migration heads (``SchemaNotCurrent`` stops it)."""
+    if get_settings().production:
+        migrations.require_current(get_settings().database_url)
+
+
+class InstrumentedEventProcessor(BaseStateEventProcessor):
+    """Reflex's event processor, timing each event: ``_execute_event`` is the hook Reflex 0.10
+    documents for subclasses (state lock, handler and delta all inside). Each event gets an id
+    (its transaction id) on every log line written while it runs, a log line of its own, and
+    the event metrics by handler name."""
+
+    async def _execute_event(self, *, entry, registered_handler) -> None:
+        fn = registered_handler.handler.fn
+        handler = f"{fn.__module__}.{fn.__qualname__}"
+        started = time.perf_counter()
+        outcome = "ok"
+        with bound_contextvars(request_id=entry.ctx.txid, handler=handler):
+            try:
+                await super()._execute_event(entry=entry, registered_handler=registered_handler)
+            except BaseException:
+                outcome = "error"
+                metrics.EVENT_ERRORS.labels(handler).inc()
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                metrics.EVENTS.labels(handler).inc()
+                metrics.EVENT_DURATION.labels(handler).observe(elapsed)
+                event_log.info("reflex_event", outcome=outcome, duration_ms=round(elapsed * 1000, 2))
+
+
+def _instrument_events(app: rx.App) -> None:
+    """Lifespan task, after Reflex's own (which creates the processor for this worker): time
+    every event. Reflex builds a plain ``BaseStateEventProcessor`` itself and offers no setting
+    for another class, so the instance takes the subclass before it processes anything."""
+    processor = app._event_processor
+    if processor is not None and type(processor) is BaseStateEventProcessor:
+        processor.__class__ = InstrumentedEventProcessor
 
 
 def backend_error(exception: Exception) -> rx.event.EventSpec:
@@ -80,13 +142,32 @@ sweep_expired_tabs()  # the memory state manager drops expired tabs in sweeps, n
 
 app = rx.App(
     backend_exception_handler=backend_error,
-    api_transformer=build_api(),
+    # The app's own routes around Reflex's, and the guard in front of Reflex's POST /_upload.
+    api_transformer=[build_api(html_files=_built_pages), UploadGate],
     html_lang="id",
-    head_components=[rx.el.meta(name="description", content=t("app.tagline"))],
+    head_components=[
+        rx.el.meta(name="description", content=t("app.tagline")),
+        # assets/: the MPP Digital mark (no state emblem), served from the app's own origin
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
+        rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.meta(property="og:title", content="MPP Digital"),
+        rx.el.meta(property="og:description", content=t("app.tagline")),
+        rx.el.meta(property="og:image", content=f"{get_settings().public_base_url}/og-image.png"),
+    ],
 )
+
+app.register_lifespan_task(_refuse_unmigrated_database)
+app.register_lifespan_task(_instrument_events)
+# Every websocket event counts against its connection's rate (state/session.py, rate_limits.WS_EVENTS).
+app.add_middleware(EventRateLimit())
+# No tab's personal data reaches a connection whose own cookie is not the tab's owner's.
+app.add_middleware(PersonalDataGate())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)
+# ... and deletes, about hourly, what has outlived its retention period (services/retention.py).
+app.register_lifespan_task(retention.run_purger)
 
 
 HEAP_FREEZE_SECONDS = 5.0
@@ -116,7 +197,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -127,7 +208,7 @@ PAGE_REGISTRY = [
     (routes.SITES, sites_page, [SiteDirectoryState.load]),
     (routes.SITE_PAGE, site_page, [SitePageState.load]),
     (routes.LIFE_EVENTS, life_events_page, [LifeEventsState.load]),
-    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load]),
+    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load, KioskDevicesState.load]),
     (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
     (routes.SSO_CONSENT, consent, [ConsentState.load]),
     (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),
@@ -139,8 +220,13 @@ PAGE_REGISTRY = [
     (routes.COUNTER, counter, [CounterState.load]),
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
+    (routes.PRIVACY, privacy_page, []),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
+
+# The demo outbox does not exist in production (nor its route): mail goes through SMTP there.
+if get_settings().production:
+    PAGE_REGISTRY = [entry for entry in PAGE_REGISTRY if entry[0] != routes.OUTBOX]
 
 for path, component, loaders in PAGE_REGISTRY:
     app.add_page(component, route=path, title=f"{t(_TITLES[path])} · MPP Digital",

@@ -31,6 +31,7 @@ KIOSK = "/kiosk/[kiosk_site]"
 COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
+PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -38,8 +39,13 @@ API_V1 = "/api/v1"
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
+# "Data saya": everything held about the signed-in account, by its own session cookie.
+MY_DATA_JSON = "/akun/data-saya.json"
+MY_DATA_PDF = "/akun/data-saya.pdf"
 
-SESSION_COOKIE = "mpp_session"
+SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
+KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
+KIOSK_COOKIE = "mpp_kiosk"
 
 # OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
 OIDC_DISCOVERY = "/.well-known/openid-configuration"
@@ -50,6 +56,17 @@ OAUTH_JWKS = "/oauth/jwks"
 OAUTH_REVOKE = "/oauth/revoke"
 OAUTH_END_SESSION = "/oauth/logout"
 CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to the authorization endpoint
+
+# Operations (Starlette, mpp_digital/ops_routes.py): liveness, readiness, Prometheus metrics.
+HEALTHZ = "/healthz"
+READYZ = "/readyz"
+METRICS = "/metrics"
+
+
+def session_cookie_name(*, secure: bool) -> str:
+    """The session cookie's name: under https with the ``__Host-`` prefix, which browsers accept
+    only with Secure, Path=/ and no Domain (so no subdomain or plain-http page can plant one)."""
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
 
 
 def verify_email_url(token: str) -> str:
@@ -103,6 +120,11 @@ def kiosk_url(site_slug: str) -> str:
     return f"/kiosk/{quote(site_slug)}"
 
 
+def kiosk_pair_url(site_slug: str, code: str) -> str:
+    """Where a kiosk's browser goes to receive its device cookie for a pairing code."""
+    return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -145,4 +167,5 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(COUNTER, "page.counter"),
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
+    PageRoute(PRIVACY, "page.privacy"),
 )

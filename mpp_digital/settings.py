@@ -1,50 +1,94 @@
-"""Typed settings read from environment variables (see the README's configuration table)."""
+"""Typed settings read from environment variables (see the README's configuration table).
+
+Two modes: ``MPP_ENV=demo`` (the default, what ``make run`` serves) fills in what is missing
+with something that works on a laptop (a per-checkout secret key, the local mail outbox);
+``MPP_ENV=production`` fills in nothing: ``load_settings()`` refuses to start, naming every
+missing or unsafe setting at once.
+"""
 
 from __future__ import annotations
 
-import os
 import secrets
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_KEY_LENGTH = 32  # characters of MPP_SECRET_KEY required in production
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+class UnsafeSettings(RuntimeError):
+    """Production mode was asked for, but settings are missing or unsafe (each one named)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("MPP_ENV=production refuses to start:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def _secret_key() -> str:
-    """The configured secret key, or one generated once per checkout under var/."""
-    configured = _env("MPP_SECRET_KEY")
-    if configured:
-        return configured
-    path = PROJECT_ROOT / "var" / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+class SecretKey(SecretStr):
+    """The secret key: hidden in repr and str like any ``SecretStr``; ``encode()`` gives its bytes,
+    so code that derives keys with ``settings.secret_key.encode()`` keeps working."""
+
+    def encode(self, encoding: str = "utf-8") -> bytes:
+        """The secret's bytes (for HMAC and key derivation)."""
+        return self.get_secret_value().encode(encoding)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything that differs between a laptop, CI and production."""
+class Settings(BaseSettings):
+    """Everything that differs between a laptop, CI and production (env prefix ``MPP_``)."""
 
-    database_url: str
-    redis_url: str | None
-    public_base_url: str
-    allowed_origins: tuple[str, ...]
-    smtp_host: str | None
-    smtp_port: int
-    smtp_user: str | None
-    smtp_password: str | None
-    smtp_sender: str
-    smtp_starttls: bool
-    outbox_dir: Path
-    secret_key: str = field(repr=False)
+    model_config = SettingsConfigDict(env_prefix="MPP_", env_ignore_empty=True, extra="ignore", frozen=True)
+
+    env: Literal["demo", "production"] = "demo"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'mpp_digital.db'}"
+    redis_url: str | None = None
+    public_base_url: str = "http://localhost:3000"
+    # Comma-separated in the environment; empty means "the public base URL" (demo only).
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "MPP Digital <no-reply@mpp.localhost>"
+    smtp_starttls: bool = False
+    outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    secret_key: SecretKey = SecretKey("")  # empty: generated once per checkout (demo only)
     holidays_file: Path | None = None  # national holidays and cuti bersama (JSON); None: the shipped list
+    # How many reverse proxies in front of the app append to X-Forwarded-For (nginx: 1).
+    trusted_proxy_hops: int = 0
+    # Bearer token that opens /metrics from other hosts than loopback (production).
+    metrics_token: SecretStr | None = None
+    data_key_version: int = 1  # key version that seals personal data at rest (services/sealing.py)
+    dpo_email: str = "pelindungan-data@mpp.localhost"  # the data protection officer (privacy notice)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.strip().rstrip("/")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
+        origins = tuple(o.strip().rstrip("/") for o in items if o.strip())
+        if "*" in origins:
+            raise ValueError("MPP_ALLOWED_ORIGINS must list origins; '*' is not allowed")
+        return origins
+
+    @field_validator("trusted_proxy_hops")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("MPP_TRUSTED_PROXY_HOPS must be 0 or more")
+        return value
+
+    @property
+    def production(self) -> bool:
+        """``MPP_ENV=production``: no demo data, no generated secrets, migrations as a release step."""
+        return self.env == "production"
 
     @property
     def cookie_secure(self) -> bool:
@@ -53,33 +97,55 @@ class Settings:
 
     @property
     def uses_outbox(self) -> bool:
-        """Without an SMTP host, mail is written to a local outbox folder (demo default)."""
+        """Without an SMTP host, mail is written to a local outbox folder (demo only)."""
         return not self.smtp_host
+
+    def production_problems(self) -> list[str]:
+        """What keeps these settings from being served as production (empty: nothing)."""
+        problems = []
+        key = self.secret_key.get_secret_value()
+        if not key:
+            problems.append("MPP_SECRET_KEY is not set (production never generates one)")
+        elif len(key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"MPP_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters")
+        if not self.smtp_host:
+            problems.append("MPP_SMTP_HOST is not set (production sends real mail; there is no outbox page)")
+        if not self.public_base_url.startswith("https://"):
+            problems.append(f"MPP_PUBLIC_BASE_URL must be an https:// address (is {self.public_base_url!r})")
+        if not self.allowed_origins:
+            problems.append("MPP_ALLOWED_ORIGINS is not set (list the https origins allowed to open the websocket)")
+        problems += [f"MPP_ALLOWED_ORIGINS: {o!r} is not https" for o in self.allowed_origins
+                     if not o.startswith("https://")]
+        return problems
+
+
+def _generated_secret_key() -> str:
+    """A secret key generated once per checkout under var/ (demo only)."""
+    path = PROJECT_ROOT / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def load_settings() -> Settings:
-    """Read settings from the environment (no caching; tests call this directly)."""
-    base_url = _env("MPP_PUBLIC_BASE_URL", "http://localhost:3000").rstrip("/")
-    origins = tuple(
-        o.strip().rstrip("/") for o in _env("MPP_ALLOWED_ORIGINS", base_url).split(",") if o.strip()
-    )
-    if "*" in origins:
-        raise ValueError("MPP_ALLOWED_ORIGINS must list origins; '*' is not allowed")
-    return Settings(
-        database_url=_env("MPP_DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'mpp_digital.db'}"),
-        redis_url=_env("MPP_REDIS_URL") or None,
-        public_base_url=base_url,
-        allowed_origins=origins,
-        smtp_host=_env("MPP_SMTP_HOST") or None,
-        smtp_port=int(_env("MPP_SMTP_PORT", "25")),
-        smtp_user=_env("MPP_SMTP_USER") or None,
-        smtp_password=_env("MPP_SMTP_PASSWORD") or None,
-        smtp_sender=_env("MPP_SMTP_SENDER", "MPP Digital <no-reply@mpp.localhost>"),
-        smtp_starttls=_env("MPP_SMTP_STARTTLS", "0") in {"1", "true", "yes"},
-        outbox_dir=Path(_env("MPP_OUTBOX_DIR", str(PROJECT_ROOT / "var" / "outbox"))),
-        secret_key=_secret_key(),
-        holidays_file=Path(_env("MPP_HOLIDAYS_FILE")) if _env("MPP_HOLIDAYS_FILE") else None,
-    )
+    """Read settings from the environment (no caching; tests call this directly).
+
+    Raises:
+        UnsafeSettings: in production, listing every missing or unsafe setting.
+    """
+    settings = Settings()
+    if settings.production:
+        if problems := settings.production_problems():
+            raise UnsafeSettings(problems)
+        return settings
+    updates: dict[str, object] = {}
+    if not settings.allowed_origins:
+        updates["allowed_origins"] = (settings.public_base_url,)
+    if not settings.secret_key.get_secret_value():
+        updates["secret_key"] = SecretKey(_generated_secret_key())
+    return settings.model_copy(update=updates) if updates else settings
 
 
 @lru_cache(maxsize=1)

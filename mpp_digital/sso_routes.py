@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError
 from starlette.requests import Request
@@ -23,11 +25,13 @@ from starlette.routing import Route
 
 from mpp_digital import routes
 from mpp_digital.blocking import in_thread
+from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
+from mpp_digital.cookies import clear_session_cookie, session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.i18n import t
 from mpp_digital.models import UserSession
-from mpp_digital.services import accounts, sso, sso_keys
+from mpp_digital.services import accounts, rate_limits, sso, sso_keys
 from mpp_digital.services.sso_server import ProviderRequest, ProviderServer
 from mpp_digital.settings import get_settings
 
@@ -65,7 +69,7 @@ async def _incoming(request: Request) -> Incoming:
             form = [(k, v) for k, v in data.multi_items() if isinstance(v, str)]
     headers = {k.title(): v for k, v in request.headers.items()}
     return Incoming(method=request.method, path=request.url.path, query=list(request.query_params.multi_items()),
-                    form=form, headers=headers, cookie=request.cookies.get(routes.SESSION_COOKIE))
+                    form=form, headers=headers, cookie=request.cookies.get(session_cookie_name()))
 
 
 def _json(status: int, body, headers: list) -> Response:
@@ -170,6 +174,9 @@ def _authorize(incoming: Incoming) -> Response:
         for name in ("client_id", "response_type"):
             if not data.get(name):
                 return error_page("invalid_request", f"Missing '{name}' parameter.")
+        if bad := _unquotable(data):
+            return error_page("invalid_request", f"The '{bad}' parameter holds a character that is not allowed"
+                              " (for redirect_uri: it is not a registered redirect URI).")
         try:
             grant = server.get_consent_grant(request, end_user=end_user)
         except OAuth2Error as error:
@@ -192,7 +199,7 @@ def _authorize(incoming: Incoming) -> Response:
             return _redirect(f"{routes.LOGIN}?next={quote(back)}" + ("&ulang=1" if reauth else ""))
 
         if data.get(routes.CONSENT_DENIED_PARAM) == "deny":
-            return _tuple_response(server.create_authorization_response(request, grant_user=None, grant=grant))
+            return _to_client(server, server.create_authorization_response(request, grant_user=None, grant=grant))
         client = grant.client.row
         scopes = sso.scope_list(request.scope)
         if "consent" in prompts or not sso.consent_covers(session=db, user_id=end_user.get_user_id(),
@@ -201,14 +208,33 @@ def _authorize(incoming: Incoming) -> Response:
                 return _authorization_error(server, request, ConsentRequiredError(redirect_uri=grant.redirect_uri))
             query = _without(incoming.query, routes.CONSENT_DENIED_PARAM, "prompt")
             return _redirect(routes.SSO_CONSENT + "?" + urlencode(query))
-        return _tuple_response(server.create_authorization_response(request, grant_user=end_user, grant=grant))
+        return _to_client(server, server.create_authorization_response(request, grant_user=end_user, grant=grant))
+
+
+def _to_client(server: ProviderServer, result: tuple[int, object, list]) -> Response:
+    """An authorization response for the client: its redirect carries ``iss`` (RFC 9207), so the
+    client can tell which provider answered (mix-up attacks)."""
+    status, body, headers = result
+    if status in (301, 302, 303):
+        headers = [(k, add_params_to_uri(v, [("iss", server.issuer)]) if k.lower() == "location" else v)
+                   for k, v in headers]
+    return _tuple_response((status, body, headers))
 
 
 def _authorization_error(server: ProviderServer, request: ProviderRequest, error: OAuth2Error) -> Response:
     error.state = request.payload.state
     if error.redirect_uri:
-        return _tuple_response(server.handle_error_response(request, error))
+        return _to_client(server, server.handle_error_response(request, error))
     return error_page(error.error or "invalid_request", error.get_error_description() or "")
+
+
+# authlib quotes these parameters in its error descriptions, where RFC 6749 forbids '"' and '\\'.
+_QUOTED_PARAMETERS = ("client_id", "response_type", "redirect_uri", "scope", "code_challenge_method", "prompt")
+
+
+def _unquotable(data: dict) -> str | None:
+    """The first parameter holding a character no OAuth error may carry (a 400 before authlib)."""
+    return next((name for name in _QUOTED_PARAMETERS if invalid_error_characters(str(data.get(name) or ""))), None)
 
 
 @_guarded
@@ -237,6 +263,12 @@ async def token(request: Request) -> Response:
     """POST /oauth/token: authorization_code (with PKCE) and refresh_token grants."""
     if request.method != "POST":
         return _method_not_allowed(request.method)
+    try:
+        await rate_limits.check(rate_limits.OAUTH_TOKEN, request_address(request))
+    except rate_limits.RateLimited as exc:
+        return JSONResponse({"error": "temporarily_unavailable",
+                             "error_description": f"Too many token requests; retry in {exc.retry_after} s."},
+                            status_code=429, headers={**NO_STORE, "Retry-After": str(exc.retry_after)})
     return await in_thread(_token, await _incoming(request))
 
 
@@ -281,8 +313,9 @@ def _end_session(incoming: Incoming) -> tuple[Response, bool]:
         except OAuth2Error as error:
             return error_page(error.error or "invalid_request", error.get_error_description() or ""), False
         if validated.needs_confirmation:
-            # Without an ID token from the app, sign-out follows the portal's own rule (same site only).
-            return _redirect(routes.AUTH_SIGN_OUT), False
+            # Without an ID token from the app, the person signs out with the portal's own
+            # button (a same-site POST); a link cannot sign anyone out.
+            return _redirect(routes.PROFILE), False
         result = server.create_endpoint_response("end_session", validated)
         if result is None:
             return _redirect(f"{routes.LOGIN}?keluar=1"), server.signed_out
@@ -299,8 +332,7 @@ async def end_session(request: Request) -> Response:
     """GET or POST /oauth/logout (OpenID Connect RP-initiated logout) with an ``id_token_hint``."""
     response, signed_out = await in_thread(_end_session, await _incoming(request))
     if signed_out:
-        response.delete_cookie(routes.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                               secure=get_settings().cookie_secure)
+        clear_session_cookie(response)
     return response
 
 

@@ -34,7 +34,7 @@ from mpp_digital.models import (
     User,
     UserSession,
 )
-from mpp_digital.services import audit
+from mpp_digital.services import audit, sealing
 from mpp_digital.services.authz import Grant, Principal, authorize
 from mpp_digital.services.identity import (
     NikInfo,
@@ -51,6 +51,9 @@ SESSION_TOUCH_EVERY = timedelta(seconds=60)
 HOLD_AFTER_FAILURES = 5
 HOLD_WINDOW = timedelta(minutes=15)
 HOLD_FOR = timedelta(minutes=15)
+KNOWN_ADDRESS_FOR = timedelta(days=90)
+ADDRESS_FREE_FAILURES = 30
+ADDRESS_SLOW_GAP = timedelta(seconds=10)
 VERIFY_EMAIL_TTL = timedelta(hours=24)
 RESET_PASSWORD_TTL = timedelta(minutes=30)
 LOGIN_TICKET_TTL = timedelta(seconds=60)
@@ -77,6 +80,47 @@ def hash_secret(raw: str) -> str:
 def new_secret() -> str:
     """A fresh 256-bit random secret, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def nik_of(user: User) -> str | None:
+    """The user's NIK in clear (it is stored sealed)."""
+    return sealing.unseal(user.nik_sealed, purpose=sealing.PURPOSE_NIK)
+
+
+def set_nik(user: User, nik: str | None) -> None:
+    """Store a NIK on the user: sealed, and as the keyed hash that finds and keeps it unique."""
+    user.nik_sealed = sealing.seal(nik, purpose=sealing.PURPOSE_NIK)
+    user.nik_lookup = sealing.lookup_hash(nik, purpose=sealing.PURPOSE_NIK)
+
+
+def nik_lookup(nik: str) -> str:
+    """The keyed hash of a NIK, as stored in ``User.nik_lookup``."""
+    return sealing.lookup_hash(nik, purpose=sealing.PURPOSE_NIK) or ""
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The TOTP secret in clear (stored sealed)."""
+    return sealing.unseal(user.totp_secret_sealed, purpose=sealing.PURPOSE_TOTP)
+
+
+def reseal_personal_data(*, session: Session) -> int:
+    """Seal every NIK and TOTP secret made under an older data key with the current one.
+
+    Returns:
+        How many accounts were sealed again.
+    """
+    current = sealing.current_version()
+    changed = 0
+    for user in session.exec(select(User).where(
+            (col(User.nik_sealed).is_not(None)) | (col(User.totp_secret_sealed).is_not(None)))).all():
+        stale = [blob for blob in (user.nik_sealed, user.totp_secret_sealed)
+                 if blob and sealing.version_of(blob) != current]
+        if stale:
+            set_nik(user, nik_of(user))
+            user.totp_secret_sealed = sealing.seal(totp_secret_of(user), purpose=sealing.PURPOSE_TOTP)
+            session.add(user)
+            changed += 1
+    return changed
 
 
 class InvalidForm(DomainError):
@@ -127,7 +171,7 @@ def register_citizen(*, session: Session, registration: Registration, now: datet
     info = email = phone = None
     try:
         info = check_nik(session=session, nik=registration.nik, now=now)
-        if session.exec(select(User.id).where(User.nik == info.nik)).first() is not None:
+        if session.exec(select(User.id).where(User.nik_lookup == nik_lookup(info.nik))).first() is not None:
             raise ValidationError("nik", "nik.taken")
     except ValidationError as exc:
         errors["nik"] = exc
@@ -156,7 +200,6 @@ def register_citizen(*, session: Session, registration: Registration, now: datet
     if errors or info is None or email is None:
         raise InvalidForm(errors)
     user = User(
-        nik=info.nik,
         full_name=name,
         email=email,
         phone=phone,
@@ -165,12 +208,46 @@ def register_citizen(*, session: Session, registration: Registration, now: datet
         password_hash=password_hasher.hash(registration.password),
         created_at=now,
     )
+    set_nik(user, info.nik)
     session.add(user)
     session.flush()
     session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
     audit.record(session=session, action="register", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")
     send_verification_email(session=session, user=user, email=email, now=now)
+    return user
+
+
+def create_superadmin(*, session: Session, email: str, full_name: str, password: str, now: datetime) -> User:
+    """The first staff account of a production installation (no demo accounts there): verified,
+    citizen and superadmin, audited. Further roles are granted by it at /admin/peran.
+
+    Raises:
+        InvalidForm: with every wrong field and what is wrong with it.
+    """
+    errors: dict[str, ValidationError] = {}
+    name = " ".join(full_name.split())
+    if not 2 <= len(name) <= 120:
+        errors["full_name"] = ValidationError("full_name", "name.required" if len(name) < 2 else "name.too_long")
+    address = ""
+    try:
+        address = normalise_email(email)
+        if session.exec(select(User.id).where(User.email == address)).first() is not None:
+            raise ValidationError("email", "email.taken")
+    except ValidationError as exc:
+        errors["email"] = exc
+    try:
+        check_password_policy(password, personal=(address, name))
+    except ValidationError as exc:
+        errors["password"] = exc
+    if errors:
+        raise InvalidForm(errors)
+    user = User(full_name=name, email=address, password_hash=password_hasher.hash(password),
+                email_verified_at=now, created_at=now)
+    session.add(user)
+    session.flush()
+    session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
+    grant_role(session=session, user_id=user.id or 0, role=Role.SUPERADMIN, now=now)
     return user
 
 
@@ -310,27 +387,89 @@ def _normalise_identifier(identifier: str) -> str:
     return compact if compact.isdigit() else value.lower()
 
 
-def hold_until(*, session: Session, identifier: str, ip_address: str, now: datetime) -> datetime | None:
-    """When the account or the address is held after repeated failures, until when."""
-    since = now - HOLD_WINDOW - HOLD_FOR
-    ident = _normalise_identifier(identifier)
-    for column, value in ((LoginAttempt.identifier, ident), (LoginAttempt.ip_address, ip_address)):
-        if not value:
+def identifier_hash(identifier: str) -> str:
+    """What a login attempt keeps of the NIK or email typed: its keyed hash, never the value."""
+    return sealing.lookup_hash(_normalise_identifier(identifier), purpose=sealing.PURPOSE_LOGIN_IDENTIFIER) or ""
+
+
+def _hold_of(rows: list, now: datetime) -> datetime | None:
+    """Until when rows of (at, success), oldest first, hold: 5 failures within 15 minutes with no
+    success after them hold for 15 minutes after the fifth."""
+    failures: list[datetime] = []
+    for at, success in rows:
+        if success:
+            failures.clear()
             continue
-        rows = session.exec(
-            select(LoginAttempt.at, LoginAttempt.success)
-            .where(column == value, col(LoginAttempt.at) > since)
-            .order_by(col(LoginAttempt.at))
-        ).all()
-        failures: list[datetime] = []
-        for at, success in rows:
-            if success:
-                failures.clear()
-                continue
-            failures = [f for f in failures if at - f < HOLD_WINDOW] + [at]
-            if len(failures) >= HOLD_AFTER_FAILURES and now < at + HOLD_FOR:
-                return at + HOLD_FOR
+        failures = [f for f in failures if at - f < HOLD_WINDOW] + [at]
+        if len(failures) >= HOLD_AFTER_FAILURES and now < at + HOLD_FOR:
+            return at + HOLD_FOR
     return None
+
+
+def is_known_address(*, session: Session, user_id: int, ip_address: str, now: datetime) -> bool:
+    """Whether the account signed in successfully from this address within ``KNOWN_ADDRESS_FOR``."""
+    return bool(ip_address) and session.exec(
+        select(LoginAttempt.id).where(LoginAttempt.user_id == user_id, LoginAttempt.ip_address == ip_address,
+                                      col(LoginAttempt.success).is_(True),
+                                      col(LoginAttempt.at) > now - KNOWN_ADDRESS_FOR).limit(1)
+    ).first() is not None
+
+
+def account_hold_until(
+    *, session: Session, user_id: int | None, identifier: str, ip_address: str, now: datetime
+) -> datetime | None:
+    """When the account is held after repeated failures, until when (the README's policy).
+
+    One hold per account whatever identifier (NIK or email) was typed; for an identifier that
+    names no account, per identifier, so the answers look the same. From an address the account
+    has signed in from before, only the failures from that address count: someone who knows a
+    citizen's NIK cannot lock them out of their own home or phone network.
+    """
+    since = now - HOLD_WINDOW - HOLD_FOR
+    query = select(LoginAttempt.at, LoginAttempt.success).where(col(LoginAttempt.at) > since)
+    if user_id is None:
+        query = query.where(LoginAttempt.identifier_hash == identifier_hash(identifier))
+    else:
+        query = query.where(LoginAttempt.user_id == user_id)
+        if is_known_address(session=session, user_id=user_id, ip_address=ip_address, now=now):
+            query = query.where(LoginAttempt.ip_address == ip_address)
+    return _hold_of(session.exec(query.order_by(col(LoginAttempt.at))).all(), now)
+
+
+def address_wait(*, session: Session, ip_address: str, now: datetime) -> int:
+    """Seconds an address must wait before its next sign-in attempt (0: none).
+
+    An address is slowed, never locked: shared Wi-Fi and carrier-grade NAT put many honest people
+    behind one address. Its first ``ADDRESS_FREE_FAILURES`` failures in 15 minutes (on any
+    accounts) are free; after that it may try once per ``ADDRESS_SLOW_GAP``. A success does not
+    clear the count, so spraying passwords across accounts stays slow.
+    """
+    if not ip_address:
+        return 0
+    count, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.ip_address == ip_address, col(LoginAttempt.success).is_(False),
+            col(LoginAttempt.at) > now - HOLD_WINDOW)
+    ).one()
+    if count < ADDRESS_FREE_FAILURES or last is None:
+        return 0
+    if last.tzinfo is None:  # SQLite's MAX() returns text without the column's type
+        last = last.replace(tzinfo=now.tzinfo)
+    remaining = (last + ADDRESS_SLOW_GAP - now).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def sign_in_refusal(
+    *, session: Session, user_id: int | None, identifier: str, ip_address: str, now: datetime
+) -> DomainError | None:
+    """Why a sign-in is refused before its password is checked: the address is slowed
+    (``login.slow_down``) or the account is held (``login.held``); None when it may go ahead."""
+    wait = address_wait(session=session, ip_address=ip_address, now=now)
+    if wait:
+        return DomainError("login.slow_down", seconds=wait)
+    until = account_hold_until(session=session, user_id=user_id, identifier=identifier, ip_address=ip_address,
+                               now=now)
+    return _held_error(until, now) if until else None
 
 
 def _find_user(session: Session, identifier: str) -> User | None:
@@ -338,7 +477,7 @@ def _find_user(session: Session, identifier: str) -> User | None:
     if not ident:
         return None
     if ident.isdigit():
-        return session.exec(select(User).where(User.nik == ident)).first()
+        return session.exec(select(User).where(User.nik_lookup == nik_lookup(ident))).first()
     return session.exec(select(User).where(User.email == ident)).first()
 
 
@@ -349,12 +488,14 @@ def _held_error(until: datetime, now: datetime) -> DomainError:
 
 def _fail(session: Session, *, ident: str, ip: str, user: User | None, now: datetime) -> DomainError:
     """Record a failed attempt and commit it, although the caller then raises (and may roll back)."""
-    session.add(LoginAttempt(identifier=ident, ip_address=ip, at=now, success=False))
+    user_id = user.id if user else None
+    session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user_id, ip_address=ip, at=now, success=False))
     audit.record(session=session, action="login_failed", now=now,
                  actor_user_id=user.id if user else None, ip_address=ip,
-                 target=f"user:{user.id}" if user else "", detail={"identifier": ident[:6] + "…"})
+                 target=f"user:{user.id}" if user else "", detail={"identifier": "nik" if ident.isdigit() else "email",
+                                           "identifier_hash": identifier_hash(ident)[:16]})
     session.commit()
-    until = hold_until(session=session, identifier=ident, ip_address=ip, now=now)
+    until = account_hold_until(session=session, user_id=user_id, identifier=ident, ip_address=ip, now=now)
     return _held_error(until, now) if until else DomainError("login.failed")
 
 
@@ -373,13 +514,15 @@ def sign_in(
     HttpOnly session cookie (``start_session_from_ticket``).
 
     Raises:
-        DomainError: ``login.failed`` (one generic message) or ``login.held``.
+        DomainError: ``login.failed`` (one generic message), ``login.held`` (the account) or
+            ``login.slow_down`` (the address).
     """
     ident = _normalise_identifier(identifier)
-    until = hold_until(session=session, identifier=ident, ip_address=ip_address, now=now)
-    if until:
-        raise _held_error(until, now)
     user = _find_user(session, ident)
+    refusal = sign_in_refusal(session=session, user_id=user.id if user else None, identifier=ident,
+                              ip_address=ip_address, now=now)
+    if refusal is not None:
+        raise refusal
     if user is None or not user.is_active:
         try:  # same work as a real check, so timing does not tell which part was wrong
             password_hasher.verify(_DUMMY_HASH, password or "x")
@@ -398,7 +541,8 @@ def sign_in(
             return SignInResult(user_id=user.id or 0, needs_second_factor=True)
         if not check_second_factor(session=session, user=user, code=second_factor, now=now):
             raise _fail(session, ident=ident, ip=ip_address, user=user, now=now)
-    session.add(LoginAttempt(identifier=ident, ip_address=ip_address, at=now, success=True))
+    session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user.id, ip_address=ip_address, at=now,
+                             success=True))
     ticket = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_LOGIN,
                          ttl=LOGIN_TICKET_TTL, now=now)
     return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket)
@@ -600,11 +744,12 @@ def change_password(
             {"current": ValidationError("current", "password.current_wrong")}
         ) from None
     try:
-        check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+        check_password_policy(new, personal=(nik_of(user) or "", user.email, user.full_name))
     except ValidationError as exc:
         raise InvalidForm({"new": ValidationError("new", exc.key, **exc.params)}) from None
     user.password_hash = password_hasher.hash(new)
     session.add(user)
+    _retire_reset_links(session, user.id or 0, now)
     revoked = _revoke_all(session, user.id or 0, now, keep=principal.session_id)
     audit.record(session=session, action="password_change", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}", ip_address=ip_address, detail={"revoked": revoked})
@@ -627,6 +772,16 @@ def request_password_reset(*, session: Session, email: str, now: datetime) -> No
                      ttl=RESET_PASSWORD_TTL, now=now)
 
 
+def _retire_reset_links(session: Session, user_id: int, now: datetime) -> None:
+    """Once the password is set anew, every reset link mailed before stops working."""
+    session.execute(
+        update(OneTimeToken)
+        .where(col(OneTimeToken.user_id) == user_id, col(OneTimeToken.purpose) == PURPOSE_RESET,
+               col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+
+
 def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> User:
     """Set a new password from a reset link; every session of the account is revoked."""
     token = session.exec(
@@ -635,13 +790,14 @@ def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> Us
     user = session.get(User, token.user_id) if token else None
     if user is not None:  # check the policy first, so a weak password does not burn the link
         try:
-            check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+            check_password_policy(new, personal=(nik_of(user) or "", user.email, user.full_name))
         except ValidationError as exc:
             raise InvalidForm({"password": exc}) from None
     token = consume_token(session=session, raw=raw, purpose=PURPOSE_RESET, now=now)
     user = get_user(session=session, user_id=token.user_id)
     user.password_hash = password_hasher.hash(new)
     session.add(user)
+    _retire_reset_links(session, user.id or 0, now)
     _revoke_all(session, user.id or 0, now)
     audit.record(session=session, action="password_reset", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")
@@ -656,18 +812,20 @@ def begin_totp(*, session: Session, principal: Principal) -> tuple[str, str]:
     user = get_user(session=session, user_id=principal.user_id)
     if user.totp_enabled:
         raise DomainError("totp.already_enabled")
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_secret_sealed = sealing.seal(secret, purpose=sealing.PURPOSE_TOTP)
     session.add(user)
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
-    return user.totp_secret, uri
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
+    return secret, uri
 
 
 def confirm_totp(*, session: Session, principal: Principal, code: str, now: datetime) -> list[str]:
     """Turn TOTP on after a correct code; returns recovery codes, shown once."""
     user = get_user(session=session, user_id=principal.user_id)
-    if not user.totp_secret or user.totp_enabled:
+    secret = totp_secret_of(user)
+    if not secret or user.totp_enabled:
         raise DomainError("totp.not_started")
-    if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+    if not pyotp.TOTP(secret).verify((code or "").strip(), for_time=now, valid_window=1):
         raise ValidationError("code", "totp.wrong_code")
     user.totp_enabled = True
     session.add(user)
@@ -690,7 +848,7 @@ def disable_totp(*, session: Session, principal: Principal, password: str, now: 
     except (VerificationError, InvalidHashError):
         raise ValidationError("password", "password.current_wrong") from None
     user.totp_enabled = False
-    user.totp_secret = None
+    user.totp_secret_sealed = None
     session.add(user)
     for old in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all():
         session.delete(old)
@@ -701,7 +859,8 @@ def disable_totp(*, session: Session, principal: Principal, password: str, now: 
 def check_second_factor(*, session: Session, user: User, code: str, now: datetime) -> bool:
     """A current TOTP code, or an unused recovery code (which is then spent)."""
     code = (code or "").strip().lower()
-    if user.totp_secret and code.isdigit() and pyotp.TOTP(user.totp_secret).verify(
+    secret = totp_secret_of(user)
+    if secret and code.isdigit() and pyotp.TOTP(secret).verify(
         code, for_time=now, valid_window=1
     ):
         return True
@@ -768,3 +927,89 @@ def grant_role(
                  target=f"user:{user_id}",
                  detail={"granted": role.value, "site_id": site_id, "regency_code": regency_code})
     return row
+
+
+def revoke_role(*, session: Session, actor: Principal, assignment_id: int, now: datetime,
+                ip_address: str = "") -> RoleAssignment:
+    """Take back one role grant (superadmin only; not one's own superadmin grant); audited.
+
+    Takes effect on the grantee's next event: every guarded event reads the grants afresh.
+    """
+    authorize(actor, Role.SUPERADMIN)
+    row = session.get(RoleAssignment, assignment_id)
+    if row is None:
+        raise DomainError("role.grant_not_found")
+    if row.user_id == actor.user_id and row.role == Role.SUPERADMIN:
+        raise DomainError("role.own_superadmin")
+    session.delete(row)
+    audit.record(session=session, action="role_revoked", now=now, actor_user_id=actor.user_id,
+                 target=f"user:{row.user_id}", ip_address=ip_address,
+                 detail={"revoked": Role(row.role).value, "site_id": row.site_id, "regency_code": row.regency_code,
+                         "agency_id": row.agency_id})
+    return row
+
+
+def set_account_active(*, session: Session, actor: Principal, user_id: int, active: bool, now: datetime,
+                       ip_address: str = "") -> User:
+    """Deactivate (every session ends at once) or reactivate an account (superadmin only); audited.
+
+    One's own account cannot be deactivated, nor can a closed one be reactivated.
+    """
+    authorize(actor, Role.SUPERADMIN)
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("user.not_found")
+    if user_id == actor.user_id:
+        raise DomainError("account.own")
+    if active and user.closed_at is not None:
+        raise DomainError("account.closed")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    session.add(user)
+    ended = 0 if active else _revoke_all(session, user_id, now)
+    audit.record(session=session, action="account_reactivated" if active else "account_deactivated", now=now,
+                 actor_user_id=actor.user_id, target=f"user:{user_id}", ip_address=ip_address,
+                 detail={"sessions_ended": ended})
+    return user
+
+
+@dataclass(frozen=True)
+class GrantEntry:
+    """One role assignment as the staff administration lists it."""
+
+    assignment_id: int
+    role: Role
+    site_id: int | None
+    regency_code: str | None
+    agency_id: int | None
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One account in the staff administration: who, whether it may sign in, and its grants."""
+
+    user_id: int
+    full_name: str
+    email: str
+    status: str  # "active" / "inactive" (deactivated by a superadmin) / "closed" (by its owner)
+    grants: tuple[GrantEntry, ...]
+
+
+def user_directory(*, session: Session, actor: Principal, query: str = "", limit: int = 50) -> list[DirectoryEntry]:
+    """Accounts matching ``query`` (name or email), with their grants (superadmin only)."""
+    authorize(actor, Role.SUPERADMIN)
+    stmt = select(User).order_by(col(User.id)).limit(limit)
+    if query.strip():
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where((col(User.email).ilike(like)) | (col(User.full_name).ilike(like)))
+    users = session.exec(stmt).all()
+    grants: dict[int, list[GrantEntry]] = {}
+    for row in session.exec(select(RoleAssignment).where(col(RoleAssignment.user_id).in_([u.id for u in users]))
+                            .order_by(col(RoleAssignment.id))).all():
+        grants.setdefault(row.user_id, []).append(GrantEntry(
+            assignment_id=row.id or 0, role=Role(row.role), site_id=row.site_id, regency_code=row.regency_code,
+            agency_id=row.agency_id))
+    return [DirectoryEntry(user_id=u.id or 0, full_name=u.full_name, email=u.email,
+                           status="closed" if u.closed_at else "active" if u.is_active else "inactive",
+                           grants=tuple(grants.get(u.id or 0, ()))) for u in users]

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from mpp_digital import db
 from mpp_digital.blocking import in_thread
@@ -124,6 +124,11 @@ def send_due(*, now: datetime, mailer: Callable[..., None] = send_mail, limit: i
         with transaction() as session:
             record_outcomes(session=session, outcomes=outcomes, now=now)
     return sent
+
+
+def backlog(*, session: Session) -> int:
+    """How many mails are not sent yet (due or waiting for a retry): the /metrics outbox gauge."""
+    return session.exec(select(func.count()).select_from(PendingMail).where(col(PendingMail.sent_at).is_(None))).one()
 
 
 def send_due_now(*, limit: int = 50) -> int:

@@ -749,7 +749,7 @@ def ticket_token(ticket: QueueTicket, *, secret_key: str | None = None) -> str:
     from mpp_digital.services.queue_token import make_token
 
     return make_token(ticket_id=ticket.id or 0, expires_at=ticket.expires_at,
-                      secret_key=secret_key or get_settings().secret_key)
+                      secret_key=secret_key or get_settings().secret_key.get_secret_value())
 
 
 # --------------------------------------------------------------------------- kiosk
@@ -790,7 +790,7 @@ def check_in_by_token(*, session: Session, site_id: int, token: str, now: dateti
     """Check in with the QR code's signed token (forged or expired tokens are refused)."""
     from mpp_digital.services.queue_token import read_token
 
-    ticket_id = read_token(token=token, secret_key=secret_key or get_settings().secret_key, now=now)
+    ticket_id = read_token(token=token, secret_key=secret_key or get_settings().secret_key.get_secret_value(), now=now)
     ticket = session.get(QueueTicket, ticket_id)
     if ticket is None:
         raise DomainError("queue.token.invalid")

@@ -89,7 +89,9 @@ def test_landing_page_speaks_indonesian_first_and_switches_to_english(new_page):
     page = new_page(width=360)
     page.goto("/")
     expect(page.locator("#hero-title")).to_have_text("Semua layanan publik, satu pintu, satu akun")
+    expect(page.locator("#demo-ribbon")).to_contain_text("DEMO")  # `make run` is the demo, on every page
     page.click("#lang-toggle")
     expect(page.locator("#hero-title")).to_have_text("Every public service, one door, one account")
+    expect(page.locator("#demo-ribbon")).to_contain_text("sample accounts")
     # Readable at 360 px: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

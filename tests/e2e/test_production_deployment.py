@@ -1,0 +1,292 @@
+"""The production deployment of the README's Production section, on this machine: the frontend
+built once (`make prod-build`), the release step (`make release`), two app "machines"
+(`make prod-backend`, two Granian workers each, Prometheus multiprocess mode) on PostgreSQL and
+Redis, behind Debian's nginx with the repo's deploy/nginx.conf over https (a throwaway
+self-signed certificate), MPP_ENV=production and MPP_TRUSTED_PROXY_HOPS=1.
+
+Checked through the proxy: /readyz, /metrics (token; refused without it from a non-loopback
+address), a sign-in by NIK in Chromium with no DEMO ribbon, the event metrics of that sign-in,
+request ids from nginx in the app's JSON logs, and no NIK, password, login ticket or session
+cookie in any log.
+
+Needs PostgreSQL (MPP_TEST_DATABASE_URL), Redis on 127.0.0.1:6379 and nginx; skipped without.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import string
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, select
+
+from mpp_digital.db import normalise_url
+from tests.e2e.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.e2e
+
+REDIS_URL = "redis://127.0.0.1:6379/9"  # this test's own Redis database
+DATABASE = "mpp_production_e2e"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NIK = "3314014107900002"
+EMAIL = "sri.produksi@example.id"
+PASSWORD = "Sragen-Produksi-Kuat-2026"
+METRICS_TOKEN = "metrics-token-for-the-e2e-test"
+INSECURE = ssl.create_default_context()
+INSECURE.check_hostname = False
+INSECURE.verify_mode = ssl.CERT_NONE
+
+
+@dataclass
+class Deployment:
+    base: str
+    database_url: str
+    logs: list[Path]
+    nginx_log: Path
+    port: int
+
+
+def _requirements() -> str:
+    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
+    if not url.startswith("postgres"):
+        pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL server")
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (make test installs it as root)")
+    return url.rsplit("/", 1)[0] + "/" + DATABASE
+
+
+def _recreate(url: str) -> None:
+    server = create_engine(normalise_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+    server.dispose()
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=INSECURE) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read().decode()
+
+
+def _wait_for(url: str, procs: list[subprocess.Popen], logs: list[Path], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc, log in zip(procs, logs, strict=True):
+            if proc.poll() is not None:
+                raise RuntimeError(f"{proc.args} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if _get(url)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def _make(target: str, env: dict[str, str], log: Path, **variables: str) -> None:
+    with log.open("ab") as out:
+        done = subprocess.run(["make", target, *(f"{k}={v}" for k, v in variables.items())], cwd=ROOT, env=env,
+                              stdout=out, stderr=subprocess.STDOUT, timeout=900)
+    assert done.returncode == 0, f"make {target} failed:\n{log.read_text()[-3000:]}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _nginx_config(data: Path, port: int, backends: list[int]) -> Path:
+    """The repo's site file with this test's values, inside a minimal main configuration."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(data / "tls.key"),
+                    "-out", str(data / "tls.crt")], check=True, capture_output=True)
+    site = string.Template((ROOT / "deploy" / "nginx.conf").read_text()).safe_substitute(
+        MPP_NGINX_LISTEN=str(port), MPP_SERVER_NAME="127.0.0.1", MPP_TLS_CERT=str(data / "tls.crt"),
+        MPP_TLS_KEY=str(data / "tls.key"), MPP_FRONTEND_ROOT=str(data / "web" / "build" / "client"),
+        MPP_BACKEND_1=f"127.0.0.1:{backends[0]}", MPP_BACKEND_2=f"127.0.0.1:{backends[1]}",
+        MPP_NGINX_ACCESS_LOG=str(data / "nginx-access.log"))
+    assert "${MPP_" not in site
+    (data / "site.conf").write_text(site)
+    (data / "nginx-tmp").mkdir()
+    main = data / "nginx.conf"
+    main.write_text(f"""
+{'user root;' if os.geteuid() == 0 else ''}
+worker_processes 1;
+pid {data}/nginx.pid;
+error_log {data}/nginx-error.log;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    client_body_temp_path {data}/nginx-tmp/body;
+    proxy_temp_path {data}/nginx-tmp/proxy;
+    fastcgi_temp_path {data}/nginx-tmp/fastcgi;
+    uwsgi_temp_path {data}/nginx-tmp/uwsgi;
+    scgi_temp_path {data}/nginx-tmp/scgi;
+    include {data}/site.conf;
+}}
+""")
+    return main
+
+
+@pytest.fixture(scope="module")
+def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
+    database_url = _requirements()
+    _recreate(database_url)
+    data = tmp_path_factory.mktemp("production")
+    web = data / "web"  # its own build; the installed frontend packages are copied, not fetched again
+    if (ROOT / ".web").exists():
+        shutil.copytree(ROOT / ".web", web, symlinks=True,
+                        ignore=lambda folder, names: ["build"] if folder == str(ROOT / ".web") else [])
+    port, backends = free_port(), [free_port(), free_port()]
+    # Not "localhost": Reflex's frontend sends a localhost page's websocket to the https default
+    # port (it assumes a load balancer there); a real host name or address keeps the port.
+    base = f"https://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MPP_")}
+    env.update({
+        "MPP_ENV": "production",
+        "MPP_DATABASE_URL": database_url,
+        "MPP_REDIS_URL": REDIS_URL,
+        "REFLEX_REDIS_URL": REDIS_URL,
+        "MPP_SECRET_KEY": "production-e2e-secret-key-of-enough-length",
+        "MPP_SMTP_HOST": "127.0.0.1",
+        "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
+        "MPP_PUBLIC_BASE_URL": base,
+        "MPP_ALLOWED_ORIGINS": base,
+        "MPP_TRUSTED_PROXY_HOPS": "1",
+        "MPP_METRICS_TOKEN": METRICS_TOKEN,
+        "REFLEX_WEB_WORKDIR": str(web),
+        "GRANIAN_WORKERS": "2",
+        "REFLEX_BACKEND_START_METHOD": "spawn",
+    })
+    build_log = data / "build.log"
+    _make("prod-build", env, build_log)
+    _make("release", env, build_log)
+    _add_citizen(database_url)
+
+    procs: list[subprocess.Popen] = []
+    logs = [data / "machine-1.log", data / "machine-2.log"]
+    try:
+        for number, (backend, log) in enumerate(zip(backends, logs, strict=True), start=1):
+            machine_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(data / f"metrics-{number}")}
+            procs.append(subprocess.Popen(["make", "prod-backend", f"BACKEND_PORT={backend}"], cwd=ROOT,
+                                          env=machine_env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                                          start_new_session=True))
+        for backend in backends:
+            _wait_for(f"http://127.0.0.1:{backend}/healthz", procs, logs)
+        config = _nginx_config(data, port, backends)
+        nginx_log = data / "nginx.out"
+        procs.append(subprocess.Popen([NGINX, "-p", str(data), "-c", str(config), "-g", "daemon off;"],
+                                      stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
+        _wait_for(f"{base}/healthz", procs, [*logs, nginx_log])
+        yield Deployment(base=base, database_url=database_url, logs=logs, nginx_log=data / "nginx-access.log", port=port)
+    finally:
+        for proc in procs:
+            _stop(proc)
+
+
+def _add_citizen(database_url: str) -> None:
+    """A verified citizen, as registration and the mailed link would leave it."""
+    from mpp_digital.clock import utcnow
+    from mpp_digital.models import User
+    from mpp_digital.services import accounts
+
+    engine = create_engine(normalise_url(database_url))
+    with Session(engine) as db:
+        accounts.register_citizen(session=db, now=utcnow(), mailer=lambda **_: None, registration=accounts.Registration(
+            nik=NIK, full_name="Sri Produksi", email=EMAIL, phone="081234567890", password=PASSWORD))
+        user = db.exec(select(User).where(User.email == EMAIL)).one()
+        user.email_verified_at = utcnow()
+        db.add(user)
+        db.commit()
+    engine.dispose()
+
+
+def _non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing address
+            address = sock.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_production_behind_nginx(browser, deployment):
+    base = deployment.base
+
+    status, _, body = _get(f"{base}/readyz")
+    assert status == 200, body
+    assert json.loads(body)["checks"] == {"database": "ok", "redis": "ok", "migrations": "ok"}
+
+    # Metrics through the proxy: with the token; from a non-loopback address without it: refused.
+    status, _, body = _get(f"{base}/metrics", {"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert status == 200 and "mpp_mail_outbox_backlog 0.0" in body
+    if (address := _non_loopback_address()) is not None:
+        assert _get(f"https://{address}:{deployment.port}/metrics")[0] == 403
+        assert _get(f"https://{address}:{deployment.port}/metrics", {"Authorization": "Bearer wrong"})[0] == 403
+
+    context = browser.new_context(base_url=base, ignore_https_errors=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30000)
+    try:
+        page = context.new_page()
+        page.goto("/masuk")
+        page.fill("#identifier", NIK)
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        expect(page).to_have_url(re.compile(r"/profil/?$"))
+        expect(page.locator("#nav-profile")).to_contain_text("Sri Produksi")
+        expect(page.locator("#demo-ribbon")).to_have_count(0)
+        session_cookie = next(c for c in context.cookies() if c["name"] == "mpp_session")
+        assert session_cookie["secure"] and session_cookie["httpOnly"]
+    finally:
+        context.close()
+
+    # The sign-in's events are counted by handler, on whichever machine served them; nginx
+    # spreads the scrapes over the machines, so read several.
+    scrapes = "".join(_get(f"{base}/metrics", {"Authorization": f"Bearer {METRICS_TOKEN}"})[2] for _ in range(4))
+    assert re.search(r'mpp_reflex_events_total\{handler="state\.auth\.LoginState\.\w+"\} [1-9]', scrapes)
+    assert re.search(r'mpp_reflex_event_duration_seconds_bucket\{handler="state\.auth\.LoginState\.\w+",le="10\.0"\} [1-9]',
+                     scrapes)
+    assert 'mpp_http_requests_total{method="GET",route="/auth/sesi",status="303"}' in scrapes
+
+    # The app's logs: JSON lines; nginx's request id is the app's; nothing secret or personal.
+    status, headers, _ = _get(f"{base}/healthz")
+    request_id = headers["x-request-id"]
+    time.sleep(1)
+    logged = "".join(log.read_text(errors="replace") for log in [*deployment.logs, deployment.nginx_log])
+    records = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    assert request_id in deployment.nginx_log.read_text()
+    assert any(r.get("request_id") == request_id and r.get("route") == "/healthz" for r in records)
+    assert any(r.get("event") == "reflex_event" and "LoginState" in r.get("handler", "") for r in records)
+    for secret in (NIK, PASSWORD, session_cookie["value"], "ticket="):
+        assert secret not in logged
