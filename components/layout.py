@@ -103,7 +103,8 @@ def footer() -> rx.Component:
     """Footer with the data-protection note."""
     return rx.box(
         rx.vstack(
-            rx.text(t("footer.text"), size="1", color="#5b6478"),
+            rx.text(t("footer.text"), " ", rx.link(t("privacy.link"), href=routes.PRIVACY, id="footer-privacy"),
+                    size="1", color="#5b6478"),
             rx.text("© 2026 MPP Digital · KemenPANRB · Pemerintah Daerah", size="1", color="#8a93a6"),
             max_width="1100px", margin="0 auto", padding="20px 16px", spacing="1",
         ),

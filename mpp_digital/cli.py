@@ -1,4 +1,5 @@
-"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups|csp``."""
+"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups|
+purge|reseal|csp``."""
 
 from __future__ import annotations
 
@@ -79,6 +80,22 @@ def send_mail() -> int:
     while (batch := pending_mail.send_due_now()) > 0:
         sent += batch
     return sent
+
+
+def purge() -> str:
+    """Delete what has outlived its retention period (the app's workers do this hourly)."""
+    from mpp_digital.services import retention
+
+    return str(retention.purge_now())
+
+
+def reseal() -> int:
+    """Seal every NIK and TOTP secret again with the current data key (after MPP_DATA_KEY_VERSION moved)."""
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import accounts
+
+    with session_scope() as session:
+        return accounts.reseal_personal_data(session=session)
 
 
 def rotate_keys() -> tuple[str, list[str], list[str]]:
@@ -197,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("rebuild-rollups", help="recompute the analytics rollups from the stored events")
     sub.add_parser("close-days", help="end the queue tickets of days that are over (run after midnight)")
     sub.add_parser("send-mail", help="send the mail that is due in the outbox (the running app does this too)")
+    sub.add_parser("purge", help="delete what has outlived its retention period (the running app does this hourly)")
+    sub.add_parser("reseal", help="seal NIKs and TOTP secrets again with the current data key version")
     csp = sub.add_parser("csp", help="print the Content-Security-Policy for the frontend build (nginx's MPP_CSP)")
     csp.add_argument("--build", help="the built pages' folder (default: .web/build/client)")
     args = parser.parse_args(argv)
@@ -234,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"close-days: {close_days()} tickets ended")
     elif args.command == "send-mail":
         print(f"send-mail: {send_mail()} sent")
+    elif args.command == "purge":
+        print(f"purge: {purge()}")
+    elif args.command == "reseal":
+        print(f"reseal: {reseal()} accounts sealed again")
     elif args.command == "csp":
         print(content_security_policy(args.build))
     return 0

@@ -10,7 +10,7 @@ from structlog.contextvars import bound_contextvars
 
 from mpp_digital import logs, metrics, migrations, routes
 from mpp_digital.i18n import t
-from mpp_digital.services import pending_mail
+from mpp_digital.services import pending_mail, retention
 from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
@@ -19,6 +19,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.home import home
+from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
@@ -33,6 +34,7 @@ from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
 from state.kiosk_admin import KioskDevicesState
+from state.my_data import MyDataState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
@@ -120,6 +122,8 @@ app.add_middleware(PersonalDataGate())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)
+# ... and deletes, about hourly, what has outlived its retention period (services/retention.py).
+app.register_lifespan_task(retention.run_purger)
 
 
 def _freeze_startup_heap() -> None:
@@ -137,7 +141,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -160,6 +164,7 @@ PAGE_REGISTRY = [
     (routes.COUNTER, counter, [CounterState.load]),
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
+    (routes.PRIVACY, privacy_page, []),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

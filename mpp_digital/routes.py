@@ -31,6 +31,7 @@ KIOSK = "/kiosk/[kiosk_site]"
 COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
+PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -38,6 +39,9 @@ API_V1 = "/api/v1"
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
+# "Data saya": everything held about the signed-in account, by its own session cookie.
+MY_DATA_JSON = "/akun/data-saya.json"
+MY_DATA_PDF = "/akun/data-saya.pdf"
 
 SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
@@ -163,4 +167,5 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(COUNTER, "page.counter"),
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
+    PageRoute(PRIVACY, "page.privacy"),
 )

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -32,7 +32,7 @@ from mpp_digital.errors import DomainError
 from mpp_digital.i18n import t
 from mpp_digital.open_data import open_data_routes
 from mpp_digital.ops_routes import RequestContext, ops_routes
-from mpp_digital.services import accounts, kiosk_devices, rate_limits
+from mpp_digital.services import accounts, audit, kiosk_devices, my_data, rate_limits
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
 
@@ -144,6 +144,35 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+def _my_data(raw: str | None, ip: str, fmt: str, lang: str) -> bytes | dict | None:
+    """The signed-in account's data (None without a live session); the download is audited."""
+    now = utcnow()
+    with session_scope() as session:
+        principal = accounts.resolve_session(session=session, raw=raw, now=now)
+        if principal is None:
+            return None
+        data = my_data.export_my_data(session=session, user_id=principal.user_id, now=now)
+        audit.record(session=session, action="data_export", now=now, actor_user_id=principal.user_id,
+                     target=f"user:{principal.user_id}", ip_address=ip, detail={"format": fmt})
+    return my_data.render_pdf(data, lang=lang) if fmt == "pdf" else data
+
+
+async def my_data_download(request: Request) -> Response:
+    """GET /akun/data-saya.json|.pdf: everything held about the account of this request's own
+    session cookie (never another account: there is no parameter naming one)."""
+    fmt = "pdf" if request.url.path == routes.MY_DATA_PDF else "json"
+    lang = "en" if request.query_params.get("lang") == "en" else "id"
+    body = await run_in_threadpool(_my_data, request.cookies.get(session_cookie_name()), request_address(request),
+                                   fmt, lang)
+    if body is None:
+        return JSONResponse({"error": "login_required"}, status_code=401, headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store",
+               "Content-Disposition": f'attachment; filename="data-saya-mpp-digital.{fmt}"'}
+    if isinstance(body, bytes):
+        return Response(body, media_type="application/pdf", headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
 def inline_script_hashes(html_files: Iterable[Path]) -> list[str]:
     """CSP sources (``'sha256-...'``) for every inline script of the built pages."""
     found = set()
@@ -237,6 +266,8 @@ def build_api(html_files: Callable[[], Iterable[Path]] = lambda: ()) -> Starlett
         routes=[
             Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
             Route(routes.AUTH_SIGN_OUT, sign_out, methods=["POST"]),
+            Route(routes.MY_DATA_JSON, my_data_download, methods=["GET"]),
+            Route(routes.MY_DATA_PDF, my_data_download, methods=["GET"]),
             Route(routes.KIOSK_PAIR, pair_kiosk, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),

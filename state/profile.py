@@ -57,7 +57,7 @@ class ProfileState(rx.State):
             rows = accounts.active_sessions(session=session, user_id=who.user_id, now=now)
             self.recovery_left = accounts.recovery_codes_left(session=session, user_id=who.user_id)
         self.full_name = user.full_name
-        self.nik_masked = mask_nik(user.nik)
+        self.nik_masked = mask_nik(accounts.nik_of(user))
         self.email = user.email
         self.phone = user.phone or ""
         self.birth_date = user.birth_date.strftime("%d-%m-%Y") if user.birth_date else ""

@@ -34,7 +34,7 @@ from mpp_digital.models import (
     User,
     UserSession,
 )
-from mpp_digital.services import audit, mail
+from mpp_digital.services import audit, mail, sealing
 from mpp_digital.services.authz import Grant, Principal, authorize
 from mpp_digital.services.identity import (
     NikInfo,
@@ -79,6 +79,47 @@ def hash_secret(raw: str) -> str:
 def new_secret() -> str:
     """A fresh 256-bit random secret, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def nik_of(user: User) -> str | None:
+    """The user's NIK in clear (it is stored sealed)."""
+    return sealing.unseal(user.nik_sealed, purpose=sealing.PURPOSE_NIK)
+
+
+def set_nik(user: User, nik: str | None) -> None:
+    """Store a NIK on the user: sealed, and as the keyed hash that finds and keeps it unique."""
+    user.nik_sealed = sealing.seal(nik, purpose=sealing.PURPOSE_NIK)
+    user.nik_lookup = sealing.lookup_hash(nik, purpose=sealing.PURPOSE_NIK)
+
+
+def nik_lookup(nik: str) -> str:
+    """The keyed hash of a NIK, as stored in ``User.nik_lookup``."""
+    return sealing.lookup_hash(nik, purpose=sealing.PURPOSE_NIK) or ""
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The TOTP secret in clear (stored sealed)."""
+    return sealing.unseal(user.totp_secret_sealed, purpose=sealing.PURPOSE_TOTP)
+
+
+def reseal_personal_data(*, session: Session) -> int:
+    """Seal every NIK and TOTP secret made under an older data key with the current one.
+
+    Returns:
+        How many accounts were sealed again.
+    """
+    current = sealing.current_version()
+    changed = 0
+    for user in session.exec(select(User).where(
+            (col(User.nik_sealed).is_not(None)) | (col(User.totp_secret_sealed).is_not(None)))).all():
+        stale = [blob for blob in (user.nik_sealed, user.totp_secret_sealed)
+                 if blob and sealing.version_of(blob) != current]
+        if stale:
+            set_nik(user, nik_of(user))
+            user.totp_secret_sealed = sealing.seal(totp_secret_of(user), purpose=sealing.PURPOSE_TOTP)
+            session.add(user)
+            changed += 1
+    return changed
 
 
 class InvalidForm(DomainError):
@@ -131,7 +172,7 @@ def register_citizen(
     info = email = phone = None
     try:
         info = check_nik(session=session, nik=registration.nik, now=now)
-        if session.exec(select(User.id).where(User.nik == info.nik)).first() is not None:
+        if session.exec(select(User.id).where(User.nik_lookup == nik_lookup(info.nik))).first() is not None:
             raise ValidationError("nik", "nik.taken")
     except ValidationError as exc:
         errors["nik"] = exc
@@ -160,7 +201,6 @@ def register_citizen(
     if errors or info is None or email is None:
         raise InvalidForm(errors)
     user = User(
-        nik=info.nik,
         full_name=name,
         email=email,
         phone=phone,
@@ -169,6 +209,7 @@ def register_citizen(
         password_hash=password_hasher.hash(registration.password),
         created_at=now,
     )
+    set_nik(user, info.nik)
     session.add(user)
     session.flush()
     session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
@@ -318,6 +359,11 @@ def _normalise_identifier(identifier: str) -> str:
     return compact if compact.isdigit() else value.lower()
 
 
+def identifier_hash(identifier: str) -> str:
+    """What a login attempt keeps of the NIK or email typed: its keyed hash, never the value."""
+    return sealing.lookup_hash(_normalise_identifier(identifier), purpose=sealing.PURPOSE_LOGIN_IDENTIFIER) or ""
+
+
 def _hold_of(rows: list, now: datetime) -> datetime | None:
     """Until when rows of (at, success), oldest first, hold: 5 failures within 15 minutes with no
     success after them hold for 15 minutes after the fifth."""
@@ -354,7 +400,7 @@ def account_hold_until(
     since = now - HOLD_WINDOW - HOLD_FOR
     query = select(LoginAttempt.at, LoginAttempt.success).where(col(LoginAttempt.at) > since)
     if user_id is None:
-        query = query.where(LoginAttempt.identifier == _normalise_identifier(identifier))
+        query = query.where(LoginAttempt.identifier_hash == identifier_hash(identifier))
     else:
         query = query.where(LoginAttempt.user_id == user_id)
         if is_known_address(session=session, user_id=user_id, ip_address=ip_address, now=now):
@@ -403,7 +449,7 @@ def _find_user(session: Session, identifier: str) -> User | None:
     if not ident:
         return None
     if ident.isdigit():
-        return session.exec(select(User).where(User.nik == ident)).first()
+        return session.exec(select(User).where(User.nik_lookup == nik_lookup(ident))).first()
     return session.exec(select(User).where(User.email == ident)).first()
 
 
@@ -415,10 +461,11 @@ def _held_error(until: datetime, now: datetime) -> DomainError:
 def _fail(session: Session, *, ident: str, ip: str, user: User | None, now: datetime) -> DomainError:
     """Record a failed attempt and commit it, although the caller then raises (and may roll back)."""
     user_id = user.id if user else None
-    session.add(LoginAttempt(identifier=ident, user_id=user_id, ip_address=ip, at=now, success=False))
+    session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user_id, ip_address=ip, at=now, success=False))
     audit.record(session=session, action="login_failed", now=now,
                  actor_user_id=user.id if user else None, ip_address=ip,
-                 target=f"user:{user.id}" if user else "", detail={"identifier": ident[:6] + "…"})
+                 target=f"user:{user.id}" if user else "", detail={"identifier": "nik" if ident.isdigit() else "email",
+                                           "identifier_hash": identifier_hash(ident)[:16]})
     session.commit()
     until = account_hold_until(session=session, user_id=user_id, identifier=ident, ip_address=ip, now=now)
     return _held_error(until, now) if until else DomainError("login.failed")
@@ -466,7 +513,8 @@ def sign_in(
             return SignInResult(user_id=user.id or 0, needs_second_factor=True)
         if not check_second_factor(session=session, user=user, code=second_factor, now=now):
             raise _fail(session, ident=ident, ip=ip_address, user=user, now=now)
-    session.add(LoginAttempt(identifier=ident, user_id=user.id, ip_address=ip_address, at=now, success=True))
+    session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user.id, ip_address=ip_address, at=now,
+                             success=True))
     ticket = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_LOGIN,
                          ttl=LOGIN_TICKET_TTL, now=now)
     return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket)
@@ -669,7 +717,7 @@ def change_password(
             {"current": ValidationError("current", "password.current_wrong")}
         ) from None
     try:
-        check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+        check_password_policy(new, personal=(nik_of(user) or "", user.email, user.full_name))
     except ValidationError as exc:
         raise InvalidForm({"new": ValidationError("new", exc.key, **exc.params)}) from None
     user.password_hash = password_hasher.hash(new)
@@ -723,7 +771,7 @@ def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> Us
     user = session.get(User, token.user_id) if token else None
     if user is not None:  # check the policy first, so a weak password does not burn the link
         try:
-            check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+            check_password_policy(new, personal=(nik_of(user) or "", user.email, user.full_name))
         except ValidationError as exc:
             raise InvalidForm({"password": exc}) from None
     token = consume_token(session=session, raw=raw, purpose=PURPOSE_RESET, now=now)
@@ -745,18 +793,20 @@ def begin_totp(*, session: Session, principal: Principal) -> tuple[str, str]:
     user = get_user(session=session, user_id=principal.user_id)
     if user.totp_enabled:
         raise DomainError("totp.already_enabled")
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_secret_sealed = sealing.seal(secret, purpose=sealing.PURPOSE_TOTP)
     session.add(user)
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
-    return user.totp_secret, uri
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
+    return secret, uri
 
 
 def confirm_totp(*, session: Session, principal: Principal, code: str, now: datetime) -> list[str]:
     """Turn TOTP on after a correct code; returns recovery codes, shown once."""
     user = get_user(session=session, user_id=principal.user_id)
-    if not user.totp_secret or user.totp_enabled:
+    secret = totp_secret_of(user)
+    if not secret or user.totp_enabled:
         raise DomainError("totp.not_started")
-    if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+    if not pyotp.TOTP(secret).verify((code or "").strip(), for_time=now, valid_window=1):
         raise ValidationError("code", "totp.wrong_code")
     user.totp_enabled = True
     session.add(user)
@@ -779,7 +829,7 @@ def disable_totp(*, session: Session, principal: Principal, password: str, now: 
     except (VerificationError, InvalidHashError):
         raise ValidationError("password", "password.current_wrong") from None
     user.totp_enabled = False
-    user.totp_secret = None
+    user.totp_secret_sealed = None
     session.add(user)
     for old in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all():
         session.delete(old)
@@ -790,7 +840,8 @@ def disable_totp(*, session: Session, principal: Principal, password: str, now: 
 def check_second_factor(*, session: Session, user: User, code: str, now: datetime) -> bool:
     """A current TOTP code, or an unused recovery code (which is then spent)."""
     code = (code or "").strip().lower()
-    if user.totp_secret and code.isdigit() and pyotp.TOTP(user.totp_secret).verify(
+    secret = totp_secret_of(user)
+    if secret and code.isdigit() and pyotp.TOTP(secret).verify(
         code, for_time=now, valid_window=1
     ):
         return True
@@ -857,3 +908,89 @@ def grant_role(
                  target=f"user:{user_id}",
                  detail={"granted": role.value, "site_id": site_id, "regency_code": regency_code})
     return row
+
+
+def revoke_role(*, session: Session, actor: Principal, assignment_id: int, now: datetime,
+                ip_address: str = "") -> RoleAssignment:
+    """Take back one role grant (superadmin only; not one's own superadmin grant); audited.
+
+    Takes effect on the grantee's next event: every guarded event reads the grants afresh.
+    """
+    authorize(actor, Role.SUPERADMIN)
+    row = session.get(RoleAssignment, assignment_id)
+    if row is None:
+        raise DomainError("role.grant_not_found")
+    if row.user_id == actor.user_id and row.role == Role.SUPERADMIN:
+        raise DomainError("role.own_superadmin")
+    session.delete(row)
+    audit.record(session=session, action="role_revoked", now=now, actor_user_id=actor.user_id,
+                 target=f"user:{row.user_id}", ip_address=ip_address,
+                 detail={"revoked": Role(row.role).value, "site_id": row.site_id, "regency_code": row.regency_code,
+                         "agency_id": row.agency_id})
+    return row
+
+
+def set_account_active(*, session: Session, actor: Principal, user_id: int, active: bool, now: datetime,
+                       ip_address: str = "") -> User:
+    """Deactivate (every session ends at once) or reactivate an account (superadmin only); audited.
+
+    One's own account cannot be deactivated, nor can a closed one be reactivated.
+    """
+    authorize(actor, Role.SUPERADMIN)
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("user.not_found")
+    if user_id == actor.user_id:
+        raise DomainError("account.own")
+    if active and user.closed_at is not None:
+        raise DomainError("account.closed")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    session.add(user)
+    ended = 0 if active else _revoke_all(session, user_id, now)
+    audit.record(session=session, action="account_reactivated" if active else "account_deactivated", now=now,
+                 actor_user_id=actor.user_id, target=f"user:{user_id}", ip_address=ip_address,
+                 detail={"sessions_ended": ended})
+    return user
+
+
+@dataclass(frozen=True)
+class GrantEntry:
+    """One role assignment as the staff administration lists it."""
+
+    assignment_id: int
+    role: Role
+    site_id: int | None
+    regency_code: str | None
+    agency_id: int | None
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One account in the staff administration: who, whether it may sign in, and its grants."""
+
+    user_id: int
+    full_name: str
+    email: str
+    status: str  # "active" / "inactive" (deactivated by a superadmin) / "closed" (by its owner)
+    grants: tuple[GrantEntry, ...]
+
+
+def user_directory(*, session: Session, actor: Principal, query: str = "", limit: int = 50) -> list[DirectoryEntry]:
+    """Accounts matching ``query`` (name or email), with their grants (superadmin only)."""
+    authorize(actor, Role.SUPERADMIN)
+    stmt = select(User).order_by(col(User.id)).limit(limit)
+    if query.strip():
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where((col(User.email).ilike(like)) | (col(User.full_name).ilike(like)))
+    users = session.exec(stmt).all()
+    grants: dict[int, list[GrantEntry]] = {}
+    for row in session.exec(select(RoleAssignment).where(col(RoleAssignment.user_id).in_([u.id for u in users]))
+                            .order_by(col(RoleAssignment.id))).all():
+        grants.setdefault(row.user_id, []).append(GrantEntry(
+            assignment_id=row.id or 0, role=Role(row.role), site_id=row.site_id, regency_code=row.regency_code,
+            agency_id=row.agency_id))
+    return [DirectoryEntry(user_id=u.id or 0, full_name=u.full_name, email=u.email,
+                           status="closed" if u.closed_at else "active" if u.is_active else "inactive",
+                           grants=tuple(grants.get(u.id or 0, ()))) for u in users]

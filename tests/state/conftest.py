@@ -30,9 +30,11 @@ from tests.loops import run_on_own_loop
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                 "state.dashboard", "state.analytics_admin")
+                 "state.dashboard", "state.analytics_admin", "state.my_data",
+                 "state.privacy")
 
-ACCOUNT_TABLES = ("kioskdevice", "queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
+ACCOUNT_TABLES = ("claimrelease", "kioskdevice", "queueticket",
+                  "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 

@@ -53,7 +53,7 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin")
+                   "state.dashboard", "state.analytics_admin", "state.my_data")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -397,7 +397,7 @@ def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
         admin = substate(root, RolesAdminState)
         call(RolesAdminState.load, admin)
         if who == Role.SUPERADMIN.value:
-            assert {u["email"] for u in admin.users} >= {victim.email, account.email}
+            assert {u.email for u in admin.users} >= {victim.email, account.email}
         else:
             assert admin.users == [] and admin.audit_rows == []
 
@@ -459,6 +459,7 @@ EXPECTED_ROLES = {
     "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
     "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
+    "state.my_data.": (),  # "Data saya": one's own account, any signed-in user
     "state.nav.": (),
     "state.catalog_admin.SiteAdminState.": (Role.SITE_ADMIN,),  # their own site (scope checked inside)
     "state.catalog_admin.CatalogAdminState.": (Role.MINISTRY,),  # the national catalog
