@@ -1072,6 +1072,36 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kiosk.revoke": {"id": "Cabut", "en": "Revoke"},
     "kiosk.revoked": {"id": "Kios dicabut; perangkat itu tidak dapat lagi memberi nomor.",
                       "en": "Kiosk revoked; that device can no longer hand out numbers."},
+    # ---- safe by default (sec-core)
+    "outbox.private": {
+        "id": "Tanpa server SMTP, surat dari MPP Digital disimpan di folder lokal dan ditampilkan di sini agar "
+        "pendaftaran bisa dicoba. Anda hanya melihat surat yang dikirim ke alamat Anda; superadmin melihat "
+        "semua surat, dan setiap pembacaannya dicatat di log audit. Halaman ini tidak ada bila SMTP dipasang "
+        "atau dalam mode produksi.",
+        "en": "With no SMTP server, MPP Digital's mail is saved to a local folder and shown here so registration "
+        "can be tried. You see only the mail sent to your own address; a superadmin sees all mail, and each "
+        "such reading is written to the audit log. This page does not exist when SMTP is configured or in "
+        "production mode.",
+    },
+    "forgot.demo_outbox": {
+        "id": "Mode demo: tidak ada server surat, jadi surat reset disimpan di kotak surat demo. Karena siapa pun "
+        "yang membacanya bisa mengambil alih akun, hanya superadmin demo yang dapat membacanya di {path}.",
+        "en": "Demo mode: there is no mail server, so the reset mail is kept in the demo outbox. Because whoever "
+        "reads it could take over the account, only the demo superadmin can read it, at {path}.",
+    },
+    "register.demo_outbox": {
+        "id": "Mode demo: masuk dengan akun baru ini, lalu buka {path} untuk melihat tautan verifikasi Anda.",
+        "en": "Demo mode: sign in with this new account, then open {path} to see your verification link.",
+    },
+    "upload.too_large": {"id": "Berkas terlalu besar (maksimal {mb} MB).", "en": "File too large (at most {mb} MB)."},
+    "upload.not_allowed": {"id": "Unggahan ditolak: masuk sebagai pemilik tab ini.",
+                           "en": "Upload refused: sign in as the owner of this tab."},
+    "upload.bad_handler": {"id": "Tujuan unggahan tidak dikenal.", "en": "Unknown upload target."},
+    "auth.cross_site": {"id": "Permintaan dari situs lain ditolak.", "en": "Cross-site request refused."},
+    "profile.totp.secret_once": {
+        "id": "Kunci rahasia (ditampilkan sekali; tidak disimpan di halaman):",
+        "en": "Secret key (shown once; not kept in the page):",
+    },
     # ---- privacy (UU 27/2022): data at rest, retention, Data saya, privacy notice, staff administration
     "role.grant_not_found": {"id": "Pemberian peran tidak ditemukan.", "en": "Role grant not found."},
     "role.own_superadmin": {"id": "Peran superadmin Anda sendiri tidak dapat dicabut di sini.",

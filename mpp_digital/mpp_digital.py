@@ -2,6 +2,7 @@
 
 import gc
 import time
+from pathlib import Path
 
 import reflex as rx
 from reflex_base.event.processor import BaseStateEventProcessor
@@ -37,9 +38,18 @@ from state.my_data import MyDataState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
-from state.session import EventRateLimit
+from state.session import EventRateLimit, PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
+from state.uploads import UploadGate
+
+
+def _built_pages() -> list[Path]:
+    """The production build's pages, whose inline boot scripts the CSP allows by hash."""
+    from reflex.utils.prerequisites import get_web_dir
+
+    return sorted((get_web_dir() / "build" / "client").glob("**/*.html"))
+
 
 settings = get_settings()
 logs.configure(json=settings.production)
@@ -88,7 +98,8 @@ def _instrument_events(app: rx.App) -> None:
 
 
 app = rx.App(
-    api_transformer=build_api(),
+    # The app's own routes around Reflex's, and the guard in front of Reflex's POST /_upload.
+    api_transformer=[build_api(html_files=_built_pages), UploadGate],
     html_lang="id",
     head_components=[
         rx.el.meta(name="description", content=t("app.tagline")),
@@ -106,6 +117,8 @@ app.register_lifespan_task(_refuse_unmigrated_database)
 app.register_lifespan_task(_instrument_events)
 # Every websocket event counts against its connection's rate (state/session.py, rate_limits.WS_EVENTS).
 app.add_middleware(EventRateLimit())
+# No tab's personal data reaches a connection whose own cookie is not the tab's owner's.
+app.add_middleware(PersonalDataGate())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)
@@ -154,6 +167,10 @@ PAGE_REGISTRY = [
     (routes.PRIVACY, privacy_page, []),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
+
+# The demo outbox does not exist in production (nor its route): mail goes through SMTP there.
+if get_settings().production:
+    PAGE_REGISTRY = [entry for entry in PAGE_REGISTRY if entry[0] != routes.OUTBOX]
 
 for path, component, loaders in PAGE_REGISTRY:
     app.add_page(component, route=path, title=f"{t(_TITLES[path])} · MPP Digital",

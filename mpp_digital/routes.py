@@ -43,7 +43,7 @@ AUTH_SIGN_OUT = "/auth/keluar"
 MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
 
-SESSION_COOKIE = "mpp_session"
+SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
 KIOSK_COOKIE = "mpp_kiosk"
 
@@ -61,6 +61,12 @@ CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to th
 HEALTHZ = "/healthz"
 READYZ = "/readyz"
 METRICS = "/metrics"
+
+
+def session_cookie_name(*, secure: bool) -> str:
+    """The session cookie's name: under https with the ``__Host-`` prefix, which browsers accept
+    only with Secure, Path=/ and no Domain (so no subdomain or plain-http page can plant one)."""
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
 
 
 def verify_email_url(token: str) -> str:

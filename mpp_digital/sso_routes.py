@@ -27,6 +27,7 @@ from starlette.routing import Route
 from mpp_digital import routes
 from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
+from mpp_digital.cookies import clear_session_cookie, session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.i18n import t
 from mpp_digital.models import UserSession
@@ -68,7 +69,7 @@ async def _incoming(request: Request) -> Incoming:
             form = [(k, v) for k, v in data.multi_items() if isinstance(v, str)]
     headers = {k.title(): v for k, v in request.headers.items()}
     return Incoming(method=request.method, path=request.url.path, query=list(request.query_params.multi_items()),
-                    form=form, headers=headers, cookie=request.cookies.get(routes.SESSION_COOKIE))
+                    form=form, headers=headers, cookie=request.cookies.get(session_cookie_name()))
 
 
 def _json(status: int, body, headers: list) -> Response:
@@ -312,8 +313,9 @@ def _end_session(incoming: Incoming) -> tuple[Response, bool]:
         except OAuth2Error as error:
             return error_page(error.error or "invalid_request", error.get_error_description() or ""), False
         if validated.needs_confirmation:
-            # Without an ID token from the app, sign-out follows the portal's own rule (same site only).
-            return _redirect(routes.AUTH_SIGN_OUT), False
+            # Without an ID token from the app, the person signs out with the portal's own
+            # button (a same-site POST); a link cannot sign anyone out.
+            return _redirect(routes.PROFILE), False
         result = server.create_endpoint_response("end_session", validated)
         if result is None:
             return _redirect(f"{routes.LOGIN}?keluar=1"), server.signed_out
@@ -330,8 +332,7 @@ async def end_session(request: Request) -> Response:
     """GET or POST /oauth/logout (OpenID Connect RP-initiated logout) with an ``id_token_hint``."""
     response, signed_out = await run_in_threadpool(_end_session, await _incoming(request))
     if signed_out:
-        response.delete_cookie(routes.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                               secure=get_settings().cookie_secure)
+        clear_session_cookie(response)
     return response
 
 

@@ -9,7 +9,7 @@ from mpp_digital import routes
 from pages.sso import connected_apps_card
 from state.lang import LangState
 from state.my_data import MyDataState
-from state.profile import ProfileState
+from state.profile import RECOVERY_CODES_ELEMENT, TOTP_QR_ELEMENT, TOTP_SECRET_ELEMENT, ProfileState
 
 
 def _row(label_key: str, value, test_id: str) -> rx.Component:
@@ -116,9 +116,10 @@ def _totp() -> rx.Component:
         rx.heading(t("profile.totp"), size="4", margin_bottom="10px"),
         notice(ProfileState.totp_error, "red", "totp-error"),
         rx.cond(
-            ProfileState.recovery_codes.length() > 0,
+            ProfileState.recovery_shown,
             rx.callout(rx.vstack(rx.text(t("profile.totp.codes")),
-                                 rx.code_block(ProfileState.recovery_codes.join("\n"), width="100%")),
+                                 rx.el.pre("", id=RECOVERY_CODES_ELEMENT,
+                                           style={"font_family": "monospace", "white_space": "pre-wrap"})),
                        icon="key-round", color_scheme="amber", id="recovery-codes", margin_bottom="10px"),
         ),
         rx.cond(
@@ -131,10 +132,10 @@ def _totp() -> rx.Component:
                         on_submit=ProfileState.totp_disable, reset_on_submit=True),
             ),
             rx.cond(
-                ProfileState.totp_secret != "",
+                ProfileState.totp_pending,
                 rx.vstack(
-                    rx.text(t("profile.totp.scan"), " ", rx.code(ProfileState.totp_secret, id="totp-secret"), size="2"),
-                    rx.image(src=ProfileState.totp_qr, width="180px", height="180px", alt="QR TOTP"),
+                    rx.text(t("profile.totp.scan"), " ", rx.code("", id=TOTP_SECRET_ELEMENT), size="2"),
+                    rx.el.img(id=TOTP_QR_ELEMENT, width="180", height="180", alt="QR TOTP"),
                     rx.form(rx.hstack(rx.input(name="code", placeholder="123456", input_mode="numeric", id="totp-code"),
                                       rx.button(t("profile.totp.confirm"), type="submit", id="totp-confirm"),
                                       wrap="wrap"),

@@ -19,8 +19,7 @@ from mpp_digital.services import imports, reports
 from state.dashboard import _lang, previous_month_text
 from state.lang import tr
 from state.session import principal, protected
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+from state.uploads import MAX_UPLOAD_BYTES
 
 
 class _Progress:

@@ -14,21 +14,29 @@ from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Region
 from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.identity import kecamatan_code_of
-from mpp_digital.settings import get_settings
 from state.lang import tr
-from state.session import client_ip, current_principal, full_page_load
+from state.session import client_ip, current_principal, full_page_load, personal, principal, protected
 
 
 async def _field_errors(state: rx.State, errors: dict[str, ValidationError]) -> dict[str, str]:
     return {name: await tr(state, err.key, **err.params) for name, err in errors.items()}
 
 
+async def _demo_outbox_note(state: rx.State, key: str) -> str:
+    """In demo mode (no SMTP, not production), say where the mail can be read; else nothing."""
+    from mpp_digital.services import mail
+
+    return await tr(state, key, path=routes.OUTBOX) if mail.outbox_enabled() else ""
+
+
+@personal
 class RegisterState(rx.State):
     """The /daftar page: create a citizen account."""
 
     errors: dict[str, str] = {}
     nik_preview: str = ""
     done_email: str = ""
+    demo_note: str = ""  # demo mode: where the verification link can be read
 
     @rx.event
     async def preview_nik(self, value: str):
@@ -76,9 +84,10 @@ class RegisterState(rx.State):
         self.done_email = email
 
     @rx.event
-    def reset_form(self):
+    async def reset_form(self):
         """Start afresh when the page opens."""
         self.errors, self.nik_preview, self.done_email = {}, "", ""
+        self.demo_note = await _demo_outbox_note(self, "register.demo_outbox")
 
 
 class LoginState(rx.State):
@@ -161,11 +170,13 @@ class PasswordResetState(rx.State):
     message: str = ""
     error: str = ""
     done: bool = False
+    demo_note: str = ""  # demo mode: who can read the reset mail
 
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         """Clear what an earlier visit left."""
         self.message, self.error, self.done = "", "", False
+        self.demo_note = await _demo_outbox_note(self, "forgot.demo_outbox")
 
     @rx.event
     async def request_link(self, form: dict):
@@ -197,19 +208,33 @@ class PasswordResetState(rx.State):
 
 
 class OutboxState(rx.State):
-    """The /kotak-surat demo page: mail written to the local outbox when no SMTP is set."""
+    """The /kotak-surat demo page: mail written to the local outbox when no SMTP is set.
+
+    Nobody reads another person's mail: a signed-in person sees the mail addressed to them
+    (a new account's verification link), a superadmin everyone's (audited); an anonymous
+    visitor is sent to sign in. In production, or with an SMTP server, the page is empty.
+    """
 
     enabled: bool = False
     mails: list[dict[str, str]] = []
 
     @rx.event
-    def load(self):
-        """List the newest mails (only while no SMTP server is configured)."""
+    @protected()
+    async def load(self):
+        """List the newest mails this person may read (only while the demo outbox is on)."""
         from mpp_digital.services import mail
 
-        self.enabled = get_settings().uses_outbox
+        self.enabled, self.mails = mail.outbox_enabled(), []
+        if not self.enabled:
+            return
+        who, ip = principal(), client_ip(self)
+
+        def read() -> list[mail.OutboxMail]:
+            with session_scope() as session:
+                return mail.outbox_for(session=session, principal=who, now=utcnow(), ip_address=ip)
+
         self.mails = [
             {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body,
              "link": next(iter(re.findall(r"https?://\S+", m.body)), "")}
-            for m in mail.read_outbox()
+            for m in await asyncio.to_thread(read)
         ]

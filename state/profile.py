@@ -11,7 +11,11 @@ from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.identity import mask_nik
 from state.lang import tr
+from state.once import show_once
 from state.session import client_ip, principal, protected
+
+# Where the profile page shows the secrets of two-step verification, once.
+TOTP_SECRET_ELEMENT, TOTP_QR_ELEMENT, RECOVERY_CODES_ELEMENT = "totp-secret", "totp-qr", "recovery-codes-text"
 
 
 def _device(user_agent: str) -> str:
@@ -36,9 +40,10 @@ class ProfileState(rx.State):
     sessions: list[dict[str, str]] = []
     totp_enabled: bool = False
     recovery_left: int = 0
-    totp_secret: str = ""
-    totp_qr: str = ""
-    recovery_codes: list[str] = []
+    # Enrolment under way / recovery codes just issued. The TOTP key, its QR code and the codes
+    # never enter the state: they are written into the page once (state/once.py).
+    totp_pending: bool = False
+    recovery_shown: bool = False
     contact_errors: dict[str, str] = {}
     password_errors: dict[str, str] = {}
     totp_error: str = ""
@@ -76,7 +81,7 @@ class ProfileState(rx.State):
     async def load(self):
         """Page loader."""
         self.contact_errors, self.password_errors, self.totp_error, self.notice = {}, {}, "", ""
-        self.recovery_codes, self.totp_secret, self.totp_qr = [], "", ""
+        self.recovery_shown, self.totp_pending = False, False
         await self._refresh()
 
     @rx.event
@@ -151,9 +156,9 @@ class ProfileState(rx.State):
         except DomainError as exc:
             self.totp_error = await tr(self, exc.key)
             return
-        self.totp_secret = secret
-        self.totp_qr = segno.make(uri, error="m").svg_data_uri(scale=4)
-        self.totp_error = ""
+        self.totp_pending, self.totp_error = True, ""
+        return [show_once(TOTP_SECRET_ELEMENT, secret),
+                show_once(TOTP_QR_ELEMENT, segno.make(uri, error="m").svg_data_uri(scale=4), attribute="src")]
 
     @rx.event
     @protected()
@@ -166,8 +171,9 @@ class ProfileState(rx.State):
         except DomainError as exc:
             self.totp_error = await tr(self, exc.key)
             return
-        self.recovery_codes, self.totp_secret, self.totp_qr, self.totp_error = codes, "", "", ""
+        self.recovery_shown, self.totp_pending, self.totp_error = True, False, ""
         await self._refresh()
+        return show_once(RECOVERY_CODES_ELEMENT, "\n".join(codes))
 
     @rx.event
     @protected()
@@ -180,7 +186,7 @@ class ProfileState(rx.State):
         except ValidationError as exc:
             self.totp_error = await tr(self, exc.key)
             return
-        self.totp_error, self.recovery_codes = "", []
+        self.totp_error, self.recovery_shown = "", False
         await self._refresh()
         self.notice = await tr(self, "profile.totp.disabled")
 

@@ -12,9 +12,11 @@ from mpp_digital.errors import DomainError
 from mpp_digital.models import Role
 from mpp_digital.services import accounts, sso
 from state.lang import tr
+from state.once import show_once
 from state.session import client_ip, principal, protected
 
 AUTH_METHODS = sso.AUTH_METHODS  # for the page, which does not import services
+SECRET_ELEMENT = "new-client-secret"  # where the page shows a new client secret, once
 
 
 def _lines(value: str) -> list[str]:
@@ -28,9 +30,9 @@ class ClientRegistryState(rx.State):
     agencies: list[list[str]] = []
     errors: dict[str, str] = {}
     notice: str = ""
-    # A new secret, shown once right after it is issued (then dropped from the state).
+    # The app whose new secret was just shown; the secret itself never enters the state
+    # (state/once.py): it is written into the page once.
     new_client_id: str = ""
-    new_secret: str = ""
 
     def _load(self):
         with session_scope() as session:
@@ -54,14 +56,14 @@ class ClientRegistryState(rx.State):
     @protected(Role.MINISTRY)
     async def load(self):
         """Page loader."""
-        self.errors, self.notice, self.new_client_id, self.new_secret = {}, "", "", ""
+        self.errors, self.notice, self.new_client_id = {}, "", ""
         self._load()
 
     @rx.event
     @protected(Role.MINISTRY)
     async def register(self, form: dict):
         """Register an app; a client secret is shown once."""
-        self.new_client_id, self.new_secret = "", ""
+        self.new_client_id = ""
         jwks = None
         if form.get("auth_method") == "private_key_jwt":
             try:
@@ -88,9 +90,10 @@ class ClientRegistryState(rx.State):
             self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             return
         self.errors = {}
-        self.new_client_id, self.new_secret = client_id, secret or ""
+        self.new_client_id = client_id
         self.notice = await tr(self, "sso.admin.registered", name=name)
         self._load()
+        return show_once(SECRET_ELEMENT, secret or "")
 
     @rx.event
     @protected(Role.MINISTRY)
@@ -102,9 +105,10 @@ class ClientRegistryState(rx.State):
                                                        now=utcnow(), ip_address=client_ip(self))
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key, **exc.params))
-        self.new_client_id, self.new_secret = client_id, secret or ""
+        self.new_client_id = client_id
         self.notice = await tr(self, "sso.admin.rotated", client_id=client_id)
         self._load()
+        return show_once(SECRET_ELEMENT, secret or "")
 
     @rx.event
     @protected(Role.MINISTRY)
@@ -118,6 +122,6 @@ class ClientRegistryState(rx.State):
                                       now=utcnow(), ip_address=client_ip(self))
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key, **exc.params))
-        self.new_client_id, self.new_secret = "", ""
+        self.new_client_id = ""
         self.notice = await tr(self, "sso.admin.enabled" if active else "sso.admin.disabled", client_id=client_id)
         self._load()

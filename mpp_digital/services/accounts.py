@@ -722,6 +722,7 @@ def change_password(
         raise InvalidForm({"new": ValidationError("new", exc.key, **exc.params)}) from None
     user.password_hash = password_hasher.hash(new)
     session.add(user)
+    _retire_reset_links(session, user.id or 0, now)
     revoked = _revoke_all(session, user.id or 0, now, keep=principal.session_id)
     audit.record(session=session, action="password_change", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}", ip_address=ip_address, detail={"revoked": revoked})
@@ -752,6 +753,16 @@ def request_password_reset(
     )
 
 
+def _retire_reset_links(session: Session, user_id: int, now: datetime) -> None:
+    """Once the password is set anew, every reset link mailed before stops working."""
+    session.execute(
+        update(OneTimeToken)
+        .where(col(OneTimeToken.user_id) == user_id, col(OneTimeToken.purpose) == PURPOSE_RESET,
+               col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+
+
 def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> User:
     """Set a new password from a reset link; every session of the account is revoked."""
     token = session.exec(
@@ -767,6 +778,7 @@ def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> Us
     user = get_user(session=session, user_id=token.user_id)
     user.password_hash = password_hasher.hash(new)
     session.add(user)
+    _retire_reset_links(session, user.id or 0, now)
     _revoke_all(session, user.id or 0, now)
     audit.record(session=session, action="password_reset", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")

@@ -421,3 +421,28 @@ def test_failed_attempts_survive_the_callers_rollback(session, now, mailbox):
     assert actions(session).count("login_failed") == 5
     with pytest.raises(DomainError, match="login.held"):
         accounts.sign_in(session=session, identifier=NIK, password=PASSWORD, ip_address="6.6.6.6", now=now)
+
+
+def test_an_older_reset_link_stops_working_once_the_password_was_reset(session, now, mailbox):
+    """Issue 11: two reset mails; the newer one is used; the older one must not set it again
+    (before the fix it still worked for the rest of its 30 minutes)."""
+    register(session, now, mailbox)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    older = token_from(mailbox.last_link())
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    newer = token_from(mailbox.last_link())
+    accounts.reset_password(session=session, raw=newer, new="nasi liwet solo enak", now=now)
+    session.commit()
+    with pytest.raises(DomainError, match="token.used"):
+        accounts.reset_password(session=session, raw=older, new="gudeg jogja manis sekali", now=now)
+
+
+def test_a_reset_link_stops_working_once_the_password_was_changed(session, now, mailbox):
+    register(session, now, mailbox)
+    me = accounts.resolve_session(session=session, raw=sign_in_session(session, now), now=now)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    link = token_from(mailbox.last_link())
+    accounts.change_password(session=session, principal=me, current=PASSWORD, new="nasi liwet solo enak", now=now)
+    session.commit()
+    with pytest.raises(DomainError, match="token.used"):
+        accounts.reset_password(session=session, raw=link, new="gudeg jogja manis sekali", now=now)
