@@ -59,6 +59,7 @@ class Deployment:
     logs: list[Path]
     nginx_log: Path
     port: int
+    data: Path
 
 
 def _requirements() -> str:
@@ -208,7 +209,8 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
         procs.append(subprocess.Popen([NGINX, "-p", str(data), "-c", str(config), "-g", "daemon off;"],
                                       stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         _wait_for(f"{base}/healthz", procs, [*logs, nginx_log])
-        yield Deployment(base=base, database_url=database_url, logs=logs, nginx_log=data / "nginx-access.log", port=port)
+        yield Deployment(base=base, database_url=database_url, logs=logs, nginx_log=data / "nginx-access.log", port=port,
+                         data=data)
     finally:
         for proc in procs:
             _stop(proc)
@@ -266,6 +268,7 @@ def test_production_behind_nginx(browser, deployment):
         expect(page).to_have_url(re.compile(r"/profil/?$"))
         expect(page.locator("#nav-profile")).to_contain_text("Sri Produksi")
         expect(page.locator("#demo-ribbon")).to_have_count(0)
+        page.screenshot(path=str(deployment.data / "production-profile.png"))
         session_cookie = next(c for c in context.cookies() if c["name"] == "mpp_session")
         assert session_cookie["secure"] and session_cookie["httpOnly"]
     finally:
