@@ -233,6 +233,32 @@ def _add_citizen(database_url: str) -> None:
     engine.dispose()
 
 
+def _send_malformed_sign_in(base: str) -> None:
+    """What a crafted client can send: the sign-in event with a number for its form. The handler
+    raises (``form.get`` on an int); the event-error metric must count it."""
+    import uuid
+
+    from reflex_base import constants
+    from websockets.sync.client import connect
+
+    from state.auth import LoginState
+
+    url = base.replace("https", "wss", 1) + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
+    router = {"pathname": "/masuk", "query": {}}
+    with connect(url, additional_headers={"Origin": base}, subprotocols=[constants.Reflex.VERSION],
+                 ssl=INSECURE, open_timeout=30) as ws:
+        assert ws.recv(timeout=30).startswith("0")
+        ws.send("40/_event,")
+        while not ws.recv(timeout=30).startswith("40/_event"):
+            pass
+        for name, payload in ((f"{LoginState.get_full_name().split('.')[0]}.{constants.CompileVars.HYDRATE}", {}),
+                              (f"{LoginState.get_full_name()}.submit", {"form": 7})):
+            ws.send("42/_event," + json.dumps(["event", {"name": name, "payload": payload, "router_data": router}]))
+            while not (message := ws.recv(timeout=30)).startswith("42/_event,"):
+                if message == "2":
+                    ws.send("3")
+
+
 def _non_loopback_address() -> str | None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         try:
@@ -274,6 +300,8 @@ def test_production_behind_nginx(browser, deployment):
     finally:
         context.close()
 
+    _send_malformed_sign_in(base)
+
     # The sign-in's events are counted by handler, on whichever machine served them; nginx
     # spreads the scrapes over the machines, so read several.
     scrapes = "".join(_get(f"{base}/metrics", {"Authorization": f"Bearer {METRICS_TOKEN}"})[2] for _ in range(4))
@@ -281,6 +309,7 @@ def test_production_behind_nginx(browser, deployment):
     assert re.search(r'mpp_reflex_event_duration_seconds_bucket\{handler="state\.auth\.LoginState\.\w+",le="10\.0"\} [1-9]',
                      scrapes)
     assert 'mpp_http_requests_total{method="GET",route="/auth/sesi",status="303"}' in scrapes
+    assert re.search(r'mpp_reflex_event_errors_total\{handler="state\.auth\.LoginState\.submit"\} [1-9]', scrapes)
 
     # The app's logs: JSON lines; nginx's request id is the app's; nothing secret or personal.
     status, headers, _ = _get(f"{base}/healthz")
