@@ -1029,6 +1029,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "DEMO — akun contoh, data buatan; bukan layanan resmi",
         "en": "DEMO — sample accounts, generated data; not the official service",
     },
+    # ---- sign-in holds, rate limits, kiosk devices (sec-limits)
+    "rate.limited": {"id": "Terlalu banyak permintaan. Coba lagi dalam {seconds} detik.",
+                     "en": "Too many requests. Try again in {seconds} seconds."},
+    "login.slow_down": {"id": "Terlalu banyak percobaan masuk yang gagal dari jaringan ini. Coba lagi dalam "
+                        "{seconds} detik.",
+                        "en": "Too many failed sign-ins from this network. Try again in {seconds} seconds."},
+    "kiosk.not_paired": {"id": "Perangkat ini bukan kios terdaftar MPP ini. Minta admin MPP memasangkannya.",
+                         "en": "This device is not a registered kiosk of this MPP. Ask the MPP admin to pair it."},
+    "kiosk.pairing_invalid": {"id": "Kode pemasangan salah, sudah dipakai, kedaluwarsa, atau untuk MPP lain.",
+                              "en": "The pairing code is wrong, used, expired, or for another MPP."},
+    "kiosk.not_found": {"id": "Kios tidak ditemukan.", "en": "Kiosk not found."},
+    "kiosk.name_required": {"id": "Beri nama kios (1-80 karakter), mis. \"Kios lobi 1\".",
+                            "en": "Name the kiosk (1-80 characters), e.g. \"Lobby kiosk 1\"."},
+    "kiosk.pair_title": {"id": "Pasangkan kios ini", "en": "Pair this kiosk"},
+    "kiosk.pair_help": {"id": "Admin MPP membuat kode pemasangan di halaman Admin MPP (bagian Kios). Ketik kode "
+                        "itu sekali di sini; perangkat ini lalu diingat sebagai kios MPP ini.",
+                        "en": "The MPP admin makes a pairing code on the MPP admin page (Kiosks). Type it here "
+                        "once; this device is then remembered as this MPP's kiosk."},
+    "kiosk.pair_code": {"id": "Kode pemasangan", "en": "Pairing code"},
+    "kiosk.pair_button": {"id": "Pasangkan", "en": "Pair"},
+    "kiosk.admin_title": {"id": "Kios", "en": "Kiosks"},
+    "kiosk.admin_help": {"id": "Hanya kios yang dipasangkan di sini yang dapat memberi nomor antrean dan "
+                         "check-in. Beri nama, lalu ketik kode yang muncul di sini pada layar kios (berlaku "
+                         "15 menit, sekali pakai).",
+                         "en": "Only kiosks paired here can hand out numbers and check tickets in. Name one, "
+                         "then type the code shown here on the kiosk's screen (valid 15 minutes, single use)."},
+    "kiosk.name": {"id": "Nama kios", "en": "Kiosk name"},
+    "kiosk.add": {"id": "Buat kode pemasangan", "en": "Make a pairing code"},
+    "kiosk.code_for": {"id": "Kode pemasangan untuk", "en": "Pairing code for"},
+    "kiosk.code_help": {"id": "Buka /kiosk/<mpp> di perangkat kios dan ketik kode ini. Kode hanya ditampilkan "
+                        "sekali.", "en": "Open /kiosk/<mpp> on the kiosk device and type this code. It is "
+                        "shown only once."},
+    "kiosk.code_done": {"id": "Selesai", "en": "Done"},
+    "kiosk.none": {"id": "Belum ada kios.", "en": "No kiosks yet."},
+    "kiosk.status": {"id": "Status", "en": "Status"},
+    "kiosk.status.paired": {"id": "Terpasang", "en": "Paired"},
+    "kiosk.status.waiting": {"id": "Menunggu kode", "en": "Waiting for the code"},
+    "kiosk.status.expired": {"id": "Kode kedaluwarsa", "en": "Code expired"},
+    "kiosk.status.revoked": {"id": "Dicabut", "en": "Revoked"},
+    "kiosk.last_seen": {"id": "Terakhir aktif", "en": "Last seen"},
+    "kiosk.revoke": {"id": "Cabut", "en": "Revoke"},
+    "kiosk.revoked": {"id": "Kios dicabut; perangkat itu tidak dapat lagi memberi nomor.",
+                      "en": "Kiosk revoked; that device can no longer hand out numbers."},
 }
 
 

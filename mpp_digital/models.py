@@ -208,10 +208,12 @@ class LoginAttempt(SQLModel, table=True):
     __table_args__ = (
         Index("ix_loginattempt_identifier_at", "identifier", "at"),
         Index("ix_loginattempt_ip_at", "ip_address", "at"),
+        Index("ix_loginattempt_user_at", "user_id", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     identifier: str = Field(max_length=254)  # normalised NIK or email as typed
+    user_id: int | None = None  # the account the identifier names (None: no such account)
     ip_address: str = Field(max_length=64)
     at: datetime
     success: bool
@@ -384,6 +386,27 @@ class OAuthAssertionJti(SQLModel, table=True):
     jti: str = Field(max_length=200)
     expires_at: datetime = Field(index=True)
 # ---- queue
+
+
+class KioskDevice(SQLModel, table=True):
+    """A kiosk in an MPP hall, paired by the site's admin with a one-time code.
+
+    The kiosk's browser then holds a long-lived HttpOnly device cookie whose SHA-256 hash is
+    ``token_hash``; walk-in tickets and check-ins are served only to a paired, unrevoked kiosk
+    of the site. Until it is paired the row holds the pairing code's hash instead.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="mppsite.id", index=True)
+    name: str = Field(max_length=80)
+    pairing_code_hash: str | None = Field(default=None, max_length=64, unique=True)
+    pairing_expires_at: datetime | None = None
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    paired_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class TicketStatus(StrEnum):

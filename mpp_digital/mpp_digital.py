@@ -31,9 +31,11 @@ from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
+from state.kiosk_admin import KioskDevicesState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
+from state.session import EventRateLimit
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 
@@ -100,6 +102,8 @@ app = rx.App(
 
 app.register_lifespan_task(_refuse_unmigrated_database)
 app.register_lifespan_task(_instrument_events)
+# Every websocket event counts against its connection's rate (state/session.py, rate_limits.WS_EVENTS).
+app.add_middleware(EventRateLimit())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)
@@ -131,7 +135,7 @@ PAGE_REGISTRY = [
     (routes.SITES, sites_page, [SiteDirectoryState.load]),
     (routes.SITE_PAGE, site_page, [SitePageState.load]),
     (routes.LIFE_EVENTS, life_events_page, [LifeEventsState.load]),
-    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load]),
+    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load, KioskDevicesState.load]),
     (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
     (routes.SSO_CONSENT, consent, [ConsentState.load]),
     (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +18,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mpp_digital import routes
+from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
-from mpp_digital.services import analytics
+from mpp_digital.services import analytics, rate_limits
 from mpp_digital.services.analytics import Kpis
 
 MAX_MONTHS = 36
@@ -29,8 +31,15 @@ FIELDS = ("served", "not_served", "digital_share", "wait_median_min", "wait_p90_
           "survey_responses", "complaints_opened", "per_1000_residents", "residents")
 
 
+FIRST_MONTH = date(2000, 1, 1)  # months outside [FIRST_MONTH, LAST_MONTH] are a 400, not a date overflow
+LAST_MONTH = date(2099, 12, 1)
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+_SCOPE = re.compile(r"national|province:[0-9]{2}|regency:[0-9]{2}\.[0-9]{2}|site:[a-z0-9-]{1,80}")
+FORMATS = ("json", "csv")
+
+
 class BadRequest(Exception):
-    """A query parameter is wrong."""
+    """A query parameter is wrong; the message says which and how."""
 
 
 def kpi_record(k: Kpis) -> dict:
@@ -47,21 +56,37 @@ def kpi_record(k: Kpis) -> dict:
     }
 
 
-def _month(text: str | None, default: date) -> date:
-    if not text:
+def _month(name: str, text: str | None, default: date) -> date:
+    """A YYYY-MM parameter between FIRST_MONTH and LAST_MONTH (``default`` when absent)."""
+    if text is None or text == "":
         return default
+    if not _MONTH.fullmatch(text):
+        raise BadRequest(f"{name} must be a month as YYYY-MM, for example 2026-03")
     try:
-        return date.fromisoformat(text + "-01")
+        month = date(int(text[:4]), int(text[5:]), 1)
     except ValueError as exc:
-        raise BadRequest(f"not a month (YYYY-MM): {text}") from exc
+        raise BadRequest(f"{name} must be a month as YYYY-MM; month {text[5:]} does not exist") from exc
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        raise BadRequest(f"{name} must be between {FIRST_MONTH:%Y-%m} and {LAST_MONTH:%Y-%m}")
+    return month
 
 
 def _month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+def _format(request: Request) -> str:
+    """json or csv, from ``format`` (or ``Accept: text/csv``)."""
+    fmt = request.query_params.get("format")
+    if fmt is not None and fmt.lower() not in FORMATS:
+        raise BadRequest("format must be json or csv")
+    if fmt is None and "text/csv" in request.headers.get("accept", ""):
+        return "csv"
+    return (fmt or "json").lower()
+
+
 def _respond(request: Request, rows: list[dict], meta: dict, name: str) -> Response:
-    wants_csv = request.query_params.get("format") == "csv" or "text/csv" in request.headers.get("accept", "")
+    wants_csv = _format(request) == "csv"
     if wants_csv:
         buffer = io.StringIO()
         if rows:
@@ -74,6 +99,8 @@ def _respond(request: Request, rows: list[dict], meta: dict, name: str) -> Respo
 
 
 def _scope(session, raw: str) -> analytics.Scope:
+    if not _SCOPE.fullmatch(raw):
+        raise BadRequest("scope is national, province:<2 digits>, regency:<NN.NN> or site:<slug>")
     kind, _, code = raw.partition(":")
     if kind in ("national", ""):
         return analytics.national_scope(session=session)
@@ -96,6 +123,12 @@ def _last_full_month() -> date:
 
 async def _guarded(request: Request, work, name: str) -> Response:
     try:
+        await rate_limits.check(rate_limits.OPEN_DATA, request_address(request))
+    except rate_limits.RateLimited as exc:
+        return JSONResponse({"error": f"too many requests; retry in {exc.retry_after} s"}, status_code=429,
+                            headers={**HEADERS, "Retry-After": str(exc.retry_after)})
+    try:
+        _format(request)
         rows, meta = await run_in_threadpool(work)
     except BadRequest as exc:
         return JSONResponse({"error": str(exc)}, status_code=400, headers=HEADERS)
@@ -120,8 +153,9 @@ async def monthly(request: Request) -> Response:
     """GET /api/v1/stats/monthly?scope=...&from=YYYY-MM&to=YYYY-MM: KPIs per month of one scope."""
     def work():
         last = _last_full_month()
-        end = _month(request.query_params.get("to"), last)
-        start = _month(request.query_params.get("from"), (end - timedelta(days=330)).replace(day=1))
+        end = _month("to", request.query_params.get("to"), last)
+        default_start = max(FIRST_MONTH, (end - timedelta(days=330)).replace(day=1))
+        start = _month("from", request.query_params.get("from"), default_start)
         if start > end:
             raise BadRequest("from is after to")
         if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
@@ -138,7 +172,7 @@ async def monthly(request: Request) -> Response:
 async def by_site(request: Request) -> Response:
     """GET /api/v1/stats/sites?month=YYYY-MM: KPIs of every site for one month."""
     def work():
-        month = _month(request.query_params.get("month"), _last_full_month())
+        month = _month("month", request.query_params.get("month"), _last_full_month())
         flt = analytics.Filters(start=month, end=_month_end(month))
         with session_scope() as session:
             ranking = analytics.ranking(session=session, filters=flt)
@@ -153,7 +187,7 @@ async def by_site(request: Request) -> Response:
 async def by_province(request: Request) -> Response:
     """GET /api/v1/stats/provinces?month=YYYY-MM: KPIs of every province that has an MPP."""
     def work():
-        month = _month(request.query_params.get("month"), _last_full_month())
+        month = _month("month", request.query_params.get("month"), _last_full_month())
         flt = analytics.Filters(start=month, end=_month_end(month))
         with session_scope() as session:
             rows = [{"province_code": p["code"], "province": p["name"], "sites": p["sites"],
@@ -183,8 +217,9 @@ def openapi_document() -> dict:
     }}
     fmt = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]},
            "description": "csv for a CSV file (or send Accept: text/csv)"}
-    month = {"name": "month", "in": "query", "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-             "description": "YYYY-MM; default: the last full month"}
+    month_schema = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"}
+    month = {"name": "month", "in": "query", "schema": month_schema,
+             "description": f"YYYY-MM from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}; default: the last full month"}
 
     def op(summary: str, params: list, item: dict) -> dict:
         return {"get": {"summary": summary, "parameters": [*params, fmt], "responses": {
@@ -192,7 +227,9 @@ def openapi_document() -> dict:
                 "application/json": {"schema": {"type": "object", "properties": {
                     "data": {"type": "array", "items": item}}}},
                 "text/csv": {"schema": {"type": "string"}}}},
-            "400": {"description": "a parameter is wrong"}, "404": {"description": "unknown region or site"}}}}
+            "400": {"description": "a parameter is wrong (the error says which)"},
+            "404": {"description": "unknown region or site"},
+            "429": {"description": "too many requests from this address (see Retry-After)"}}}}
 
     with_kpi = {"allOf": [kpi]}
     return {
@@ -205,8 +242,8 @@ def openapi_document() -> dict:
             f"{routes.API_V1}/stats/monthly": op("KPIs per month of one scope", [
                 {"name": "scope", "in": "query", "schema": {"type": "string"},
                  "description": "national (default), province:33, regency:33.14 or site:sragen"},
-                {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM"},
-                {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM"},
+                {"name": "from", "in": "query", "schema": month_schema, "description": "YYYY-MM"},
+                {"name": "to", "in": "query", "schema": month_schema, "description": "YYYY-MM"},
             ], with_kpi),
             f"{routes.API_V1}/stats/sites": op("KPIs of every site for one month", [month], with_kpi),
             f"{routes.API_V1}/stats/provinces": op("KPIs of every province for one month", [month], with_kpi),

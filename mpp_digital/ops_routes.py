@@ -18,25 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bound_contextvars
 
 from mpp_digital import metrics, migrations, routes
+from mpp_digital.client_address import request_address
 from mpp_digital.db import session_scope
 from mpp_digital.logs import get_logger, safe_request_id
 from mpp_digital.services import pending_mail
 from mpp_digital.settings import get_settings
 
 log = get_logger("mpp_digital.http")
-
-
-def client_ip(connection: HTTPConnection) -> str:
-    """The client's address: the peer, or, behind ``trusted_proxy_hops`` reverse proxies, the
-    address the outermost trusted proxy saw (X-Forwarded-For read from the right, as Reflex does
-    for websocket events)."""
-    peer = connection.client.host if connection.client else ""
-    hops = get_settings().trusted_proxy_hops
-    if hops:
-        forwarded = [ip.strip() for ip in connection.headers.get("x-forwarded-for", "").split(",") if ip.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return peer
 
 
 def _is_loopback(address: str) -> bool:
@@ -112,7 +100,7 @@ def operator_client(connection: HTTPConnection) -> bool:
     """Whether the client may read /metrics and the readiness findings: anyone in the demo; in
     production loopback clients and holders of MPP_METRICS_TOKEN only."""
     settings = get_settings()
-    if not settings.production or _is_loopback(client_ip(connection)):
+    if not settings.production or _is_loopback(request_address(connection)):
         return True
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
     given = connection.headers.get("authorization", "")
@@ -180,4 +168,4 @@ class RequestContext:
                 metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
                 metrics.HTTP_DURATION.labels(method, route).observe(elapsed)
                 log.info("http_request", method=method, path=scope["path"], route=route, status=status,
-                         duration_ms=round(elapsed * 1000, 2), client=client_ip(HTTPConnection(scope)))
+                         duration_ms=round(elapsed * 1000, 2), client=request_address(HTTPConnection(scope)))

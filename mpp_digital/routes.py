@@ -40,6 +40,8 @@ AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
 
 SESSION_COOKIE = "mpp_session"
+KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
+KIOSK_COOKIE = "mpp_kiosk"
 
 # OpenID Connect provider (Starlette, mpp_digital/sso_routes.py).
 OIDC_DISCOVERY = "/.well-known/openid-configuration"
@@ -106,6 +108,11 @@ def board_url(site_slug: str) -> str:
 def kiosk_url(site_slug: str) -> str:
     """The kiosk of a site."""
     return f"/kiosk/{quote(site_slug)}"
+
+
+def kiosk_pair_url(site_slug: str, code: str) -> str:
+    """Where a kiosk's browser goes to receive its device cookie for a pairing code."""
+    return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
 def safe_next(path: str | None) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError
 from starlette.concurrency import run_in_threadpool
@@ -23,11 +25,12 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from mpp_digital import routes
+from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.i18n import t
 from mpp_digital.models import UserSession
-from mpp_digital.services import accounts, sso, sso_keys
+from mpp_digital.services import accounts, rate_limits, sso, sso_keys
 from mpp_digital.services.sso_server import ProviderRequest, ProviderServer
 from mpp_digital.settings import get_settings
 
@@ -170,6 +173,9 @@ def _authorize(incoming: Incoming) -> Response:
         for name in ("client_id", "response_type"):
             if not data.get(name):
                 return error_page("invalid_request", f"Missing '{name}' parameter.")
+        if bad := _unquotable(data):
+            return error_page("invalid_request", f"The '{bad}' parameter holds a character that is not allowed"
+                              " (for redirect_uri: it is not a registered redirect URI).")
         try:
             grant = server.get_consent_grant(request, end_user=end_user)
         except OAuth2Error as error:
@@ -192,7 +198,7 @@ def _authorize(incoming: Incoming) -> Response:
             return _redirect(f"{routes.LOGIN}?next={quote(back)}" + ("&ulang=1" if reauth else ""))
 
         if data.get(routes.CONSENT_DENIED_PARAM) == "deny":
-            return _tuple_response(server.create_authorization_response(request, grant_user=None, grant=grant))
+            return _to_client(server, server.create_authorization_response(request, grant_user=None, grant=grant))
         client = grant.client.row
         scopes = sso.scope_list(request.scope)
         if "consent" in prompts or not sso.consent_covers(session=db, user_id=end_user.get_user_id(),
@@ -201,14 +207,33 @@ def _authorize(incoming: Incoming) -> Response:
                 return _authorization_error(server, request, ConsentRequiredError(redirect_uri=grant.redirect_uri))
             query = _without(incoming.query, routes.CONSENT_DENIED_PARAM, "prompt")
             return _redirect(routes.SSO_CONSENT + "?" + urlencode(query))
-        return _tuple_response(server.create_authorization_response(request, grant_user=end_user, grant=grant))
+        return _to_client(server, server.create_authorization_response(request, grant_user=end_user, grant=grant))
+
+
+def _to_client(server: ProviderServer, result: tuple[int, object, list]) -> Response:
+    """An authorization response for the client: its redirect carries ``iss`` (RFC 9207), so the
+    client can tell which provider answered (mix-up attacks)."""
+    status, body, headers = result
+    if status in (301, 302, 303):
+        headers = [(k, add_params_to_uri(v, [("iss", server.issuer)]) if k.lower() == "location" else v)
+                   for k, v in headers]
+    return _tuple_response((status, body, headers))
 
 
 def _authorization_error(server: ProviderServer, request: ProviderRequest, error: OAuth2Error) -> Response:
     error.state = request.payload.state
     if error.redirect_uri:
-        return _tuple_response(server.handle_error_response(request, error))
+        return _to_client(server, server.handle_error_response(request, error))
     return error_page(error.error or "invalid_request", error.get_error_description() or "")
+
+
+# authlib quotes these parameters in its error descriptions, where RFC 6749 forbids '"' and '\\'.
+_QUOTED_PARAMETERS = ("client_id", "response_type", "redirect_uri", "scope", "code_challenge_method", "prompt")
+
+
+def _unquotable(data: dict) -> str | None:
+    """The first parameter holding a character no OAuth error may carry (a 400 before authlib)."""
+    return next((name for name in _QUOTED_PARAMETERS if invalid_error_characters(str(data.get(name) or ""))), None)
 
 
 @_guarded
@@ -237,6 +262,12 @@ async def token(request: Request) -> Response:
     """POST /oauth/token: authorization_code (with PKCE) and refresh_token grants."""
     if request.method != "POST":
         return _method_not_allowed(request.method)
+    try:
+        await rate_limits.check(rate_limits.OAUTH_TOKEN, request_address(request))
+    except rate_limits.RateLimited as exc:
+        return JSONResponse({"error": "temporarily_unavailable",
+                             "error_description": f"Too many token requests; retry in {exc.retry_after} s."},
+                            status_code=429, headers={**NO_STORE, "Retry-After": str(exc.retry_after)})
     return await run_in_threadpool(_token, await _incoming(request))
 
 

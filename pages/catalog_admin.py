@@ -7,6 +7,7 @@ from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital.models import WEEKDAYS
 from state.catalog_admin import CatalogAdminState, SiteAdminState
+from state.kiosk_admin import KioskDevicesState
 
 MUTED = "#5b6478"
 
@@ -149,6 +150,47 @@ def _policy() -> rx.Component:
     )
 
 
+def _kiosk_row(k) -> rx.Component:
+    status = rx.match(k.status, ("paired", t("kiosk.status.paired")), ("waiting", t("kiosk.status.waiting")),
+                      ("expired", t("kiosk.status.expired")), t("kiosk.status.revoked"))
+    return rx.table.row(
+        rx.table.cell(k.name), rx.table.cell(status), rx.table.cell(k.last_seen),
+        rx.table.cell(rx.cond(k.active, rx.button(t("kiosk.revoke"), size="1", variant="soft", color_scheme="red",
+                                                  on_click=KioskDevicesState.revoke(k.id), class_name="kiosk-revoke"))),
+        class_name="kiosk-row",
+    )
+
+
+def _kiosks() -> rx.Component:
+    k = KioskDevicesState
+    return card(
+        rx.heading(t("kiosk.admin_title"), size="4", margin_bottom="4px"),
+        rx.text(t("kiosk.admin_help"), size="1", color=MUTED, margin_bottom="8px"),
+        rx.form(
+            rx.flex(rx.input(name="name", id="kiosk-name", placeholder=t("kiosk.name"), flex="1", max_length=80),
+                    rx.button(t("kiosk.add"), type="submit", id="kiosk-add"), spacing="2", width="100%"),
+            on_submit=k.start_pairing, reset_on_submit=True,
+        ),
+        notice(k.error, "red", "kiosk-admin-error"),
+        notice(k.notice, "green", "kiosk-admin-notice"),
+        rx.cond(k.pairing_code != "", rx.callout.root(
+            rx.callout.text(t("kiosk.code_for"), " ", rx.text.strong(k.pairing_name)),
+            rx.text(k.pairing_code, size="8", weight="bold", id="kiosk-pairing-code",
+                    style={"letter_spacing": "4px", "font_family": "monospace"}),
+            rx.callout.text(t("kiosk.code_help")),
+            rx.button(t("kiosk.code_done"), size="1", variant="outline", on_click=k.hide_code, id="kiosk-code-done"),
+            color_scheme="blue", margin_top="8px",
+        )),
+        rx.cond(k.kiosks.length() == 0, rx.text(t("kiosk.none"), size="2", color=MUTED, margin_top="8px"),
+                rx.table.root(
+                    rx.table.header(rx.table.row(
+                        rx.table.column_header_cell(t("kiosk.name")), rx.table.column_header_cell(t("kiosk.status")),
+                        rx.table.column_header_cell(t("kiosk.last_seen")), rx.table.column_header_cell(""))),
+                    rx.table.body(rx.foreach(k.kiosks, _kiosk_row)),
+                    width="100%", margin_top="8px", id="kiosk-table")),
+    )
+
+
 def site_admin_page() -> rx.Component:
     """/admin/mpp."""
     s = SiteAdminState
@@ -174,6 +216,7 @@ def site_admin_page() -> rx.Component:
                 ),
                 _offerings(),
                 _policy(),
+                _kiosks(),
                 spacing="4", width="100%",
             ),
         ),

@@ -215,6 +215,22 @@ def kiosk() -> rx.Component:
         ),
         columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
     )
+    pairing = card(
+        rx.heading(t("kiosk.pair_title"), size="6", margin_bottom="8px"),
+        rx.text(t("kiosk.pair_help"), size="3", color=MUTED, margin_bottom="12px"),
+        rx.form(
+            rx.vstack(
+                rx.text(t("kiosk.pair_code"), size="3"),
+                rx.input(name="code", id="kiosk-pair-code", size="3", width="100%", auto_focus=True,
+                         auto_complete="off", placeholder="XXXXX-XXXXX", style={"text_transform": "uppercase"}),
+                rx.button(t("kiosk.pair_button"), type="submit", size="4", width="100%", id="kiosk-pair",
+                          style=PRIMARY),
+                spacing="3", width="100%",
+            ),
+            on_submit=KioskState.pair, reset_on_submit=False,
+        ),
+        max_width="520px", margin="0 auto", width="100%",
+    )
     return _bare(
         rx.vstack(
             rx.flex(rx.heading(t("queue.kiosk.title"), size="8"), rx.text(KioskState.site_name, size="5"),
@@ -222,7 +238,9 @@ def kiosk() -> rx.Component:
                               variant="outline"),
                     justify="between", align="center", width="100%", wrap="wrap", spacing="3"),
             notice(KioskState.error, "red", "kiosk-error"),
-            rx.cond(KioskState.result_code != "", result, start),
+            rx.cond(KioskState.site_name == "", rx.fragment(),
+                    rx.cond(~KioskState.paired, pairing,
+                            rx.cond(KioskState.result_code != "", result, start))),
             spacing="4", max_width="1100px", margin="0 auto", width="100%",
         ),
     )

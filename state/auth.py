@@ -12,7 +12,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Region
-from mpp_digital.services import accounts
+from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.identity import kecamatan_code_of
 from mpp_digital.settings import get_settings
 from state.lang import tr
@@ -54,6 +54,11 @@ class RegisterState(rx.State):
     @rx.event
     async def submit(self, form: dict):
         """Create the account and send the verification mail."""
+        try:
+            await rate_limits.check(rate_limits.REGISTER, client_ip(self))
+        except DomainError as exc:
+            self.errors = {}
+            return rx.toast.error(await tr(self, exc.key, **exc.params))
         registration = accounts.Registration(
             nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
             phone=form.get("phone", ""), password=form.get("password", ""),
@@ -113,6 +118,7 @@ class LoginState(rx.State):
                 )
 
         try:  # argon2 takes time: off the event loop
+            await rate_limits.check(rate_limits.SIGN_IN, ip)
             result = await asyncio.to_thread(sign_in)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
@@ -165,9 +171,11 @@ class PasswordResetState(rx.State):
     async def request_link(self, form: dict):
         """Mail a reset link; the answer does not reveal whether the address is registered."""
         try:
+            await rate_limits.check(rate_limits.MAIL_CLIENT, client_ip(self))
+            await rate_limits.check(rate_limits.MAIL_ADDRESS, str(form.get("email", "")).strip().lower())
             with session_scope() as session:
                 accounts.request_password_reset(session=session, email=form.get("email", ""), now=utcnow())
-        except ValidationError as exc:
+        except DomainError as exc:
             self.error, self.message = await tr(self, exc.key, **exc.params), ""
             return
         self.error, self.message = "", await tr(self, "forgot.sent")

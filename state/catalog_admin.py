@@ -158,6 +158,9 @@ class SiteAdminState(rx.State):
         if not str(site_id).isdigit():
             raise DomainError("site.not_found")
         self._fill(int(site_id))
+        from state.kiosk_admin import KioskDevicesState  # the site's kiosks follow (imports this module)
+
+        return KioskDevicesState.load
 
     @rx.event
     @protected(Role.SITE_ADMIN)

@@ -1,72 +1,99 @@
-"""/kiosk/[kiosk_site]: the self-service kiosk in the MPP hall (a public device).
+"""/kiosk/[kiosk_site]: the self-service kiosk in the MPP hall, a paired device.
 
-Public on purpose: checking in needs the ticket's signed QR token or its code and PIN, and a
-walk-in ticket is what the kiosk hands to anyone who walks in. It shows codes, services and
-times only, never a name, NIK or email. Walk-in tickets are rate-limited per device address.
+The page is public, but it serves only a kiosk the site's admin has paired (see
+``services/kiosk_devices.py``): every check-in and walk-in resolves the device from the
+HttpOnly device cookie of this websocket connection, as the session guard does for people,
+and counts against that device's rate. An unpaired browser sees the pairing form only. It
+shows codes, services and times, never a name, NIK or email.
 """
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from urllib.parse import unquote
 
 import reflex as rx
 from sqlmodel import col, select
 
+from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, Service, SiteService
-from mpp_digital.services import queue
+from mpp_digital.services import kiosk_devices, queue, rate_limits
 from state.lang import tr
-from state.session import client_ip
-
-WALK_INS_PER_MINUTE = 20  # per kiosk address and site: a kiosk in a rush, not a script
-_walk_in_times: dict[tuple[str, int], deque] = defaultdict(deque)
-
-
-def _walk_in_allowed(address: str, site_id: int) -> bool:
-    window = _walk_in_times[(address, site_id)]
-    now = time.monotonic()
-    while window and now - window[0] > 60:
-        window.popleft()
-    if len(window) >= WALK_INS_PER_MINUTE:
-        return False
-    window.append(now)
-    return True
+from state.session import full_page_load, session_cookie
 
 
 class KioskState(rx.State):
-    """The kiosk: check in by QR or code + PIN, or take a walk-in ticket. No personal data."""
+    """The kiosk: pair once, then check in by QR or code + PIN, or take a walk-in ticket."""
 
     site_name: str = ""
+    paired: bool = False
     services: list[dict[str, str]] = []
     result_code: str = ""
     result_service: str = ""
     result_message: str = ""
     error: str = ""
     _site_id: int = 0
+    _site_slug: str = ""
 
     def _site(self, session) -> MppSite | None:
         slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
         return session.exec(select(MppSite).where(MppSite.slug == slug)).first()
 
+    def _device_cookie(self) -> str | None:
+        return session_cookie(self.router.headers.cookie, routes.KIOSK_COOKIE)
+
+    async def _device(self, limit: rate_limits.NamedLimit) -> bool:
+        """Whether this connection is a paired kiosk of the site with room in its ``limit``; says why not."""
+        try:
+            with session_scope() as session:
+                device = kiosk_devices.device_for(session=session, raw=self._device_cookie(), site_id=self._site_id,
+                                                  now=utcnow())
+                device_id = device.id
+            await rate_limits.check(limit, device_id)
+        except DomainError as exc:
+            self.paired = self.paired and exc.key != "kiosk.not_paired"
+            self.error = await tr(self, exc.key, **exc.params)
+            return False
+        return True
+
     @rx.event
     async def load(self):
-        """Page loader: the site from the URL and its walk-in services."""
+        """Page loader: the site from the URL, whether this browser is its paired kiosk, its walk-in services."""
         self.result_code = self.result_service = self.result_message = self.error = ""
         with session_scope() as session:
             site = self._site(session)
             if site is None:
-                self.site_name, self.services, self._site_id = "", [], 0
+                self.site_name, self.services, self._site_id, self.paired = "", [], 0, False
                 self.error = await tr(self, "queue.site.not_found")
                 return
-            self._site_id, self.site_name = site.id or 0, site.name
+            self._site_id, self._site_slug, self.site_name = site.id or 0, site.slug, site.name
+            try:
+                kiosk_devices.device_for(session=session, raw=self._device_cookie(), site_id=self._site_id,
+                                         now=utcnow())
+                self.paired = True
+            except DomainError:
+                self.paired = False
             rows = session.exec(select(Service).join(SiteService, col(SiteService.service_id) == Service.id)
                                 .where(SiteService.site_id == site.id, SiteService.direct == True)  # noqa: E712
                                 .order_by(col(Service.name))).all()
-            self.services = [{"id": str(s.id), "name": s.name} for s in rows]
+            self.services = [{"id": str(s.id), "name": s.name} for s in rows] if self.paired else []
+        outcome = self.router.url.query_parameters.get("pasang", "")
+        if outcome == "gagal":
+            self.error = await tr(self, "kiosk.pairing_invalid")
+        elif outcome == "tunggu":
+            seconds = self.router.url.query_parameters.get("detik", "60")
+            self.error = await tr(self, "rate.limited", seconds=seconds if seconds.isdigit() else "60")
+
+    @rx.event
+    async def pair(self, form: dict):
+        """Send the pairing code to the backend route that sets the device cookie (a full page load)."""
+        code = kiosk_devices.normalise_code(str(form.get("code", "")))
+        if not self._site_slug or len(code) != kiosk_devices.CODE_LENGTH:
+            self.error = await tr(self, "kiosk.pairing_invalid")
+            return
+        return full_page_load(routes.kiosk_pair_url(self._site_slug, code))
 
     async def _show(self, session, ticket, message_key: str, **params):
         service = session.get(Service, ticket.service_id)
@@ -87,6 +114,8 @@ class KioskState(rx.State):
         if not self._site_id or not code:
             self.error = await tr(self, "queue.kiosk.enter_code")
             return
+        if not await self._device(rate_limits.KIOSK_CHECK_IN):
+            return
         try:
             with session_scope() as session:
                 if "." in code:
@@ -105,8 +134,7 @@ class KioskState(rx.State):
         if not self._site_id or not str(service_id).isdigit():
             self.error = await tr(self, "queue.service.not_here")
             return
-        if not _walk_in_allowed(client_ip(self), self._site_id):
-            self.error = await tr(self, "queue.kiosk.slow_down")
+        if not await self._device(rate_limits.KIOSK_WALK_IN):
             return
         try:
             with session_scope() as session:

@@ -8,7 +8,7 @@ import segno
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
-from mpp_digital.services import accounts
+from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.identity import mask_nik
 from state.lang import tr
 from state.session import client_ip, principal, protected
@@ -83,6 +83,7 @@ class ProfileState(rx.State):
     @protected()
     async def save_contact(self, form: dict):
         """Change phone; a new email is verified before it replaces the old one."""
+        await rate_limits.check(rate_limits.MAIL_ADDRESS, f"user:{principal().user_id}")
         try:
             with session_scope() as session:
                 pending = accounts.update_contact(
@@ -103,6 +104,7 @@ class ProfileState(rx.State):
     @protected()
     async def resend_verification(self):
         """Send the verification link again to the current address."""
+        await rate_limits.check(rate_limits.MAIL_ADDRESS, f"user:{principal().user_id}")
         with session_scope() as session:
             user = accounts.get_user(session=session, user_id=principal().user_id)
             if user.email_verified_at is None:

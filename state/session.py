@@ -17,13 +17,18 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex.state import StateUpdate
+from reflex_base.event import Event
 
 from mpp_digital import routes
+from mpp_digital.client_address import client_address
 from mpp_digital.clock import utcnow
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
-from mpp_digital.services import accounts
+from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.authz import Principal, authorize
+from mpp_digital.settings import get_settings
 
 _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("mpp_principal", default=None)
 
@@ -31,20 +36,23 @@ _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("m
 PROTECTED_HANDLERS: dict[str, tuple[Role, ...]] = {}
 
 
-def session_cookie(cookie_header: str) -> str | None:
-    """The session id from a Cookie header, if any."""
+def session_cookie(cookie_header: str, name: str = routes.SESSION_COOKIE) -> str | None:
+    """The session id (or the cookie ``name``, such as the kiosk's device cookie) from a Cookie header."""
     jar = SimpleCookie()
     try:
         jar.load(cookie_header or "")
     except CookieError:
         return None
-    morsel = jar.get(routes.SESSION_COOKIE)
+    morsel = jar.get(name)
     return morsel.value if morsel else None
 
 
 def client_ip(state: rx.State) -> str:
-    """The address the websocket came from (as Reflex's trusted-proxy setting resolves it)."""
-    return state.router.session.client_ip or ""
+    """The address the websocket came from, resolved as for the HTTP routes (``client_address``)."""
+    headers = state.router.headers.raw_headers
+    return client_address(peer=headers.get("asgi-scope-client", "") or state.router.session.client_ip or "",
+                          forwarded_for=headers.get("x-forwarded-for"),
+                          trusted_hops=get_settings().trusted_proxy_hops)
 
 
 async def current_principal(state: rx.State) -> Principal | None:
@@ -166,3 +174,19 @@ def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool) -> C
     PROTECTED_HANDLERS[f"{fn.__module__}.{fn.__qualname__}"] = roles
     guarded.__mpp_roles__ = roles  # type: ignore[attr-defined]
     return guarded
+
+
+class EventRateLimit(Middleware):
+    """Every websocket event of a connection counts against ``rate_limits.WS_EVENTS`` (generous:
+    a person clicks, a script floods). Registered with ``app.add_middleware``: Reflex runs it
+    under the state lock before the handler, for guarded and public handlers alike; a refused
+    event is dropped and the page gets a toast saying when to try again."""
+
+    async def preprocess(self, app, state: rx.State, event: Event) -> StateUpdate | None:
+        """Count the event against its connection (the socket id; the tab's token otherwise)."""
+        connection = state.router.session.session_id or state.router.session.client_token
+        try:
+            await rate_limits.check(rate_limits.WS_EVENTS, connection)
+        except rate_limits.RateLimited as exc:
+            return StateUpdate(events=Event.from_event_type(await _refused(state, exc)))
+        return None

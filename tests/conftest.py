@@ -19,7 +19,7 @@ from sqlmodel import Session
 # Tests never touch the developer's database, mail server or secret.
 os.environ.setdefault("MPP_SECRET_KEY", "test-secret-key-not-for-production")
 
-ACCOUNT_TABLES = ("queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
+ACCOUNT_TABLES = ("kioskdevice", "queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
@@ -29,6 +29,15 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Each test starts with empty in-memory rate limits (tests of Redis configure their own)."""
+    from mpp_digital.services import rate_limits
+
+    rate_limits.configure(redis_url=None)
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,9 @@ SESSION_TOUCH_EVERY = timedelta(seconds=60)
 HOLD_AFTER_FAILURES = 5
 HOLD_WINDOW = timedelta(minutes=15)
 HOLD_FOR = timedelta(minutes=15)
+KNOWN_ADDRESS_FOR = timedelta(days=90)
+ADDRESS_FREE_FAILURES = 30
+ADDRESS_SLOW_GAP = timedelta(seconds=10)
 VERIFY_EMAIL_TTL = timedelta(hours=24)
 RESET_PASSWORD_TTL = timedelta(minutes=30)
 LOGIN_TICKET_TTL = timedelta(seconds=60)
@@ -315,27 +318,84 @@ def _normalise_identifier(identifier: str) -> str:
     return compact if compact.isdigit() else value.lower()
 
 
-def hold_until(*, session: Session, identifier: str, ip_address: str, now: datetime) -> datetime | None:
-    """When the account or the address is held after repeated failures, until when."""
-    since = now - HOLD_WINDOW - HOLD_FOR
-    ident = _normalise_identifier(identifier)
-    for column, value in ((LoginAttempt.identifier, ident), (LoginAttempt.ip_address, ip_address)):
-        if not value:
+def _hold_of(rows: list, now: datetime) -> datetime | None:
+    """Until when rows of (at, success), oldest first, hold: 5 failures within 15 minutes with no
+    success after them hold for 15 minutes after the fifth."""
+    failures: list[datetime] = []
+    for at, success in rows:
+        if success:
+            failures.clear()
             continue
-        rows = session.exec(
-            select(LoginAttempt.at, LoginAttempt.success)
-            .where(column == value, col(LoginAttempt.at) > since)
-            .order_by(col(LoginAttempt.at))
-        ).all()
-        failures: list[datetime] = []
-        for at, success in rows:
-            if success:
-                failures.clear()
-                continue
-            failures = [f for f in failures if at - f < HOLD_WINDOW] + [at]
-            if len(failures) >= HOLD_AFTER_FAILURES and now < at + HOLD_FOR:
-                return at + HOLD_FOR
+        failures = [f for f in failures if at - f < HOLD_WINDOW] + [at]
+        if len(failures) >= HOLD_AFTER_FAILURES and now < at + HOLD_FOR:
+            return at + HOLD_FOR
     return None
+
+
+def is_known_address(*, session: Session, user_id: int, ip_address: str, now: datetime) -> bool:
+    """Whether the account signed in successfully from this address within ``KNOWN_ADDRESS_FOR``."""
+    return bool(ip_address) and session.exec(
+        select(LoginAttempt.id).where(LoginAttempt.user_id == user_id, LoginAttempt.ip_address == ip_address,
+                                      col(LoginAttempt.success).is_(True),
+                                      col(LoginAttempt.at) > now - KNOWN_ADDRESS_FOR).limit(1)
+    ).first() is not None
+
+
+def account_hold_until(
+    *, session: Session, user_id: int | None, identifier: str, ip_address: str, now: datetime
+) -> datetime | None:
+    """When the account is held after repeated failures, until when (the README's policy).
+
+    One hold per account whatever identifier (NIK or email) was typed; for an identifier that
+    names no account, per identifier, so the answers look the same. From an address the account
+    has signed in from before, only the failures from that address count: someone who knows a
+    citizen's NIK cannot lock them out of their own home or phone network.
+    """
+    since = now - HOLD_WINDOW - HOLD_FOR
+    query = select(LoginAttempt.at, LoginAttempt.success).where(col(LoginAttempt.at) > since)
+    if user_id is None:
+        query = query.where(LoginAttempt.identifier == _normalise_identifier(identifier))
+    else:
+        query = query.where(LoginAttempt.user_id == user_id)
+        if is_known_address(session=session, user_id=user_id, ip_address=ip_address, now=now):
+            query = query.where(LoginAttempt.ip_address == ip_address)
+    return _hold_of(session.exec(query.order_by(col(LoginAttempt.at))).all(), now)
+
+
+def address_wait(*, session: Session, ip_address: str, now: datetime) -> int:
+    """Seconds an address must wait before its next sign-in attempt (0: none).
+
+    An address is slowed, never locked: shared Wi-Fi and carrier-grade NAT put many honest people
+    behind one address. Its first ``ADDRESS_FREE_FAILURES`` failures in 15 minutes (on any
+    accounts) are free; after that it may try once per ``ADDRESS_SLOW_GAP``. A success does not
+    clear the count, so spraying passwords across accounts stays slow.
+    """
+    if not ip_address:
+        return 0
+    count, last = session.exec(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.ip_address == ip_address, col(LoginAttempt.success).is_(False),
+            col(LoginAttempt.at) > now - HOLD_WINDOW)
+    ).one()
+    if count < ADDRESS_FREE_FAILURES or last is None:
+        return 0
+    if last.tzinfo is None:  # SQLite's MAX() returns text without the column's type
+        last = last.replace(tzinfo=now.tzinfo)
+    remaining = (last + ADDRESS_SLOW_GAP - now).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def sign_in_refusal(
+    *, session: Session, user_id: int | None, identifier: str, ip_address: str, now: datetime
+) -> DomainError | None:
+    """Why a sign-in is refused before its password is checked: the address is slowed
+    (``login.slow_down``) or the account is held (``login.held``); None when it may go ahead."""
+    wait = address_wait(session=session, ip_address=ip_address, now=now)
+    if wait:
+        return DomainError("login.slow_down", seconds=wait)
+    until = account_hold_until(session=session, user_id=user_id, identifier=identifier, ip_address=ip_address,
+                               now=now)
+    return _held_error(until, now) if until else None
 
 
 def _find_user(session: Session, identifier: str) -> User | None:
@@ -354,12 +414,13 @@ def _held_error(until: datetime, now: datetime) -> DomainError:
 
 def _fail(session: Session, *, ident: str, ip: str, user: User | None, now: datetime) -> DomainError:
     """Record a failed attempt and commit it, although the caller then raises (and may roll back)."""
-    session.add(LoginAttempt(identifier=ident, ip_address=ip, at=now, success=False))
+    user_id = user.id if user else None
+    session.add(LoginAttempt(identifier=ident, user_id=user_id, ip_address=ip, at=now, success=False))
     audit.record(session=session, action="login_failed", now=now,
                  actor_user_id=user.id if user else None, ip_address=ip,
                  target=f"user:{user.id}" if user else "", detail={"identifier": ident[:6] + "…"})
     session.commit()
-    until = hold_until(session=session, identifier=ident, ip_address=ip, now=now)
+    until = account_hold_until(session=session, user_id=user_id, identifier=ident, ip_address=ip, now=now)
     return _held_error(until, now) if until else DomainError("login.failed")
 
 
@@ -378,13 +439,15 @@ def sign_in(
     HttpOnly session cookie (``start_session_from_ticket``).
 
     Raises:
-        DomainError: ``login.failed`` (one generic message) or ``login.held``.
+        DomainError: ``login.failed`` (one generic message), ``login.held`` (the account) or
+            ``login.slow_down`` (the address).
     """
     ident = _normalise_identifier(identifier)
-    until = hold_until(session=session, identifier=ident, ip_address=ip_address, now=now)
-    if until:
-        raise _held_error(until, now)
     user = _find_user(session, ident)
+    refusal = sign_in_refusal(session=session, user_id=user.id if user else None, identifier=ident,
+                              ip_address=ip_address, now=now)
+    if refusal is not None:
+        raise refusal
     if user is None or not user.is_active:
         try:  # same work as a real check, so timing does not tell which part was wrong
             password_hasher.verify(_DUMMY_HASH, password or "x")
@@ -403,7 +466,7 @@ def sign_in(
             return SignInResult(user_id=user.id or 0, needs_second_factor=True)
         if not check_second_factor(session=session, user=user, code=second_factor, now=now):
             raise _fail(session, ident=ident, ip=ip_address, user=user, now=now)
-    session.add(LoginAttempt(identifier=ident, ip_address=ip_address, at=now, success=True))
+    session.add(LoginAttempt(identifier=ident, user_id=user.id, ip_address=ip_address, at=now, success=True))
     ticket = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_LOGIN,
                          ttl=LOGIN_TICKET_TTL, now=now)
     return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket)

@@ -375,6 +375,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
     """``private_key_jwt`` client authentication, with replayed assertions (``jti``) refused."""
 
     CLIENT_AUTH_METHOD = "private_key_jwt"
+    ALGORITHMS = ("RS256", "PS256", "ES256")  # what discovery advertises, and all that is verified
 
     def __init__(self, server: ProviderServer) -> None:
         super().__init__(validate_jti=True, leeway=30)
@@ -389,6 +390,19 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         if not client.row.jwks:
             raise InvalidClientError(description="The client has no registered public keys.")
         return KeySet.import_key_set(client.row.jwks)
+
+    def process_assertion_claims(self, assertion, resolve_key):
+        """authlib's check, with the algorithms pinned to ``ALGORITHMS`` (joserfc's default set
+        refuses PS256 as "not recommended" although discovery advertises it)."""
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
+        try:
+            token = jwt.decode(assertion, resolve_key, algorithms=list(self.ALGORITHMS))
+        except JoseError as error:
+            raise InvalidClientError(description=error.description or "The client assertion is invalid.") from error
+        self.verify_claims(token.claims)
+        return token.claims
 
     def validate_jti(self, claims: dict, jti: str) -> bool:
         db, now = self.server.db, self.server.now
@@ -502,6 +516,24 @@ class AccessTokenValidator(BearerTokenValidator):
 
 # --------------------------------------------------------------------------- the server
 
+BEARER_REALM = "MPP Digital"
+DEFAULT_DESCRIPTIONS = {  # for the errors authlib raises without a description
+    "login_required": "The user is not signed in, and prompt=none forbids asking.",
+    "consent_required": "The user has not consented to this request, and prompt=none forbids asking.",
+    "access_denied": "The user refused the request.",
+    "invalid_token": "The access token is invalid.",
+    "insufficient_scope": "The access token lacks the 'openid' scope.",
+    "missing_authorization": "No access token: send it as 'Authorization: Bearer <token>'.",
+    "unsupported_token_type": "Unsupported token type: send a Bearer access token.",
+    "invalid_request": "The request is missing a parameter or is malformed.",
+    "invalid_client": "Client authentication failed.",
+    "invalid_grant": "The grant is invalid, expired or was already used.",
+    "unsupported_grant_type": "Only authorization_code and refresh_token are supported.",
+    "invalid_scope": "The requested scope is invalid or not allowed for this client.",
+    "unauthorized_client": "The client may not use this grant or response type.",
+    "unsupported_response_type": "Only response_type=code is supported.",
+}
+
 
 class ProviderServer(AuthorizationServer):
     """The authorization server for one request, on one database session."""
@@ -577,23 +609,44 @@ class ProviderServer(AuthorizationServer):
     def send_signal(self, name: str, *args, **kwargs) -> None:
         """authlib's signals are not used."""
 
+    def handle_error_response(self, request, error) -> tuple[int, object, list]:
+        """Every error leaves with a description (authlib leaves some without one)."""
+        if not error.description:
+            error.description = DEFAULT_DESCRIPTIONS.get(error.error or "", "The request was refused.")
+        return super().handle_error_response(request, error)
+
     # userinfo (the endpoint class of authlib needs a framework-bound protector)
     def userinfo(self, request: ProviderRequest) -> tuple[int, object, list]:
+        """The claims of a Bearer access token; errors as RFC 6750 section 3 says."""
         from authlib.oauth2.rfc6749 import OAuth2Error
 
         body_token = request.form.get("access_token")
         if body_token and request.method == "POST" and not request.headers.get("Authorization"):
             # RFC 6750 section 2.2: the token in a form-encoded POST body (what pyoidc sends)
             request.headers["Authorization"] = f"Bearer {body_token}"
+        if not request.headers.get("Authorization"):
+            # Section 3.1: a request without any authentication gets the challenge and no error code.
+            return 401, {"error_description": DEFAULT_DESCRIPTIONS["missing_authorization"]}, [
+                ("WWW-Authenticate", f'Bearer realm="{BEARER_REALM}"'), ("Cache-Control", "no-store")]
         try:
             token: TokenAdapter = self.protector.validate_request(["openid"], request)
         except OAuth2Error as error:
-            return self.handle_error_response(request, error)
+            return self._bearer_error(request, error)
         user = self.db.get(User, token.row.user_id)
         if user is None or not user.is_active:
-            return self.handle_error_response(request, InvalidTokenError(description="The account is gone."))
+            return self._bearer_error(request, InvalidTokenError(description="The account is gone."))
         claims = sso.claims_for(user=user, client_id=token.client.client_id, scopes=token.get_scope())
         return 200, claims, [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
+
+    def _bearer_error(self, request: ProviderRequest, error) -> tuple[int, object, list]:
+        """An error of the userinfo endpoint with its RFC 6750 challenge (realm, error, description)."""
+        status, body, headers = self.handle_error_response(request, error)
+        headers = [(k, v) for k, v in headers if k.lower() != "www-authenticate"]
+        challenge = f'Bearer realm="{BEARER_REALM}", error="{error.error}", ' \
+                    f'error_description="{error.get_error_description()}"'
+        if error.error == "insufficient_scope":
+            challenge += ', scope="openid"'
+        return status, body, [*headers, ("WWW-Authenticate", challenge)]
 
     def discovery(self) -> dict:
         """The OpenID Provider metadata document."""
@@ -614,7 +667,8 @@ class ProviderServer(AuthorizationServer):
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": [sso_keys.ALG],
             "token_endpoint_auth_methods_supported": list(sso.AUTH_METHODS),
-            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256"],
+            "token_endpoint_auth_signing_alg_values_supported": list(PrivateKeyJwt.ALGORITHMS),
+            "authorization_response_iss_parameter_supported": True,  # RFC 9207
             "revocation_endpoint_auth_methods_supported": list(sso.AUTH_METHODS),
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "consent", "login"],

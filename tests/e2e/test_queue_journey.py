@@ -1,4 +1,5 @@
-"""The queue in a real browser: a citizen books and sees the ticket and its QR, the kiosk
+"""The queue in a real browser: a citizen books and sees the ticket and its QR, the site admin
+pairs the hall's kiosk (a one-time code on /admin/mpp typed on the kiosk), the kiosk
 checks it in with the QR token, the officer calls it and the live board (another page)
 shows the number within a second without reloading, the officer finishes it and the
 citizen's page says "selesai" by itself.
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "Sukowati-Demo-2026"
 CITIZEN = "warga@demo.mpp.go.id"
 OFFICER = "petugas.sragen@demo.mpp.go.id"
+SITE_ADMIN = "admin.sragen@demo.mpp.go.id"
 SHOTS = os.environ.get("MPP_E2E_SHOTS")  # a folder to keep screenshots of the journey in
 
 
@@ -78,6 +80,26 @@ def book_slot(page, slot: str) -> str:
     return code
 
 
+def pair_kiosk(admin, kiosk, name: str) -> None:
+    """The site admin makes a pairing code on /admin/mpp; the kiosk page (open on /kiosk/sragen) uses it."""
+    sign_in(admin, SITE_ADMIN)
+    admin.goto("/admin/mpp")
+    expect(admin.locator("#siteadmin-site")).to_contain_text("Sragen")
+    admin.fill("#kiosk-name", name)
+    admin.click("#kiosk-add")
+    code = admin.locator("#kiosk-pairing-code").inner_text()
+    assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", code), code
+    expect(admin.locator("#kiosk-table")).to_contain_text("Menunggu kode")
+    shot(admin, "kiosk-code")
+    kiosk.fill("#kiosk-pair-code", code)
+    kiosk.click("#kiosk-pair")
+    expect(kiosk.locator("#kiosk-input")).to_be_visible()
+    assert kiosk.evaluate("document.cookie").find("mpp_kiosk") == -1  # HttpOnly: scripts cannot read it
+    admin.click("#kiosk-code-done")
+    expect(admin.locator("#kiosk-table")).to_contain_text("Terpasang")
+    expect(admin.locator("#kiosk-pairing-code")).to_have_count(0)
+
+
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
@@ -100,9 +122,18 @@ def test_book_check_in_call_board_finish(new_page, app_url, app_database_url, sm
     assert code in body
     token = re.search(r"\(untuk pemindai\): (\S+)", body).group(1)
 
-    # The kiosk (no sign-in) refuses a forged token and checks the real one in.
+    # The kiosk (no sign-in) is paired first: unpaired, it only asks for the code; the site
+    # admin makes one on /admin/mpp and types it on the kiosk, which then keeps a device cookie.
     kiosk = new_page()
     kiosk.goto("/kiosk/sragen")
+    expect(kiosk.locator("#kiosk-pair-code")).to_be_visible()
+    expect(kiosk.locator("#kiosk-input")).to_have_count(0)
+    shot(kiosk, "kiosk-unpaired")
+    admin = new_page()
+    pair_kiosk(admin, kiosk, "Kios lobi 1")
+    shot(admin, "kiosk-admin")
+
+    # The paired kiosk refuses a forged token and checks the real one in.
     kiosk.fill("#kiosk-input", token[:-4] + "AAAA")
     kiosk.click("#kiosk-checkin")
     expect(kiosk.locator("#kiosk-error")).to_contain_text("tidak sah")

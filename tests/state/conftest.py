@@ -29,10 +29,10 @@ from tests.loops import run_on_own_loop
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
-                 "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board",
+                 "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin")
 
-ACCOUNT_TABLES = ("queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
+ACCOUNT_TABLES = ("kioskdevice", "queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
@@ -236,3 +236,22 @@ def call(handler, state, *args):
     if not asyncio.iscoroutine(result):
         return result
     return run_on_own_loop(result)
+
+
+def pair_kiosk(engine, accounts_by_role: dict[str, Account], slug: str = "sragen") -> str:
+    """Pair a kiosk of the site as its admin would (code on /admin/mpp, then /auth/kios); returns
+    the Cookie header a paired kiosk's websocket carries."""
+    from mpp_digital import routes
+    from mpp_digital.clock import utcnow
+    from mpp_digital.models import MppSite, User
+    from mpp_digital.services import kiosk_devices
+    from mpp_digital.services.authz import principal_for
+
+    with Session(engine, expire_on_commit=False) as db:
+        site = db.exec(select(MppSite).where(MppSite.slug == slug)).one()
+        admin = db.get(User, accounts_by_role["site_admin"].user_id)
+        code = kiosk_devices.start_pairing(session=db, actor=principal_for(session=db, user=admin, session_id=0),
+                                           site_id=site.id or 0, name="Kios lobi", now=utcnow())
+        _device, raw = kiosk_devices.pair(session=db, site_slug=slug, code=code, now=utcnow())
+        db.commit()
+    return f"theme=light; {routes.KIOSK_COOKIE}={raw}"

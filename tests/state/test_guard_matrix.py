@@ -50,7 +50,7 @@ from state.profile import ProfileState  # noqa: E402
 
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
-                   "state.sso_admin", "state.queue", "state.kiosk", "state.counter", "state.board",
+                   "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                    "state.dashboard", "state.analytics_admin")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
@@ -62,9 +62,12 @@ PUBLIC_HANDLERS = {
     "state.board.BoardState.watch",
     # the hall's TV: ticket codes, counters and service names only (tests/state/test_queue_states.py)
     "state.board.BoardState.load",
-    # the kiosk, a public device: check-in needs the QR token or code + PIN; a walk-in ticket is
-    # what the kiosk gives anyone; it shows codes, services and times, never a person
+    # the kiosk, a hall device without a person: check-in and walk-in are served only to a kiosk
+    # paired by the site's admin, resolved from the device cookie of the connection (with a rate
+    # per device; tests/state/test_kiosk_devices.py); pair only navigates to /auth/kios; it shows
+    # codes, services and times, never a person
     "state.kiosk.KioskState.load",
+    "state.kiosk.KioskState.pair",
     "state.kiosk.KioskState.check_in",
     "state.kiosk.KioskState.walk_in",
     "state.kiosk.KioskState.clear",
@@ -166,6 +169,7 @@ def _secret_value(type_name):
 # Arguments by parameter name: ids of things that do not exist or are not the caller's.
 HARMLESS_ARGS = {
     "draft_id": 999_999, "closure_id": 999_999, "channel": "online", "on": True, "name": "agency", "page": 1,
+    "device_id": 999_999,
 }
 
 
@@ -425,6 +429,7 @@ EXPECTED_ROLES = {
     "state.nav.": (),
     "state.catalog_admin.SiteAdminState.": (Role.SITE_ADMIN,),  # their own site (scope checked inside)
     "state.catalog_admin.CatalogAdminState.": (Role.MINISTRY,),  # the national catalog
+    "state.kiosk_admin.": (Role.SITE_ADMIN,),  # the kiosks of their own site (scope checked inside)
     "state.queue.": (Role.CITIZEN,),  # one's own tickets
     "state.counter.": (Role.OFFICER,),  # counters of the officer's own site (and agency)
     "state.dashboard.RegionalDashboardState.": (Role.REGIONAL_HEAD,),  # one regency, checked inside

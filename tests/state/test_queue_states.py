@@ -18,7 +18,7 @@ from state.board import BoardState  # noqa: E402  (after the conftest imported e
 from state.counter import CounterState  # noqa: E402
 from state.kiosk import KioskState  # noqa: E402
 from state.queue import TicketState  # noqa: E402
-from tests.state.conftest import PASSWORD, Account, call, make_tree, start_session, substate
+from tests.state.conftest import PASSWORD, Account, call, make_tree, pair_kiosk, start_session, substate
 from tests.state.test_guard_matrix import error_toasts, is_not_allowed_toast
 
 
@@ -157,7 +157,8 @@ def test_board_and_kiosk_show_no_personal_data(scene, accounts_by_role, engine):
     root, board = _state(anonymous, BoardState, "/antrian/papan/sragen")
     call(BoardState.load, board)
     assert [r["code"] for r in board.serving] == [scene["ticket"].code]
-    _, kiosk = _state(anonymous, KioskState, "/kiosk/sragen")
+    kiosk = substate(make_tree(cookie=pair_kiosk(engine, accounts_by_role), client_token=str(uuid.uuid4()),
+                               path="/kiosk/sragen"), KioskState)
     call(KioskState.load, kiosk)
     with Session(engine, expire_on_commit=False) as db:
         booked = _ticket(db, scene["sragen"], status=TicketStatus.BOOKED, citizen_id=accounts_by_role["victim"].user_id,
@@ -172,9 +173,9 @@ def test_board_and_kiosk_show_no_personal_data(scene, accounts_by_role, engine):
             assert secret not in seen, f"{type(state).__name__} shows {secret}"
 
 
-def test_kiosk_refuses_forged_qr_tokens(scene):
-    anonymous = Account(key="kiosk", user_id=0, email="", full_name="")
-    _, kiosk = _state(anonymous, KioskState, "/kiosk/sragen")
+def test_kiosk_refuses_forged_qr_tokens(scene, accounts_by_role, engine):
+    kiosk = substate(make_tree(cookie=pair_kiosk(engine, accounts_by_role), client_token=str(uuid.uuid4()),
+                               path="/kiosk/sragen"), KioskState)
     call(KioskState.load, kiosk)
     token = queue.ticket_token(scene["ticket"])
     call(KioskState.check_in, kiosk, {"code": token[:-3] + "abc", "pin": ""})

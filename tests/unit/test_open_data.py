@@ -60,3 +60,33 @@ def test_bad_parameters_are_400_and_unknown_regions_404(api):
                                                    "to": (first + timedelta(days=40 * 31)).strftime("%Y-%m")}
                    ).status_code == 400
     assert api.get("/api/v1/sites").json()["count"] == 103
+
+
+@pytest.mark.parametrize(("path", "name"), [("/api/v1/stats/monthly", "from"), ("/api/v1/stats/monthly", "to"),
+                                            ("/api/v1/stats/sites", "month"), ("/api/v1/stats/provinces", "month")])
+@pytest.mark.parametrize("value", ["9999-12", "0001-01", "1999-12", "2100-01", "2026-00", "2026-1", "２０２６-01",
+                                   "2026-01-05", "abc", "-2026-01", "10000-01"])
+def test_out_of_range_or_malformed_months_are_400_with_a_message(api, path, name, value):
+    """Before: 9999-12 and 0001-01 overflowed the date arithmetic (500)."""
+    response = api.get(path, params={name: value})
+    assert response.status_code == 400, response.text
+    assert name in response.json()["error"]
+
+
+@pytest.mark.parametrize("scope", ["province:", "regency:", "site:", "province:33:1", "regency:\x00", "site:../x",
+                                   "national:x", ":", "province:３３", "province:" + "9" * 300])
+def test_malformed_scopes_and_formats_are_400(api, scope):
+    response = api.get("/api/v1/stats/monthly", params={"scope": scope})
+    assert response.status_code == 400 and "scope" in response.json()["error"]
+    assert api.get("/api/v1/sites", params={"format": "xml"}).status_code == 400
+
+
+def test_the_api_is_rate_limited_per_address(api):
+    from mpp_digital.services import rate_limits
+
+    answers = [api.get("/api/v1/openapi.json").status_code]  # the description is not limited
+    answers += [api.get("/api/v1/stats/monthly", params={"from": "1900-01"}).status_code
+                for _ in range(rate_limits.OPEN_DATA.items[0].amount)]
+    assert set(answers) == {200, 400}
+    refused = api.get("/api/v1/stats/monthly", params={"from": "1900-01"})
+    assert refused.status_code == 429 and refused.headers["retry-after"]

@@ -1,0 +1,134 @@
+"""Shared rate limits, against real Redis (127.0.0.1:6379, a key prefix per test) and in memory;
+and the one function that says which address a request comes from."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+import redis
+
+from mpp_digital.client_address import client_address
+from mpp_digital.services import rate_limits
+from mpp_digital.services.rate_limits import NamedLimit, RateLimited
+
+REDIS_URL = os.environ.get("MPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request):
+    """Each test runs in memory and on real Redis, with its own key prefix there."""
+    prefix = f"mpp-rl-test-{uuid.uuid4().hex[:8]}"
+    if request.param == "redis":
+        if not _redis_up():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        rate_limits.configure(redis_url=REDIS_URL, key_prefix=prefix)
+    else:
+        rate_limits.configure(redis_url=None)
+    yield request.param, prefix
+    if request.param == "redis":
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+    rate_limits.configure(redis_url=None)
+
+
+def test_a_limit_admits_its_rate_then_refuses_with_a_message_key(storage):
+    limit = NamedLimit("test_rate", "3/minute")
+
+    async def run():
+        for _ in range(3):
+            await rate_limits.check(limit, "10.0.0.1")
+        with pytest.raises(RateLimited) as refused:
+            await rate_limits.check(limit, "10.0.0.1")
+        await rate_limits.check(limit, "10.0.0.2")  # another identity has its own count
+        return refused.value
+
+    refused = asyncio.run(run())
+    assert refused.key == "rate.limited" and 1 <= refused.params["seconds"] <= 60
+
+
+def test_every_rate_of_a_limit_applies(storage):
+    limit = NamedLimit("test_two_rates", "5/second;6/minute")
+
+    async def run():
+        for _ in range(5):
+            await rate_limits.check(limit, "dev")
+        with pytest.raises(RateLimited):  # the per-second rate
+            await rate_limits.check(limit, "dev")
+        await asyncio.sleep(1.05)
+        await rate_limits.check(limit, "dev")  # the 6th in the minute
+        with pytest.raises(RateLimited) as refused:  # the per-minute rate, although a new second
+            await rate_limits.check(limit, "dev")
+        return refused.value
+
+    assert asyncio.run(run()).params["seconds"] > 50
+
+
+def test_redis_counts_are_shared_between_workers(storage):
+    """Two event loops (two workers' limiters, each with its own Redis client) share one count."""
+    kind, prefix = storage
+    if kind != "redis":
+        pytest.skip("sharing is what Redis is for")
+    limit = NamedLimit("test_shared", "4/minute")
+
+    async def hits(n):
+        for _ in range(n):
+            await rate_limits.check(limit, "kiosk-1")
+
+    asyncio.run(hits(2))  # "worker" 1
+    asyncio.run(hits(2))  # "worker" 2, another loop and client
+    with pytest.raises(RateLimited):
+        asyncio.run(hits(1))
+    assert any(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
+
+
+def test_client_address_ignores_forwarded_for_without_trusted_proxies():
+    assert client_address(peer="203.0.113.9", forwarded_for="1.2.3.4", trusted_hops=0) == "203.0.113.9"
+
+
+def test_client_address_takes_the_nth_address_from_the_right():
+    # The client forged "6.6.6.6"; nginx appended the address it saw (198.51.100.7), then a
+    # load balancer appended nginx's (10.0.0.2).
+    header = "6.6.6.6, 198.51.100.7, 10.0.0.2"
+    assert client_address(peer="10.0.0.3", forwarded_for=header, trusted_hops=1) == "10.0.0.2"
+    assert client_address(peer="10.0.0.3", forwarded_for=header, trusted_hops=2) == "198.51.100.7"
+    # A header shorter than the trusted chain did not come through it: the peer is the client.
+    assert client_address(peer="10.0.0.3", forwarded_for="198.51.100.7", trusted_hops=2) == "10.0.0.3"
+    assert client_address(peer="10.0.0.3", forwarded_for="", trusted_hops=1) == "10.0.0.3"
+
+
+def test_starlette_routes_and_reflex_handlers_resolve_the_same_address(monkeypatch):
+    from starlette.requests import Request
+
+    from mpp_digital.client_address import request_address
+    from mpp_digital.settings import get_settings
+
+    monkeypatch.setenv("MPP_TRUSTED_PROXY_HOPS", "1")
+    get_settings.cache_clear()
+    try:
+        scope = {"type": "http", "client": ("10.0.0.3", 5000), "headers": [
+            (b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-for", b"198.51.100.7")]}
+        assert request_address(Request(scope)) == "198.51.100.7"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_an_unreachable_redis_lets_requests_through():
+    """Availability over strictness when the shared store is down (the sign-in holds, in the
+    database, still apply); the failure is logged."""
+    rate_limits.configure(redis_url="redis://127.0.0.1:1/0", key_prefix="mpp-rl-down")
+    try:
+        asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
+        asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
+    finally:
+        rate_limits.configure(redis_url=None)
