@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import string
@@ -32,11 +31,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from mpp_digital.db import normalise_url
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, free_port, fresh_postgres_and_redis, own_web_dir, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -60,29 +59,6 @@ class Deployment:
     nginx_log: Path
     port: int
     data: Path
-
-
-def _requirements() -> str:
-    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
-    if not url.startswith("postgres"):
-        pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL server")
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
-    except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    if not Path(NGINX).exists():
-        pytest.skip("nginx is not installed (make test installs it as root)")
-    return url.rsplit("/", 1)[0] + "/" + DATABASE
-
-
-def _recreate(url: str) -> None:
-    server = create_engine(normalise_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    server.dispose()
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
@@ -114,15 +90,6 @@ def _make(target: str, env: dict[str, str], log: Path, **variables: str) -> None
         done = subprocess.run(["make", target, *(f"{k}={v}" for k, v in variables.items())], cwd=ROOT, env=env,
                               stdout=out, stderr=subprocess.STDOUT, timeout=900)
     assert done.returncode == 0, f"make {target} failed:\n{log.read_text()[-3000:]}"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _nginx_config(data: Path, port: int, backends: list[int]) -> Path:
@@ -161,13 +128,11 @@ http {{
 
 @pytest.fixture(scope="module")
 def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
-    database_url = _requirements()
-    _recreate(database_url)
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (make test installs it as root)")
+    database_url = fresh_postgres_and_redis(DATABASE, REDIS_URL)
     data = tmp_path_factory.mktemp("production")
-    web = data / "web"  # its own build; the installed frontend packages are copied, not fetched again
-    if (ROOT / ".web").exists():
-        shutil.copytree(ROOT / ".web", web, symlinks=True,
-                        ignore=lambda folder, names: ["build"] if folder == str(ROOT / ".web") else [])
+    web = own_web_dir(data)  # its own build
     port, backends = free_port(), [free_port(), free_port()]
     # Not "localhost": Reflex's frontend sends a localhost page's websocket to the https default
     # port (it assumes a load balancer there); a real host name or address keeps the port.
@@ -213,7 +178,7 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
                          data=data)
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_group(proc)
 
 
 def _add_citizen(database_url: str) -> None:
