@@ -44,7 +44,8 @@ def register(session, now, mailbox, nik=NIK, email="sri@example.id"):
         session=session,
         registration=accounts.Registration(nik=nik, full_name="Sri Lestari", email=email, phone="0812-3456-7890",
                                            password=PASSWORD),
-        now=now, mailer=mailbox)
+        now=now)
+    mailbox.collect(session, now)
     session.commit()
     return user
 
