@@ -1,5 +1,5 @@
 """Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups|
-purge|reseal``."""
+purge|reseal|csp``."""
 
 from __future__ import annotations
 
@@ -158,6 +158,24 @@ def _read_password() -> str:
     return first
 
 
+def content_security_policy(build: str | None = None) -> str:
+    """The Content-Security-Policy for the frontend build (for the proxy that serves its pages):
+    the inline boot scripts of ``build`` by hash, the websocket of MPP_PUBLIC_BASE_URL."""
+    import os
+    from pathlib import Path
+
+    from mpp_digital.settings import PROJECT_ROOT
+    from mpp_digital.web_routes import content_security_policy as policy
+    from mpp_digital.web_routes import inline_script_hashes
+
+    web = Path(os.environ.get("REFLEX_WEB_WORKDIR") or PROJECT_ROOT / ".web")
+    folder = Path(build) if build else web / "build" / "client"
+    pages = sorted(folder.glob("**/*.html"))
+    if not pages:
+        raise SystemExit(f"no built pages in {folder}: run make prod-build first")
+    return policy(public_base_url=get_settings().public_base_url, script_hashes=inline_script_hashes(pages))
+
+
 def _print_form_errors(exc) -> int:
     from mpp_digital.i18n import t
 
@@ -198,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("send-mail", help="send the mail that is due in the outbox (the running app does this too)")
     sub.add_parser("purge", help="delete what has outlived its retention period (the running app does this hourly)")
     sub.add_parser("reseal", help="seal NIKs and TOTP secrets again with the current data key version")
+    csp = sub.add_parser("csp", help="print the Content-Security-Policy for the frontend build (nginx's MPP_CSP)")
+    csp.add_argument("--build", help="the built pages' folder (default: .web/build/client)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -237,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"purge: {purge()}")
     elif args.command == "reseal":
         print(f"reseal: {reseal()} accounts sealed again")
+    elif args.command == "csp":
+        print(content_security_policy(args.build))
     return 0
 
 

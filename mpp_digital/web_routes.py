@@ -162,8 +162,13 @@ async def my_data_download(request: Request) -> Response:
     session cookie (never another account: there is no parameter naming one)."""
     fmt = "pdf" if request.url.path == routes.MY_DATA_PDF else "json"
     lang = "en" if request.query_params.get("lang") == "en" else "id"
-    body = await in_thread(_my_data, request.cookies.get(session_cookie_name()), request_address(request),
-                                   fmt, lang)
+    ip = request_address(request)
+    try:
+        await rate_limits.check(rate_limits.MY_DATA, ip)
+    except rate_limits.RateLimited as exc:
+        return JSONResponse({"error": "rate_limited", "retry_after": exc.retry_after}, status_code=429,
+                            headers={"Cache-Control": "no-store", "Retry-After": str(exc.retry_after)})
+    body = await in_thread(_my_data, request.cookies.get(session_cookie_name()), ip, fmt, lang)
     if body is None:
         return JSONResponse({"error": "login_required"}, status_code=401, headers={"Cache-Control": "no-store"})
     headers = {"Cache-Control": "no-store",

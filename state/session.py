@@ -97,6 +97,15 @@ def full_page_load(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def full_page_post(url: str) -> rx.event.EventSpec:
+    """POST an empty form to a same-site route with a full page load (``/auth/keluar`` takes POST
+    only), so the route's answer sets or clears cookies and the next websocket carries them."""
+    return rx.call_script(
+        "(() => { const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps(url)}; document.body.appendChild(f); f.submit(); }})()"
+    )
+
+
 def login_redirect(state: rx.State) -> rx.event.EventSpec:
     """Send the browser to /masuk, coming back here afterwards."""
     path = state.router.url.path or routes.PROFILE

@@ -376,6 +376,23 @@ def test_the_download_route_serves_the_cookies_own_account(session, now, mailbox
     assert [e.detail["format"] for e in exports] == ["json", "pdf"]
 
 
+def test_the_download_route_is_rate_limited_per_address(session, now, mailbox, database_url, monkeypatch):
+    """A PDF costs CPU: 10 downloads a minute per address, then 429 with Retry-After."""
+    from mpp_digital.services import rate_limits
+    from mpp_digital.web_routes import build_api
+
+    monkeypatch.setenv("MPP_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    rate_limits.configure(redis_url=None)  # a fresh in-memory count
+    try:
+        client = TestClient(build_api())
+        codes = [client.get(routes.MY_DATA_JSON).status_code for _ in range(11)]
+    finally:
+        rate_limits.configure(redis_url=None)
+        get_settings.cache_clear()
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
 def test_closing_the_account_anonymises_it_and_frees_the_nik(session, now, mailbox):
     user = register(session, now, mailbox)
     row, raw = sign_in(session, now)
