@@ -17,7 +17,7 @@ from mpp_digital.db import session_scope
 from mpp_digital.errors import ValidationError
 from mpp_digital.services import my_data
 from state.lang import tr
-from state.session import clear_personal_states, client_ip, full_page_load, principal, protected
+from state.session import clear_personal_states, client_ip, full_page_post, principal, protected
 
 
 @dataclass
@@ -66,4 +66,4 @@ class MyDataState(rx.State):
             self.close_error = await tr(self, exc.key)
             return
         await clear_personal_states(self)
-        return full_page_load(f"{routes.AUTH_SIGN_OUT}?ditutup=1")
+        return full_page_post(routes.AUTH_SIGN_OUT)  # sign-out is a same-site POST: clears the cookie

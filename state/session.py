@@ -97,6 +97,15 @@ def full_page_load(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def full_page_post(url: str) -> rx.event.EventSpec:
+    """POST to a backend route with a full page load, as a plain HTML form would (sign-out is
+    POST only, so no link or GET can do it)."""
+    return rx.call_script(
+        "(() => { const form = document.createElement('form'); form.method = 'post';"
+        f" form.action = {json.dumps(url)}; document.body.appendChild(form); form.submit(); }})()"
+    )
+
+
 def login_redirect(state: rx.State) -> rx.event.EventSpec:
     """Send the browser to /masuk, coming back here afterwards."""
     path = state.router.url.path or routes.PROFILE
