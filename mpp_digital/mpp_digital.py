@@ -4,6 +4,8 @@ import gc
 import time
 
 import reflex as rx
+from reflex_base.event import EventSpec
+from reflex_base.event.context import EventContext
 from reflex_base.event.processor import BaseStateEventProcessor
 from structlog.contextvars import bound_contextvars
 
@@ -76,6 +78,18 @@ class InstrumentedEventProcessor(BaseStateEventProcessor):
                 event_log.info("reflex_event", outcome=outcome, duration_ms=round(elapsed * 1000, 2))
 
 
+def log_handler_exception(exception: Exception) -> EventSpec:
+    """Backend exception handler: the traceback as one structured line through the app's log
+    pipeline (JSON in production, NIKs masked, under the event's request id when it has one)
+    instead of Reflex's printout; the person sees a toast without details."""
+    try:  # Reflex sets the failed event's context before it calls this handler
+        request_id = EventContext.get().txid
+    except LookupError:
+        request_id = None
+    event_log.error("handler_exception", exc_info=exception, request_id=request_id)
+    return rx.toast.error(t("error.unexpected"), id="backend_error", position="top-center")
+
+
 def _instrument_events(app: rx.App) -> None:
     """Lifespan task, after Reflex's own (which creates the processor for this worker): time
     every event. Reflex builds a plain ``BaseStateEventProcessor`` itself and offers no setting
@@ -87,6 +101,7 @@ def _instrument_events(app: rx.App) -> None:
 
 app = rx.App(
     api_transformer=build_api(),
+    backend_exception_handler=log_handler_exception,
     html_lang="id",
     head_components=[
         rx.el.meta(name="description", content=t("app.tagline")),

@@ -285,5 +285,9 @@ def test_production_behind_nginx(browser, deployment):
     assert request_id in deployment.nginx_log.read_text()
     assert any(r.get("request_id") == request_id and r.get("route") == "/healthz" for r in records)
     assert any(r.get("event") == "reflex_event" and "LoginState" in r.get("handler", "") for r in records)
+    # The crafted event's exception: one JSON line with its traceback, not Reflex's printout.
+    failed = {r["request_id"] for r in records if r.get("event") == "reflex_event" and r.get("outcome") == "error"}
+    assert any(r.get("event") == "handler_exception" and "AttributeError" in r.get("exception", "")
+               and r.get("request_id") in failed for r in records)
     for secret in (NIK, PASSWORD, session_cookie["value"], "ticket="):
         assert secret not in logged
