@@ -235,9 +235,11 @@ class RushClient:
     async def connect(self) -> None:
         from reflex_base import constants
 
+        from mpp_digital import routes
+
         url = self.base.replace("http", "ws", 1) + f"/_event/?EIO=4&transport=websocket&token={self.token}"
         self.ws = await websockets.connect(
-            url, additional_headers={"Cookie": f"mpp_session={self.cookie}", "Origin": self.base},
+            url, additional_headers={"Cookie": f"{routes.SESSION_COOKIE}={self.cookie}", "Origin": self.base},
             subprotocols=[constants.Reflex.VERSION], open_timeout=60, max_size=None)
         opening = await self.ws.recv()
         assert opening.startswith("0"), opening

@@ -23,3 +23,14 @@ def submit_button(label_key: str, test_id: str) -> rx.Component:
     """The form's primary button."""
     return rx.button(t(label_key), type="submit", size="3", width="100%", id=test_id,
                      style={"background": "#0b3d91 !important", "color": "white !important"})
+
+
+def post_form(*children: rx.Component, action: str, **props) -> rx.Component:
+    """A plain HTML form that the browser itself POSTs to a backend route (a full page load).
+
+    ``rx.el.form`` always adds a submit handler that prevents the browser's submission (Reflex
+    forms go over the websocket); this one keeps none, so the route's redirect and cookie apply.
+    """
+    form = rx.el.form(*children, method="post", action=action, **props)
+    form.event_triggers.pop("on_submit", None)
+    return form

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from components.forms import post_form
 from components.i18n import t
 from mpp_digital import routes
 from mpp_digital.settings import get_settings
@@ -71,8 +72,12 @@ def header() -> rx.Component:
                                       align="center"),
                             href=routes.PROFILE, size="2", id="nav-profile", style=ON_NAVY,
                         ),
-                        rx.button(t("nav.signout"), on_click=NavState.sign_out, size="1", variant="outline",
-                                  style=HEADER_BUTTON, id="nav-signout"),
+                        # A plain same-site POST: the route revokes the session and clears the cookie.
+                        post_form(
+                            rx.button(t("nav.signout"), type="submit", size="1", variant="outline",
+                                      style=HEADER_BUTTON, id="nav-signout"),
+                            action=routes.AUTH_SIGN_OUT, id="nav-signout-form",
+                        ),
                         spacing="3", align="center", wrap="wrap",
                     ),
                     rx.flex(
@@ -98,7 +103,8 @@ def footer() -> rx.Component:
     """Footer with the data-protection note."""
     return rx.box(
         rx.vstack(
-            rx.text(t("footer.text"), size="1", color="#5b6478"),
+            rx.text(t("footer.text"), " ", rx.link(t("privacy.link"), href=routes.PRIVACY, id="footer-privacy"),
+                    size="1", color="#5b6478"),
             rx.text("© 2026 MPP Digital · KemenPANRB · Pemerintah Daerah", size="1", color="#8a93a6"),
             max_width="1100px", margin="0 auto", padding="20px 16px", spacing="1",
         ),

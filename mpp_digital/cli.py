@@ -1,4 +1,5 @@
-"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups``."""
+"""Command line: ``python -m mpp_digital.cli migrate|seed|rotate-keys|register-client|generate-history|rebuild-rollups|
+purge|reseal|csp``."""
 
 from __future__ import annotations
 
@@ -81,6 +82,22 @@ def send_mail() -> int:
     return sent
 
 
+def purge() -> str:
+    """Delete what has outlived its retention period (the app's workers do this hourly)."""
+    from mpp_digital.services import retention
+
+    return str(retention.purge_now())
+
+
+def reseal() -> int:
+    """Seal every NIK and TOTP secret again with the current data key (after MPP_DATA_KEY_VERSION moved)."""
+    from mpp_digital.db import session_scope
+    from mpp_digital.services import accounts
+
+    with session_scope() as session:
+        return accounts.reseal_personal_data(session=session)
+
+
 def rotate_keys() -> tuple[str, list[str], list[str]]:
     """Make a new ID-token signing key; retired keys stay published until their tokens expire."""
     from mpp_digital.clock import utcnow
@@ -141,6 +158,24 @@ def _read_password() -> str:
     return first
 
 
+def content_security_policy(build: str | None = None) -> str:
+    """The Content-Security-Policy for the frontend build (for the proxy that serves its pages):
+    the inline boot scripts of ``build`` by hash, the websocket of MPP_PUBLIC_BASE_URL."""
+    import os
+    from pathlib import Path
+
+    from mpp_digital.settings import PROJECT_ROOT
+    from mpp_digital.web_routes import content_security_policy as policy
+    from mpp_digital.web_routes import inline_script_hashes
+
+    web = Path(os.environ.get("REFLEX_WEB_WORKDIR") or PROJECT_ROOT / ".web")
+    folder = Path(build) if build else web / "build" / "client"
+    pages = sorted(folder.glob("**/*.html"))
+    if not pages:
+        raise SystemExit(f"no built pages in {folder}: run make prod-build first")
+    return policy(public_base_url=get_settings().public_base_url, script_hashes=inline_script_hashes(pages))
+
+
 def _print_form_errors(exc) -> int:
     from mpp_digital.i18n import t
 
@@ -179,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("rebuild-rollups", help="recompute the analytics rollups from the stored events")
     sub.add_parser("close-days", help="end the queue tickets of days that are over (run after midnight)")
     sub.add_parser("send-mail", help="send the mail that is due in the outbox (the running app does this too)")
+    sub.add_parser("purge", help="delete what has outlived its retention period (the running app does this hourly)")
+    sub.add_parser("reseal", help="seal NIKs and TOTP secrets again with the current data key version")
+    csp = sub.add_parser("csp", help="print the Content-Security-Policy for the frontend build (nginx's MPP_CSP)")
+    csp.add_argument("--build", help="the built pages' folder (default: .web/build/client)")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -214,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"close-days: {close_days()} tickets ended")
     elif args.command == "send-mail":
         print(f"send-mail: {send_mail()} sent")
+    elif args.command == "purge":
+        print(f"purge: {purge()}")
+    elif args.command == "reseal":
+        print(f"reseal: {reseal()} accounts sealed again")
+    elif args.command == "csp":
+        print(content_security_policy(args.build))
     return 0
 
 

@@ -27,7 +27,7 @@ from mpp_digital.models import (
     SiteStatus,
     User,
 )
-from mpp_digital.services.accounts import grant_role, password_hasher
+from mpp_digital.services.accounts import grant_role, password_hasher, set_nik
 from mpp_digital.services.catalog import refresh_search_text
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -171,9 +171,10 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
             day = int(account.nik[6:8])
             sex = "P" if day > 40 else "L"
             birth = date(1900 + int(account.nik[10:12]), int(account.nik[8:10]), day % 40)
-        user = User(nik=account.nik, full_name=account.full_name, email=account.email,
+        user = User(full_name=account.full_name, email=account.email,
                     phone="+6281234500000", birth_date=birth, sex=sex, password_hash=hashed,
                     email_verified_at=now, created_at=now)
+        set_nik(user, account.nik)
         session.add(user)
         session.flush()
         session.add(RoleAssignment(user_id=user.id or 0, role=Role.CITIZEN, granted_at=now))

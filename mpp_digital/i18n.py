@@ -1072,6 +1072,195 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kiosk.revoke": {"id": "Cabut", "en": "Revoke"},
     "kiosk.revoked": {"id": "Kios dicabut; perangkat itu tidak dapat lagi memberi nomor.",
                       "en": "Kiosk revoked; that device can no longer hand out numbers."},
+    # ---- safe by default (sec-core)
+    "outbox.private": {
+        "id": "Tanpa server SMTP, surat dari MPP Digital disimpan di folder lokal dan ditampilkan di sini agar "
+        "pendaftaran bisa dicoba. Anda hanya melihat surat yang dikirim ke alamat Anda; superadmin melihat "
+        "semua surat, dan setiap pembacaannya dicatat di log audit. Halaman ini tidak ada bila SMTP dipasang "
+        "atau dalam mode produksi.",
+        "en": "With no SMTP server, MPP Digital's mail is saved to a local folder and shown here so registration "
+        "can be tried. You see only the mail sent to your own address; a superadmin sees all mail, and each "
+        "such reading is written to the audit log. This page does not exist when SMTP is configured or in "
+        "production mode.",
+    },
+    "forgot.demo_outbox": {
+        "id": "Mode demo: tidak ada server surat, jadi surat reset disimpan di kotak surat demo. Karena siapa pun "
+        "yang membacanya bisa mengambil alih akun, hanya superadmin demo yang dapat membacanya di {path}.",
+        "en": "Demo mode: there is no mail server, so the reset mail is kept in the demo outbox. Because whoever "
+        "reads it could take over the account, only the demo superadmin can read it, at {path}.",
+    },
+    "register.demo_outbox": {
+        "id": "Mode demo: masuk dengan akun baru ini, lalu buka {path} untuk melihat tautan verifikasi Anda.",
+        "en": "Demo mode: sign in with this new account, then open {path} to see your verification link.",
+    },
+    "upload.too_large": {"id": "Berkas terlalu besar (maksimal {mb} MB).", "en": "File too large (at most {mb} MB)."},
+    "upload.not_allowed": {"id": "Unggahan ditolak: masuk sebagai pemilik tab ini.",
+                           "en": "Upload refused: sign in as the owner of this tab."},
+    "upload.bad_handler": {"id": "Tujuan unggahan tidak dikenal.", "en": "Unknown upload target."},
+    "auth.cross_site": {"id": "Permintaan dari situs lain ditolak.", "en": "Cross-site request refused."},
+    "profile.totp.secret_once": {
+        "id": "Kunci rahasia (ditampilkan sekali; tidak disimpan di halaman):",
+        "en": "Secret key (shown once; not kept in the page):",
+    },
+    # ---- privacy (UU 27/2022): data at rest, retention, Data saya, privacy notice, staff administration
+    "role.grant_not_found": {"id": "Pemberian peran tidak ditemukan.", "en": "Role grant not found."},
+    "role.own_superadmin": {"id": "Peran superadmin Anda sendiri tidak dapat dicabut di sini.",
+                            "en": "Your own superadmin role cannot be revoked here."},
+    "account.own": {"id": "Akun Anda sendiri tidak dapat dinonaktifkan.", "en": "You cannot deactivate your own account."},
+    "account.closed": {"id": "Akun ini telah ditutup pemiliknya dan tidak dapat diaktifkan lagi.",
+                       "en": "This account was closed by its owner and cannot be reactivated."},
+    "admin.col.status": {"id": "Status", "en": "Status"},
+    "admin.col.role": {"id": "Peran", "en": "Role"},
+    "admin.grants": {"id": "Peran yang diberikan", "en": "Role grants"},
+    "admin.revoke": {"id": "Cabut", "en": "Revoke"},
+    "admin.deactivate": {"id": "Nonaktifkan", "en": "Deactivate"},
+    "admin.reactivate": {"id": "Aktifkan lagi", "en": "Reactivate"},
+    "admin.status.active": {"id": "Aktif", "en": "Active"},
+    "admin.status.inactive": {"id": "Nonaktif", "en": "Deactivated"},
+    "admin.status.closed": {"id": "Ditutup", "en": "Closed"},
+    "admin.revoked": {"id": "Peran dicabut; berlaku seketika.", "en": "Role revoked; effective at once."},
+    "admin.deactivated": {"id": "Akun dinonaktifkan; semua sesinya berakhir.",
+                          "en": "Account deactivated; all its sessions have ended."},
+    "admin.reactivated": {"id": "Akun diaktifkan lagi.", "en": "Account reactivated."},
+    "mydata.title": {"id": "Data saya", "en": "My data"},
+    "mydata.intro": {
+        "id": "Unduh semua data yang kami simpan tentang akun Anda, sebagai JSON (untuk dipindahkan) atau PDF "
+        "(untuk dibaca).",
+        "en": "Download everything we hold about your account, as JSON (to take elsewhere) or PDF (to read).",
+    },
+    "mydata.download_json": {"id": "Unduh JSON", "en": "Download JSON"},
+    "mydata.download_pdf": {"id": "Unduh PDF", "en": "Download PDF"},
+    "mydata.releases_title": {"id": "Aplikasi instansi yang menerima data saya",
+                              "en": "Agency apps that received my data"},
+    "mydata.releases_empty": {"id": "Belum ada aplikasi instansi yang menerima data Anda.",
+                              "en": "No agency app has received your data yet."},
+    "mydata.col.app": {"id": "Aplikasi", "en": "App"},
+    "mydata.col.at": {"id": "Waktu", "en": "When"},
+    "mydata.col.claims": {"id": "Data", "en": "Data"},
+    "mydata.col.field": {"id": "Data", "en": "Field"},
+    "mydata.col.value": {"id": "Isi", "en": "Value"},
+    "mydata.close.title": {"id": "Tutup akun", "en": "Close my account"},
+    "mydata.close.text": {
+        "id": "Nama, NIK, email, telepon, dan tanggal lahir Anda dihapus; semua sesi berakhir; antrean yang belum "
+        "dimulai dibatalkan. Jejak audit dan statistik layanan (tanpa identitas) tetap disimpan sesuai hukum. "
+        "NIK Anda dapat dipakai mendaftar lagi. Masukkan kata sandi untuk mengonfirmasi.",
+        "en": "Your name, NIK, email, phone and birth date are erased; every session ends; bookings not yet begun "
+        "are cancelled. The audit trail and service statistics (without identity) are kept as the law requires. "
+        "Your NIK can be used to register again. Enter your password to confirm.",
+    },
+    "mydata.close.button": {"id": "Tutup akun saya", "en": "Close my account"},
+    "mydata.pdf.title": {"id": "Data saya di MPP Digital", "en": "My data at MPP Digital"},
+    "mydata.pdf.made": {"id": "Dibuat {at} (UTC) atas permintaan pemilik akun (UU 27/2022 pasal 7).",
+                        "en": "Made {at} (UTC) at the account owner's request (Law 27/2022 article 7)."},
+    "mydata.none": {"id": "Tidak ada.", "en": "None."},
+    "mydata.section.account": {"id": "Akun", "en": "Account"},
+    "mydata.section.releases": {"id": "Data yang diterima aplikasi instansi", "en": "Data released to agency apps"},
+    "mydata.section.apps": {"id": "Aplikasi terhubung", "en": "Connected apps"},
+    "mydata.section.tickets": {"id": "Antrean", "en": "Queue tickets"},
+    "mydata.section.sessions": {"id": "Sesi", "en": "Sessions"},
+    "mydata.section.roles": {"id": "Peran", "en": "Roles"},
+    "mydata.section.activity": {"id": "Aktivitas akun", "en": "Account activity"},
+    "page.privacy": {"id": "Pemberitahuan privasi", "en": "Privacy notice"},
+    "privacy.link": {"id": "Pemberitahuan privasi", "en": "Privacy notice"},
+    "register.privacy_note": {"id": "Dengan mendaftar, data Anda diproses sesuai",
+                              "en": "By registering, your data is processed as described in the"},
+    "privacy.title": {"id": "Pemberitahuan privasi", "en": "Privacy notice"},
+    "privacy.intro": {
+        "id": "Bagaimana MPP Digital memproses data pribadi Anda menurut Undang-Undang Nomor 27 Tahun 2022 tentang "
+        "Pelindungan Data Pribadi: untuk apa, atas dasar apa, berapa lama, kepada siapa, dan apa hak Anda.",
+        "en": "How MPP Digital processes your personal data under Law No. 27 of 2022 on Personal Data Protection: "
+        "what for, on which legal basis, for how long, to whom, and what your rights are.",
+    },
+    "privacy.controller": {"id": "Pengendali data dan kontak", "en": "Controller and contact"},
+    "privacy.controller_text": {
+        "id": "Pengendali data adalah penyelenggara MPP Digital (KemenPANRB bersama pemerintah daerah penyelenggara MPP).",
+        "en": "The controller is the operator of MPP Digital (KemenPANRB with the regional governments that run MPPs).",
+    },
+    "privacy.contact_text": {"id": "Pejabat pelindungan data pribadi:", "en": "Data protection officer:"},
+    "privacy.purposes": {"id": "Tujuan dan dasar hukum (UU 27/2022 pasal 20 ayat (2))",
+                         "en": "Purposes and legal bases (Law 27/2022 article 20(2))"},
+    "privacy.col.purpose": {"id": "Tujuan", "en": "Purpose"},
+    "privacy.col.data": {"id": "Data", "en": "Data"},
+    "privacy.col.basis": {"id": "Dasar hukum", "en": "Legal basis"},
+    "privacy.purpose.account": {"id": "Akun dan masuk", "en": "Account and sign-in"},
+    "privacy.purpose.services": {"id": "Antrean dan layanan publik", "en": "Queue and public services"},
+    "privacy.purpose.sso": {"id": "Masuk ke aplikasi instansi (single sign-on)",
+                            "en": "Signing in to agency apps (single sign-on)"},
+    "privacy.purpose.security": {"id": "Keamanan dan akuntabilitas", "en": "Security and accountability"},
+    "privacy.purpose.statistics": {"id": "Statistik layanan dan data terbuka", "en": "Service statistics and open data"},
+    "privacy.data.account": {"id": "NIK, nama, email, telepon, tanggal lahir dan jenis kelamin (dari NIK), kata sandi (hash)",
+                             "en": "NIK, name, email, phone, birth date and sex (from the NIK), password (hashed)"},
+    "privacy.data.services": {"id": "Tiket antrean: MPP, layanan, waktu, status",
+                              "en": "Queue tickets: MPP, service, times, status"},
+    "privacy.data.sso": {"id": "Hanya data yang Anda setujui per aplikasi; NIK hanya bagi instansi dengan dasar hukum",
+                         "en": "Only the data you allow per app; the NIK only to agencies with a legal basis"},
+    "privacy.data.security": {"id": "Sesi (perangkat, alamat IP), percobaan masuk (hash), jejak audit",
+                              "en": "Sessions (device, IP address), sign-in attempts (hashed), audit trail"},
+    "privacy.data.statistics": {"id": "Tanpa data pribadi: hanya jumlah dan waktu layanan",
+                                "en": "No personal data: counts and service times only"},
+    "privacy.basis.contract": {"id": "Pemenuhan kewajiban perjanjian (huruf b) dan pelayanan publik (huruf e)",
+                               "en": "Performance of an agreement (b) and public service (e)"},
+    "privacy.basis.public_task": {"id": "Pelayanan publik berdasarkan peraturan perundang-undangan (huruf e; UU 25/2009)",
+                                  "en": "Public service under the law (e; Law 25/2009)"},
+    "privacy.basis.consent": {"id": "Persetujuan eksplisit per aplikasi (huruf a), dapat ditarik kapan saja",
+                              "en": "Explicit consent per app (a), which you can withdraw at any time"},
+    "privacy.basis.legal_obligation": {"id": "Kewajiban hukum pengendali (huruf c) dan kepentingan yang sah (huruf f)",
+                                       "en": "The controller's legal obligation (c) and legitimate interest (f)"},
+    "privacy.basis.none": {"id": "Tidak memerlukan dasar pemrosesan data pribadi (anonim)",
+                           "en": "Needs no basis for personal data (anonymous)"},
+    "privacy.retention": {"id": "Berapa lama data disimpan", "en": "How long data is kept"},
+    "privacy.days": {"id": "{days} hari", "en": "{days} days"},
+    "privacy.session_rule": {
+        "id": "Sesi berakhir setelah {idle} menit tidak aktif atau {hours} jam; dihapus {days} hari setelah berakhir",
+        "en": "A session ends after {idle} idle minutes or {hours} hours; deleted {days} days after it ended",
+    },
+    "privacy.keep.login_attempts": {"id": "Percobaan masuk (hash NIK/email, alamat IP)",
+                                    "en": "Sign-in attempts (hashed NIK/email, IP address)"},
+    "privacy.keep.sessions": {"id": "Sesi", "en": "Sessions"},
+    "privacy.keep.tokens": {"id": "Tautan sekali pakai (verifikasi, atur ulang sandi) setelah dipakai atau kedaluwarsa",
+                            "en": "One-time links (verification, password reset) after use or expiry"},
+    "privacy.keep.mail": {"id": "Email terkirim (antrean email dan kotak surat lokal)",
+                          "en": "Sent mail (mail queue and local outbox)"},
+    "privacy.keep.account": {"id": "Akun", "en": "Account"},
+    "privacy.keep.account_rule": {"id": "Sampai Anda menutupnya; lalu dianonimkan",
+                                  "en": "Until you close it; then anonymised"},
+    "privacy.keep.audit": {"id": "Jejak audit dan statistik layanan", "en": "Audit trail and service statistics"},
+    "privacy.keep.audit_rule": {"id": "Disimpan sesuai kewajiban hukum dan kearsipan", "en": "Kept as law and archiving require"},
+    "privacy.recipients": {"id": "Penerima data", "en": "Recipients"},
+    "privacy.recipients_text": {
+        "id": "Aplikasi instansi yang Anda izinkan melalui single sign-on menerima data yang Anda setujui, setiap kali "
+        "Anda masuk. Setiap pengiriman dicatat dan dapat Anda lihat di Data saya pada profil. Petugas MPP melihat "
+        "tiket antrean di loketnya. Data tidak dijual dan tidak dikirim ke luar negeri.",
+        "en": "Agency apps you allow through single sign-on receive the data you agreed to, each time you sign in. "
+        "Every release is recorded and listed under My data in your profile. MPP officers see queue tickets at their "
+        "counter. Data is not sold and not transferred abroad.",
+    },
+    "privacy.protection": {"id": "Pelindungan", "en": "Protection"},
+    "privacy.protection_text": {
+        "id": "NIK dan rahasia verifikasi dua langkah disimpan terenkripsi (AES-256-GCM); NIK dicari melalui hash "
+        "berkunci. Kata sandi disimpan sebagai hash argon2id. Sesi memakai cookie HttpOnly.",
+        "en": "The NIK and two-step verification secrets are stored encrypted (AES-256-GCM); the NIK is looked up "
+        "by a keyed hash. Passwords are stored as argon2id hashes. Sessions use an HttpOnly cookie.",
+    },
+    "privacy.rights": {"id": "Hak Anda (UU 27/2022 pasal 5-13)", "en": "Your rights (Law 27/2022 articles 5-13)"},
+    "privacy.right.access": {"id": "Mengakses dan mendapatkan salinan data Anda, dalam format yang dapat dipindahkan",
+                             "en": "Access your data and get a copy, in a portable format"},
+    "privacy.right.correct": {"id": "Memperbaiki dan memperbarui data (kontak di profil)",
+                              "en": "Correct and update your data (contact in the profile)"},
+    "privacy.right.erase": {"id": "Mengakhiri pemrosesan dan menghapus data dengan menutup akun",
+                            "en": "End processing and erase your data by closing your account"},
+    "privacy.right.withdraw": {"id": "Menarik persetujuan bagi aplikasi instansi", "en": "Withdraw consent given to agency apps"},
+    "privacy.right.object": {"id": "Menunda atau membatasi pemrosesan, dan keberatan atas keputusan otomatis",
+                             "en": "Suspend or restrict processing, and object to automated decisions"},
+    "privacy.right.complain": {"id": "Mengadu kepada pejabat pelindungan data dan lembaga pengawas",
+                               "en": "Complain to the data protection officer and the supervisory authority"},
+    "privacy.rights_how": {"id": "Sebagian besar hak dapat Anda jalankan sendiri di",
+                           "en": "You can exercise most of them yourself under"},
+    # ---- production scale (faults)
+    "db.unavailable": {
+        "id": "Layanan sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan; coba lagi sebentar lagi.",
+        "en": "The service cannot reach its database right now. Nothing was saved; please try again in a moment.",
+    },
 }
 
 

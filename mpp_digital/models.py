@@ -133,7 +133,6 @@ class SiteService(SQLModel, table=True):
 class UserBase(SQLModel):
     """Fields of a user that may be shown to that user."""
 
-    nik: str | None = Field(default=None, unique=True, index=True, max_length=16)
     full_name: str = Field(max_length=120)
     email: str = Field(unique=True, index=True, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
@@ -145,17 +144,22 @@ class User(UserBase, table=True):
     """One account, for every channel and every agency app."""
 
     id: int | None = Field(default=None, primary_key=True)
+    # The NIK is stored sealed (services/sealing.py, AES-256-GCM with a key version) and as a
+    # keyed hash (HMAC-SHA256) that finds the account at sign-in and keeps a NIK unique.
+    nik_sealed: str | None = Field(default=None, max_length=200)
+    nik_lookup: str | None = Field(default=None, unique=True, index=True, max_length=64)
     password_hash: str = Field(max_length=200)
     email_verified_at: datetime | None = None
     is_active: bool = True
-    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_secret_sealed: str | None = Field(default=None, max_length=200)
     totp_enabled: bool = False
     created_at: datetime
+    closed_at: datetime | None = None  # the citizen closed the account: the row is anonymised
 
     def model_dump(self, *args, **kwargs):  # type: ignore[override]
-        """Dump without secrets: the password hash and TOTP secret never leave the model."""
+        """Dump without secrets: the password hash, sealed values and lookup hash never leave the model."""
         exclude = set(kwargs.pop("exclude", None) or ())
-        exclude |= {"password_hash", "totp_secret"}
+        exclude |= {"password_hash", "totp_secret_sealed", "nik_sealed", "nik_lookup"}
         return super().model_dump(*args, exclude=exclude, **kwargs)
 
 
@@ -206,13 +210,14 @@ class LoginAttempt(SQLModel, table=True):
     """One sign-in attempt, kept to hold an account or address after repeated failures."""
 
     __table_args__ = (
-        Index("ix_loginattempt_identifier_at", "identifier", "at"),
+        Index("ix_loginattempt_identifier_hash_at", "identifier_hash", "at"),
         Index("ix_loginattempt_ip_at", "ip_address", "at"),
         Index("ix_loginattempt_user_at", "user_id", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    identifier: str = Field(max_length=254)  # normalised NIK or email as typed
+    # Keyed hash (sealing.lookup_hash) of the normalised NIK or email as typed: never the raw value.
+    identifier_hash: str = Field(max_length=64)
     user_id: int | None = None  # the account the identifier names (None: no such account)
     ip_address: str = Field(max_length=64)
     at: datetime
@@ -385,6 +390,21 @@ class OAuthAssertionJti(SQLModel, table=True):
     client_pk: int = Field(foreign_key="oauthclient.id", index=True)
     jti: str = Field(max_length=200)
     expires_at: datetime = Field(index=True)
+
+
+class ClaimRelease(SQLModel, table=True):
+    """One release of a citizen's claims to an agency app (an ID token or a userinfo answer):
+    which app received which claims, and when. Shown under "Data saya" (UU 27/2022: the data
+    subject's right to know the recipients)."""
+
+    __table_args__ = (Index("ix_claimrelease_user_at", "user_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    client_pk: int = Field(foreign_key="oauthclient.id", index=True)
+    at: datetime
+    endpoint: str = Field(max_length=12)  # "token" (ID token) / "userinfo"
+    claims: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 # ---- queue
 
 

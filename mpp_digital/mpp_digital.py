@@ -1,7 +1,9 @@
 """Entry point: the Reflex app, its pages, and the backend routes for the session cookie."""
 
+import asyncio
 import gc
 import time
+from pathlib import Path
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -9,9 +11,9 @@ from reflex_base.event.context import EventContext
 from reflex_base.event.processor import BaseStateEventProcessor
 from structlog.contextvars import bound_contextvars
 
-from mpp_digital import logs, metrics, migrations, routes
+from mpp_digital import db, logs, metrics, migrations, routes
 from mpp_digital.i18n import t
-from mpp_digital.services import pending_mail
+from mpp_digital.services import pending_mail, retention
 from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
@@ -20,6 +22,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.home import home
+from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
@@ -34,12 +37,22 @@ from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
 from state.kiosk_admin import KioskDevicesState
+from state.my_data import MyDataState
 from state.nav import NavState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
-from state.session import EventRateLimit
+from state.session import EventRateLimit, PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
+from state.uploads import UploadGate
+
+
+def _built_pages() -> list[Path]:
+    """The production build's pages, whose inline boot scripts the CSP allows by hash."""
+    from reflex.utils.prerequisites import get_web_dir
+
+    return sorted((get_web_dir() / "build" / "client").glob("**/*.html"))
+
 
 settings = get_settings()
 logs.configure(json=settings.production)
@@ -78,18 +91,6 @@ class InstrumentedEventProcessor(BaseStateEventProcessor):
                 event_log.info("reflex_event", outcome=outcome, duration_ms=round(elapsed * 1000, 2))
 
 
-def log_handler_exception(exception: Exception) -> EventSpec:
-    """Backend exception handler: the traceback as one structured line through the app's log
-    pipeline (JSON in production, NIKs masked, under the event's request id when it has one)
-    instead of Reflex's printout; the person sees a toast without details."""
-    try:  # Reflex sets the failed event's context before it calls this handler
-        request_id = EventContext.get().txid
-    except LookupError:
-        request_id = None
-    event_log.error("handler_exception", exc_info=exception, request_id=request_id)
-    return rx.toast.error(t("error.unexpected"), id="backend_error", position="top-center")
-
-
 def _instrument_events(app: rx.App) -> None:
     """Lifespan task, after Reflex's own (which creates the processor for this worker): time
     every event. Reflex builds a plain ``BaseStateEventProcessor`` itself and offers no setting
@@ -99,9 +100,57 @@ def _instrument_events(app: rx.App) -> None:
         processor.__class__ = InstrumentedEventProcessor
 
 
+def backend_error(exception: Exception) -> EventSpec:
+    """Reflex's backend exception handler. The traceback goes out as one structured line through
+    the app's log pipeline (JSON in production, NIKs masked, under the failed event's request id)
+    instead of Reflex's printout. A database that cannot be reached says so (nothing was saved,
+    try again) in both languages; anything else is a toast without details."""
+    try:  # Reflex sets the failed event's context before it calls this handler
+        request_id = EventContext.get().txid
+    except LookupError:
+        request_id = None
+    event_log.error("handler_exception", exc_info=exception, request_id=request_id)
+    if db.is_unavailable(exception):
+        return rx.toast.error(t("db.unavailable", "id"), description=t("db.unavailable", "en"), id="db_unavailable")
+    return rx.toast.error(t("error.unexpected"), id="backend_error", position="top-center")
+
+
+TAB_SWEEP_SECONDS = 10.0  # expired tabs' states are dropped at most this often
+
+
+def sweep_expired_tabs() -> None:
+    """Make Reflex's memory state manager drop expired tabs in sweeps (idempotent).
+
+    Reflex 0.10 wakes at the next tab's own deadline and then scans every tab held: tabs that
+    went idle one after another expire one after another, so a worker that served n tabs scans
+    n tabs n times (at 20,000 tabs, seconds of the event loop's time, in steps of several ms).
+    Here it wakes at most every ``TAB_SWEEP_SECONDS``: a tab lives at most that much longer.
+    """
+    from reflex.istate.manager.memory import StateManagerMemory
+
+    if getattr(StateManagerMemory._expire_states, "__mpp_sweep__", False):
+        return
+
+    async def _expire_states(self) -> None:
+        try:
+            while True:
+                if (next_expires_at := self._purge_expired_tokens()) is None:
+                    return
+                await asyncio.sleep(max(TAB_SWEEP_SECONDS, next_expires_at - time.time()))
+        finally:
+            if self._expiration_task is asyncio.current_task():
+                self._expiration_task = None
+
+    _expire_states.__mpp_sweep__ = True  # type: ignore[attr-defined]
+    StateManagerMemory._expire_states = _expire_states  # type: ignore[method-assign]
+
+
+sweep_expired_tabs()  # the memory state manager drops expired tabs in sweeps, not one scan per tab
+
 app = rx.App(
-    api_transformer=build_api(),
-    backend_exception_handler=log_handler_exception,
+    backend_exception_handler=backend_error,
+    # The app's own routes around Reflex's, and the guard in front of Reflex's POST /_upload.
+    api_transformer=[build_api(html_files=_built_pages), UploadGate],
     html_lang="id",
     head_components=[
         rx.el.meta(name="description", content=t("app.tagline")),
@@ -119,17 +168,33 @@ app.register_lifespan_task(_refuse_unmigrated_database)
 app.register_lifespan_task(_instrument_events)
 # Every websocket event counts against its connection's rate (state/session.py, rate_limits.WS_EVENTS).
 app.add_middleware(EventRateLimit())
+# No tab's personal data reaches a connection whose own cookie is not the tab's owner's.
+app.add_middleware(PersonalDataGate())
 
 # Every backend worker sends the mail its requests (and the others') left in the outbox.
 app.register_lifespan_task(pending_mail.run_sender)
+# ... and deletes, about hourly, what has outlived its retention period (services/retention.py).
+app.register_lifespan_task(retention.run_purger)
 
 
-def _freeze_startup_heap() -> None:
-    """Lifespan task: keep what the worker loaded at start-up (the compiled app, its pages and
-    states) out of the cyclic garbage collector's full passes, which otherwise walk all of it
-    again and again while events run (measured: the booking rush's app CPU per attempt fell
-    from ~2.7 to ~1.9 ms). A larger young-generation threshold measured worse; left default."""
+HEAP_FREEZE_SECONDS = 5.0
+
+
+async def _freeze_startup_heap() -> None:
+    """Lifespan task: keep what the worker holds for long out of the cyclic garbage collector.
+
+    At start-up that is the compiled app, its pages and states (measured: the booking rush's app
+    CPU per attempt fell from ~2.7 to ~1.9 ms). Afterwards it is every open tab's state: a full
+    pass walks all of them, so event latency grew with the number of tabs held (2,000 tabs: p95
+    from 5 to 158 ms). Every few seconds what survived since the last freeze (bounded by recent
+    work, not by the tabs held) is collected once and frozen too. A tab's state that expires is
+    freed by reference counting (Reflex releases its tree). A larger young-generation threshold
+    measured worse; left default."""
     gc.freeze()
+    while True:
+        await asyncio.sleep(HEAP_FREEZE_SECONDS)
+        gc.collect()
+        gc.freeze()
 
 
 app.register_lifespan_task(_freeze_startup_heap)
@@ -139,7 +204,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -162,8 +227,13 @@ PAGE_REGISTRY = [
     (routes.COUNTER, counter, [CounterState.load]),
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
+    (routes.PRIVACY, privacy_page, []),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
+
+# The demo outbox does not exist in production (nor its route): mail goes through SMTP there.
+if get_settings().production:
+    PAGE_REGISTRY = [entry for entry in PAGE_REGISTRY if entry[0] != routes.OUTBOX]
 
 for path, component, loaders in PAGE_REGISTRY:
     app.add_page(component, route=path, title=f"{t(_TITLES[path])} · MPP Digital",

@@ -31,6 +31,7 @@ KIOSK = "/kiosk/[kiosk_site]"
 COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
+PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -38,8 +39,11 @@ API_V1 = "/api/v1"
 # Backend HTTP routes (Starlette, same origin): the only places that set or clear the cookie.
 AUTH_SESSION = "/auth/sesi"
 AUTH_SIGN_OUT = "/auth/keluar"
+# "Data saya": everything held about the signed-in account, by its own session cookie.
+MY_DATA_JSON = "/akun/data-saya.json"
+MY_DATA_PDF = "/akun/data-saya.pdf"
 
-SESSION_COOKIE = "mpp_session"
+SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
 KIOSK_COOKIE = "mpp_kiosk"
 
@@ -57,6 +61,12 @@ CONSENT_DENIED_PARAM = "mpp_consent"  # the consent page sends "deny" back to th
 HEALTHZ = "/healthz"
 READYZ = "/readyz"
 METRICS = "/metrics"
+
+
+def session_cookie_name(*, secure: bool) -> str:
+    """The session cookie's name: under https with the ``__Host-`` prefix, which browsers accept
+    only with Secure, Path=/ and no Domain (so no subdomain or plain-http page can plant one)."""
+    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
 
 
 def verify_email_url(token: str) -> str:
@@ -157,4 +167,5 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(COUNTER, "page.counter"),
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
+    PageRoute(PRIVACY, "page.privacy"),
 )

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = 0
     # Bearer token that opens /metrics from other hosts than loopback (production).
     metrics_token: SecretStr | None = None
+    data_key_version: int = 1  # key version that seals personal data at rest (services/sealing.py)
+    dpo_email: str = "pelindungan-data@mpp.localhost"  # the data protection officer (privacy notice)
 
     @field_validator("public_base_url")
     @classmethod

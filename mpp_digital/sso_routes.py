@@ -19,14 +19,15 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
+from mpp_digital.cookies import clear_session_cookie, session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.i18n import t
 from mpp_digital.models import UserSession
@@ -68,7 +69,7 @@ async def _incoming(request: Request) -> Incoming:
             form = [(k, v) for k, v in data.multi_items() if isinstance(v, str)]
     headers = {k.title(): v for k, v in request.headers.items()}
     return Incoming(method=request.method, path=request.url.path, query=list(request.query_params.multi_items()),
-                    form=form, headers=headers, cookie=request.cookies.get(routes.SESSION_COOKIE))
+                    form=form, headers=headers, cookie=request.cookies.get(session_cookie_name()))
 
 
 def _json(status: int, body, headers: list) -> Response:
@@ -146,7 +147,7 @@ async def discovery(request: Request) -> Response:
 @_guarded
 async def jwks(request: Request) -> Response:
     """GET /oauth/jwks: the signer and every retired key whose tokens may still be valid."""
-    document = await run_in_threadpool(_jwks)
+    document = await in_thread(_jwks)
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
 
 
@@ -240,7 +241,7 @@ def _unquotable(data: dict) -> str | None:
 async def authorize(request: Request) -> Response:
     """GET /oauth/authorize: sign-in with the portal session, consent, then a code for the client."""
     incoming = await _incoming(request)
-    return await run_in_threadpool(_authorize, incoming)
+    return await in_thread(_authorize, incoming)
 
 
 # --------------------------------------------------------------------------- token, revocation, userinfo
@@ -268,7 +269,7 @@ async def token(request: Request) -> Response:
         return JSONResponse({"error": "temporarily_unavailable",
                              "error_description": f"Too many token requests; retry in {exc.retry_after} s."},
                             status_code=429, headers={**NO_STORE, "Retry-After": str(exc.retry_after)})
-    return await run_in_threadpool(_token, await _incoming(request))
+    return await in_thread(_token, await _incoming(request))
 
 
 def _revoke(incoming: Incoming) -> Response:
@@ -282,7 +283,7 @@ async def revoke(request: Request) -> Response:
     """POST /oauth/revoke (RFC 7009): the token's whole family is revoked."""
     if request.method != "POST":
         return _method_not_allowed(request.method)
-    return await run_in_threadpool(_revoke, await _incoming(request))
+    return await in_thread(_revoke, await _incoming(request))
 
 
 def _userinfo(incoming: Incoming) -> Response:
@@ -294,7 +295,7 @@ def _userinfo(incoming: Incoming) -> Response:
 @_guarded
 async def userinfo(request: Request) -> Response:
     """GET or POST /oauth/userinfo with a Bearer access token: the claims its scopes release."""
-    return await run_in_threadpool(_userinfo, await _incoming(request))
+    return await in_thread(_userinfo, await _incoming(request))
 
 
 # --------------------------------------------------------------------------- RP-initiated logout
@@ -312,8 +313,9 @@ def _end_session(incoming: Incoming) -> tuple[Response, bool]:
         except OAuth2Error as error:
             return error_page(error.error or "invalid_request", error.get_error_description() or ""), False
         if validated.needs_confirmation:
-            # Without an ID token from the app, sign-out follows the portal's own rule (same site only).
-            return _redirect(routes.AUTH_SIGN_OUT), False
+            # Without an ID token from the app, the person signs out with the portal's own
+            # button (a same-site POST); a link cannot sign anyone out.
+            return _redirect(routes.PROFILE), False
         result = server.create_endpoint_response("end_session", validated)
         if result is None:
             return _redirect(f"{routes.LOGIN}?keluar=1"), server.signed_out
@@ -328,10 +330,9 @@ def _end_session(incoming: Incoming) -> tuple[Response, bool]:
 @_guarded
 async def end_session(request: Request) -> Response:
     """GET or POST /oauth/logout (OpenID Connect RP-initiated logout) with an ``id_token_hint``."""
-    response, signed_out = await run_in_threadpool(_end_session, await _incoming(request))
+    response, signed_out = await in_thread(_end_session, await _incoming(request))
     if signed_out:
-        response.delete_cookie(routes.SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                               secure=get_settings().cookie_secure)
+        clear_session_cookie(response)
     return response
 
 

@@ -23,6 +23,7 @@ def register() -> rx.Component:
             rx.vstack(
                 rx.callout(RegisterState.done_email, icon="mail-check", color_scheme="green", id="register-done",
                            title=t("register.done")),
+                notice(RegisterState.demo_note, "blue", "register-demo-outbox"),
                 rx.link(t("page.login"), href=routes.LOGIN),
                 width="100%",
             ),
@@ -42,6 +43,9 @@ def register() -> rx.Component:
                           help_key="field.phone.help", type="tel", auto_complete="tel"),
                     field("field.password", "password", error=RegisterState.errors.get("password", ""),
                           help_key="field.password.help", type="password", auto_complete="new-password"),
+                    rx.text(t("register.privacy_note"), " ",
+                            rx.link(t("privacy.link"), href=routes.PRIVACY, id="register-privacy"),
+                            size="1", color="#5b6478"),
                     submit_button("register.submit", "register-submit"),
                     rx.link(t("register.have_account"), href=routes.LOGIN, size="2"),
                     spacing="3", width="100%",
@@ -98,6 +102,7 @@ def forgot_password() -> rx.Component:
                 field("field.email", "email", type="email", auto_complete="email"),
                 notice(PasswordResetState.error, "red", "forgot-error"),
                 notice(PasswordResetState.message, "green", "forgot-sent"),
+                notice(PasswordResetState.demo_note, "amber", "forgot-demo-outbox"),
                 submit_button("forgot.submit", "forgot-submit"),
                 spacing="3", width="100%",
             ),
@@ -132,7 +137,7 @@ def outbox() -> rx.Component:
     """/kotak-surat: the local outbox, for trying registration without a mail server."""
     return page(
         rx.heading(t("outbox.title"), size="6"),
-        rx.text(t("outbox.intro"), size="2", color="#3d4656", margin_bottom="16px"),
+        rx.text(t("outbox.private"), size="2", color="#3d4656", margin_bottom="16px"),
         rx.cond(
             OutboxState.enabled,
             rx.cond(
@@ -147,6 +152,7 @@ def outbox() -> rx.Component:
                                     style={"word_break": "break-all"}),
                             rx.cond(m["link"] != "", rx.link(rx.button(m["subject"], size="2", margin_top="8px"),
                                                              href=m["link"])),
+                            class_name="outbox-mail",
                         ),
                     ),
                     spacing="3", width="100%",

@@ -1,11 +1,31 @@
-"""/admin/peran: superadmin grants roles with their scope and reads the audit trail."""
+"""/admin/peran: superadmin grants and revokes roles, deactivates and reactivates accounts, reads the audit trail."""
 
 import reflex as rx
 
 from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital.models import Role
-from state.admin import RolesAdminState
+from state.admin import RolesAdminState, UserRow
+
+
+def _status(row: UserRow) -> rx.Component:
+    return rx.match(row.status,
+                    ("active", rx.badge(t("admin.status.active"), color_scheme="green")),
+                    ("inactive", rx.badge(t("admin.status.inactive"), color_scheme="red")),
+                    rx.badge(t("admin.status.closed"), color_scheme="gray"))
+
+
+def _user_row(row: UserRow) -> rx.Component:
+    action = rx.match(
+        row.status,
+        ("active", rx.button(t("admin.deactivate"), size="1", color_scheme="red", variant="outline",
+                             on_click=RolesAdminState.deactivate(row.id), id="deactivate-" + row.id)),
+        ("inactive", rx.button(t("admin.reactivate"), size="1", variant="outline",
+                               on_click=RolesAdminState.reactivate(row.id), id="reactivate-" + row.id)),
+        rx.fragment(),
+    )
+    return rx.table.row(rx.table.cell(row.id), rx.table.cell(row.name), rx.table.cell(row.email),
+                        rx.table.cell(row.roles), rx.table.cell(rx.hstack(_status(row), action, spacing="2")))
 
 
 def roles_admin() -> rx.Component:
@@ -22,12 +42,26 @@ def roles_admin() -> rx.Component:
                 rx.table.header(rx.table.row(rx.table.column_header_cell("ID"),
                                              rx.table.column_header_cell(t("field.full_name")),
                                              rx.table.column_header_cell(t("field.email")),
-                                             rx.table.column_header_cell(t("profile.roles")))),
-                rx.table.body(rx.foreach(RolesAdminState.users, lambda u: rx.table.row(
-                    rx.table.cell(u["id"]), rx.table.cell(u["name"]), rx.table.cell(u["email"]),
-                    rx.table.cell(u["roles"])))),
-                width="100%", margin_top="12px",
+                                             rx.table.column_header_cell(t("profile.roles")),
+                                             rx.table.column_header_cell(t("admin.col.status")))),
+                rx.table.body(rx.foreach(RolesAdminState.users, _user_row)),
+                width="100%", margin_top="12px", id="admin-users",
             ),
+        ),
+        card(
+            rx.heading(t("admin.grants"), size="4", margin_bottom="10px"),
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.table.column_header_cell(t("field.email")),
+                                             rx.table.column_header_cell(t("admin.col.role")),
+                                             rx.table.column_header_cell(t("admin.scope")),
+                                             rx.table.column_header_cell(""))),
+                rx.table.body(rx.foreach(RolesAdminState.grants, lambda g: rx.table.row(
+                    rx.table.cell(g.email), rx.table.cell(g.role), rx.table.cell(g.scope),
+                    rx.table.cell(rx.button(t("admin.revoke"), size="1", color_scheme="red", variant="soft",
+                                            on_click=RolesAdminState.revoke_grant(g.id), id="revoke-" + g.id))))),
+                size="1", width="100%", id="admin-grants",
+            ),
+            margin_top="16px",
         ),
         card(
             rx.heading(t("admin.grant"), size="4", margin_bottom="10px"),

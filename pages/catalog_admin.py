@@ -173,12 +173,13 @@ def _kiosks() -> rx.Component:
         ),
         notice(k.error, "red", "kiosk-admin-error"),
         notice(k.notice, "green", "kiosk-admin-notice"),
-        rx.cond(k.pairing_code != "", rx.callout.root(
+        rx.cond(k.pairing_name != "", rx.callout.root(
             rx.callout.text(t("kiosk.code_for"), " ", rx.text.strong(k.pairing_name)),
-            rx.text(k.pairing_code, size="8", weight="bold", id="kiosk-pairing-code",
+            rx.text("", size="8", weight="bold", id="kiosk-pairing-code",  # filled by a script, never a var
                     style={"letter_spacing": "4px", "font_family": "monospace"}),
             rx.callout.text(t("kiosk.code_help")),
-            rx.button(t("kiosk.code_done"), size="1", variant="outline", on_click=k.hide_code, id="kiosk-code-done"),
+            rx.button(t("kiosk.code_done"), size="1", variant="outline", on_click=k.hide_code, id="kiosk-code-done",
+                      width="fit-content"),
             color_scheme="blue", margin_top="8px",
         )),
         rx.cond(k.kiosks.length() == 0, rx.text(t("kiosk.none"), size="2", color=MUTED, margin_top="8px"),

@@ -5,8 +5,11 @@ import reflex as rx
 from components.forms import field, submit_button
 from components.i18n import t
 from components.layout import card, notice, page
+from mpp_digital import routes
 from pages.sso import connected_apps_card
-from state.profile import ProfileState
+from state.lang import LangState
+from state.my_data import MyDataState
+from state.profile import RECOVERY_CODES_ELEMENT, TOTP_QR_ELEMENT, TOTP_SECRET_ELEMENT, ProfileState
 
 
 def _row(label_key: str, value, test_id: str) -> rx.Component:
@@ -113,9 +116,10 @@ def _totp() -> rx.Component:
         rx.heading(t("profile.totp"), size="4", margin_bottom="10px"),
         notice(ProfileState.totp_error, "red", "totp-error"),
         rx.cond(
-            ProfileState.recovery_codes.length() > 0,
+            ProfileState.recovery_shown,
             rx.callout(rx.vstack(rx.text(t("profile.totp.codes")),
-                                 rx.code_block(ProfileState.recovery_codes.join("\n"), width="100%")),
+                                 rx.el.pre("", id=RECOVERY_CODES_ELEMENT,
+                                           style={"font_family": "monospace", "white_space": "pre-wrap"})),
                        icon="key-round", color_scheme="amber", id="recovery-codes", margin_bottom="10px"),
         ),
         rx.cond(
@@ -128,10 +132,10 @@ def _totp() -> rx.Component:
                         on_submit=ProfileState.totp_disable, reset_on_submit=True),
             ),
             rx.cond(
-                ProfileState.totp_secret != "",
+                ProfileState.totp_pending,
                 rx.vstack(
-                    rx.text(t("profile.totp.scan"), " ", rx.code(ProfileState.totp_secret, id="totp-secret"), size="2"),
-                    rx.image(src=ProfileState.totp_qr, width="180px", height="180px", alt="QR TOTP"),
+                    rx.text(t("profile.totp.scan"), " ", rx.code("", id=TOTP_SECRET_ELEMENT), size="2"),
+                    rx.el.img(id=TOTP_QR_ELEMENT, width="180", height="180", alt="QR TOTP"),
                     rx.form(rx.hstack(rx.input(name="code", placeholder="123456", input_mode="numeric", id="totp-code"),
                                       rx.button(t("profile.totp.confirm"), type="submit", id="totp-confirm"),
                                       wrap="wrap"),
@@ -145,6 +149,49 @@ def _totp() -> rx.Component:
     )
 
 
+def _download(label_key: str, path: str, test_id: str) -> rx.Component:
+    """A link to a backend route, followed by the browser itself (not the client-side router), so
+    the request carries the page's own session cookie and the answer is saved as a file."""
+    return rx.link(rx.button(rx.icon("download", size=14), t(label_key), variant="outline", size="2"),
+                   href=rx.cond(LangState.lang == "en", f"{path}?lang=en", path), reload_document=True, id=test_id)
+
+
+def _data_saya() -> rx.Component:
+    return card(
+        rx.heading(t("mydata.title"), size="4", margin_bottom="6px"),
+        rx.text(t("mydata.intro"), size="2", color="#5b6478"),
+        rx.hstack(_download("mydata.download_json", routes.MY_DATA_JSON, "mydata-json"),
+                  _download("mydata.download_pdf", routes.MY_DATA_PDF, "mydata-pdf"),
+                  spacing="2", margin_top="10px", wrap="wrap"),
+        rx.heading(t("mydata.releases_title"), size="3", margin_top="16px", margin_bottom="6px"),
+        rx.cond(
+            MyDataState.releases.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.table.column_header_cell(t("mydata.col.app")),
+                                             rx.table.column_header_cell(t("mydata.col.at")),
+                                             rx.table.column_header_cell(t("mydata.col.claims")))),
+                rx.table.body(rx.foreach(MyDataState.releases, lambda r: rx.table.row(
+                    rx.table.cell(rx.text(r.app, weight="medium"), rx.text(r.agency, size="1", color="#5b6478")),
+                    rx.table.cell(r.at), rx.table.cell(r.claims)))),
+                size="1", width="100%", id="mydata-releases",
+            ),
+            rx.text(t("mydata.releases_empty"), size="2", color="#5b6478", id="mydata-releases-empty"),
+        ),
+        rx.text(rx.link(t("privacy.link"), href=routes.PRIVACY), size="2", margin_top="10px"),
+        rx.heading(t("mydata.close.title"), size="3", margin_top="16px", margin_bottom="6px"),
+        rx.text(t("mydata.close.text"), size="2", color="#5b6478"),
+        notice(MyDataState.close_error, "red", "close-error"),
+        rx.form(
+            rx.hstack(rx.input(name="password", type="password", placeholder=t("field.password"),
+                               auto_complete="current-password", id="close-password"),
+                      rx.button(t("mydata.close.button"), type="submit", color_scheme="red", id="close-submit"),
+                      spacing="2", wrap="wrap"),
+            on_submit=MyDataState.close_account, reset_on_submit=True, margin_top="8px",
+        ),
+        id="data-saya",
+    )
+
+
 def profile() -> rx.Component:
     """/profil."""
     return page(
@@ -152,7 +199,7 @@ def profile() -> rx.Component:
         notice(ProfileState.notice, "green", "profile-notice"),
         rx.grid(
             rx.vstack(_my_data(), _sessions(), connected_apps_card(), spacing="4", width="100%"),
-            rx.vstack(_contact(), _password(), _totp(), spacing="4", width="100%"),
+            rx.vstack(_contact(), _password(), _totp(), _data_saya(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%", margin_top="12px",
         ),
     )

@@ -6,7 +6,7 @@ from components.forms import field, submit_button
 from components.i18n import t
 from components.layout import card, notice, page
 from state.sso import SCOPES, ConnectedAppsState, ConsentState
-from state.sso_admin import AUTH_METHODS, ClientRegistryState
+from state.sso_admin import AUTH_METHODS, SECRET_ELEMENT, ClientRegistryState
 
 MUTED = "#5b6478"
 
@@ -146,12 +146,12 @@ def clients_admin() -> rx.Component:
         rx.text(t("sso.admin.intro"), size="2", color="#3d4656", margin_bottom="12px"),
         notice(ClientRegistryState.notice, "green", "clients-notice"),
         rx.cond(
-            ClientRegistryState.new_secret != "",
+            ClientRegistryState.new_client_id != "",
             rx.callout(
                 rx.vstack(
                     rx.text(t("sso.admin.secret_once")),
                     rx.text("client_id: ", rx.code(ClientRegistryState.new_client_id, id="new-client-id")),
-                    rx.text("client_secret: ", rx.code(ClientRegistryState.new_secret, id="new-client-secret")),
+                    rx.text("client_secret: ", rx.code("", id=SECRET_ELEMENT)),
                 ),
                 icon="key-round", color_scheme="amber", id="secret-once", margin_bottom="12px",
             ),

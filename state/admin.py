@@ -1,68 +1,122 @@
-"""The /admin/peran page (superadmin): grant roles with their scope, read the audit trail."""
+"""The /admin/peran page (superadmin): grant and revoke roles, deactivate and reactivate accounts, read
+the audit trail. Every change is a service call that checks the role again and is audited."""
 
 from __future__ import annotations
 
-import reflex as rx
-from sqlmodel import col, or_, select
+from dataclasses import dataclass
 
+import reflex as rx
+from sqlmodel import select
+
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, Region, Role, User
 from mpp_digital.services import accounts, audit
-from mpp_digital.services.authz import grants_for
 from state.lang import tr
-from state.session import principal, protected
+from state.session import client_ip, principal, protected
+
+
+def _grant_label(grant: accounts.GrantEntry) -> str:
+    """``officer@3`` (a site id), ``regional_head@33.14`` (a regency), ``ministry``."""
+    scope = grant.site_id or grant.regency_code
+    return grant.role.value + (f"@{scope}" if scope else "")
+
+
+@dataclass
+class UserRow:
+    """One account in the table of /admin/peran."""
+
+    id: str
+    name: str
+    email: str
+    status: str  # "active" / "inactive" / "closed": a value, translated on the page
+    roles: str
+
+
+@dataclass
+class GrantRow:
+    """One role grant, with what revoking it needs."""
+
+    id: str
+    user_id: str
+    email: str
+    role: str
+    scope: str
 
 
 class RolesAdminState(rx.State):
-    """Users, their roles, and role changes; superadmin only."""
+    """Users, their roles and status, and the audit trail of /admin/peran; superadmin only."""
 
     query: str = ""
-    users: list[dict[str, str]] = []
+    users: list[UserRow] = []
+    grants: list[GrantRow] = []
     audit_rows: list[dict[str, str]] = []
     error: str = ""
     notice: str = ""
 
-    def _load(self):
-        with session_scope() as session:
-            stmt = select(User).order_by(col(User.id)).limit(50)
-            if self.query.strip():
-                like = f"%{self.query.strip().lower()}%"
-                stmt = stmt.where(or_(col(User.email).ilike(like), col(User.full_name).ilike(like)))
-            users = session.exec(stmt).all()
-            self.users = []
-            for user in users:
-                grants = grants_for(session=session, user_id=user.id or 0)
-                self.users.append({
-                    "id": str(user.id),
-                    "name": user.full_name,
-                    "email": user.email,
-                    "roles": ", ".join(
-                        g.role.value + (f"@{g.site_id}" if g.site_id else "")
-                        + (f"@{g.regency_code}" if g.regency_code else "")
-                        for g in grants
-                    ),
-                })
-            self.audit_rows = [
-                {"at": r.at.strftime("%d-%m-%Y %H:%M:%S"), "action": r.action, "actor": str(r.actor_user_id or "-"),
-                 "target": r.target, "ip": r.ip_address}
-                for r in audit.recent(session=session, limit=30)
-            ]
+    async def _load(self):
+        actor, query = principal(), self.query
+        entries, recent = await in_session(lambda session: (
+            accounts.user_directory(session=session, actor=actor, query=query), audit.recent(session=session, limit=30)))
+        self.users = [UserRow(id=str(e.user_id), name=e.full_name, email=e.email, status=e.status,
+                              roles=", ".join(_grant_label(g) for g in e.grants)) for e in entries]
+        self.grants = [GrantRow(id=str(g.assignment_id), user_id=str(e.user_id), email=e.email, role=g.role.value,
+                                scope=_grant_label(g).partition("@")[2]) for e in entries for g in e.grants]
+        self.audit_rows = [
+            {"at": r.at.strftime("%d-%m-%Y %H:%M:%S"), "action": r.action, "actor": str(r.actor_user_id or "-"),
+             "target": r.target, "ip": r.ip_address}
+            for r in recent
+        ]
 
     @rx.event
     @protected(Role.SUPERADMIN)
     async def load(self):
         """Page loader."""
         self.error, self.notice = "", ""
-        self._load()
+        await self._load()
 
     @rx.event
     @protected(Role.SUPERADMIN)
     async def search(self, form: dict):
         """Filter users by name or email."""
         self.query = form.get("query", "")[:100]
-        self._load()
+        await self._load()
+
+    async def _act(self, action, notice_key: str):
+        """Run one audited change of the staff administration, then say so and reload."""
+        try:
+            await in_session(action)
+        except (DomainError, ValueError) as exc:
+            self.notice = ""
+            self.error = await tr(self, exc.key if isinstance(exc, DomainError) else "user.not_found")
+            return
+        self.error, self.notice = "", await tr(self, notice_key)
+        await self._load()
+
+    @rx.event
+    @protected(Role.SUPERADMIN)
+    async def revoke_grant(self, assignment_id: str):
+        """Take back one role grant; the grantee's next event already runs without it."""
+        await self._act(lambda session: accounts.revoke_role(
+            session=session, actor=principal(), assignment_id=int(assignment_id), now=utcnow(),
+            ip_address=client_ip(self)), "admin.revoked")
+
+    @rx.event
+    @protected(Role.SUPERADMIN)
+    async def deactivate(self, user_id: str):
+        """Deactivate an account: its open sessions end, its next event is refused."""
+        await self._act(lambda session: accounts.set_account_active(
+            session=session, actor=principal(), user_id=int(user_id), active=False, now=utcnow(),
+            ip_address=client_ip(self)), "admin.deactivated")
+
+    @rx.event
+    @protected(Role.SUPERADMIN)
+    async def reactivate(self, user_id: str):
+        """Let a deactivated account sign in again (its old sessions stay ended)."""
+        await self._act(lambda session: accounts.set_account_active(
+            session=session, actor=principal(), user_id=int(user_id), active=True, now=utcnow(),
+            ip_address=client_ip(self)), "admin.reactivated")
 
     @rx.event
     @protected(Role.SUPERADMIN)
@@ -74,30 +128,29 @@ class RolesAdminState(rx.State):
         except ValueError:
             self.error = await tr(self, "user.not_found")
             return
-        scope = form.get("scope", "").strip()
-        site_id = regency = None
-        with session_scope() as session:
-            if session.get(User, user_id) is None:
-                self.error = await tr(self, "user.not_found")
-                return
-            if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
-                site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
-                if site is None:
-                    self.error = await tr(self, "role.unknown_scope", scope=scope)
-                    return
-                site_id = site.id
-            if role == Role.REGIONAL_HEAD and scope:
-                region = session.get(Region, scope)
-                if region is None or region.level != 2:
-                    self.error = await tr(self, "role.unknown_scope", scope=scope)
-                    return
-                regency = region.code
-            try:
-                accounts.assign_role(session=session, actor=principal(), user_id=user_id, role=role,
-                                     now=utcnow(), site_id=site_id, regency_code=regency)
-            except DomainError as exc:
-                session.rollback()
-                self.error = await tr(self, exc.key, **exc.params)
-                return
+        try:
+            await in_session(_grant, actor=principal(), user_id=user_id, role=role, scope=form.get("scope", "").strip())
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
         self.error, self.notice = "", await tr(self, "admin.granted")
-        self._load()
+        await self._load()
+
+
+def _grant(*, session, actor, user_id: int, role: Role, scope: str) -> None:
+    """Grant ``role`` with the scope the form names (an MPP slug or a regency code)."""
+    if session.get(User, user_id) is None:
+        raise DomainError("user.not_found")
+    site_id = regency = None
+    if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
+        site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
+        if site is None:
+            raise DomainError("role.unknown_scope", scope=scope)
+        site_id = site.id
+    if role == Role.REGIONAL_HEAD and scope:
+        region = session.get(Region, scope)
+        if region is None or region.level != 2:
+            raise DomainError("role.unknown_scope", scope=scope)
+        regency = region.code
+    accounts.assign_role(session=session, actor=actor, user_id=user_id, role=role, now=utcnow(), site_id=site_id,
+                         regency_code=regency)

@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Region
 from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.identity import kecamatan_code_of
-from mpp_digital.settings import get_settings
 from state.lang import tr
-from state.session import client_ip, current_principal, full_page_load
+from state.session import client_ip, current_principal, full_page_load, personal, principal, protected
 
 
 async def _field_errors(state: rx.State, errors: dict[str, ValidationError]) -> dict[str, str]:
     return {name: await tr(state, err.key, **err.params) for name, err in errors.items()}
 
 
+async def _demo_outbox_note(state: rx.State, key: str) -> str:
+    """In demo mode (no SMTP, not production), say where the mail can be read; else nothing."""
+    from mpp_digital.services import mail
+
+    return await tr(state, key, path=routes.OUTBOX) if mail.outbox_enabled() else ""
+
+
+@personal
 class RegisterState(rx.State):
     """The /daftar page: create a citizen account."""
 
     errors: dict[str, str] = {}
     nik_preview: str = ""
     done_email: str = ""
+    demo_note: str = ""  # demo mode: where the verification link can be read
 
     @rx.event
     async def preview_nik(self, value: str):
@@ -37,14 +44,17 @@ class RegisterState(rx.State):
         self.errors = {k: v for k, v in self.errors.items() if k != "nik"}
         if not value.strip():
             return
-        with session_scope() as session:
-            try:
-                info = accounts.check_nik(session=session, nik=value, now=utcnow())
-            except ValidationError as exc:
-                self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
-                return
+
+        def check(session):
+            info = accounts.check_nik(session=session, nik=value, now=utcnow())
             kec = session.get(Region, info.kecamatan_code)
-            regency = session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+            return info, kec, session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+
+        try:
+            info, kec, regency = await in_session(check)
+        except ValidationError as exc:
+            self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
+            return
         region = f"{kec.name if kec else kecamatan_code_of(info.nik)}, {regency.name if regency else ''}"
         self.nik_preview = await tr(
             self, "nik.preview", birth_date=info.birth_date.strftime("%d-%m-%Y"),
@@ -63,12 +73,8 @@ class RegisterState(rx.State):
             nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
             phone=form.get("phone", ""), password=form.get("password", ""),
         )
-        def register() -> str:
-            with session_scope() as session:
-                return accounts.register_citizen(session=session, registration=registration, now=utcnow()).email
-
-        try:  # argon2 and SMTP take time: off the event loop
-            email = await asyncio.to_thread(register)
+        try:  # argon2 takes time: off the event loop (the mail goes through the outbox)
+            email = (await in_session(accounts.register_citizen, registration=registration, now=utcnow())).email
         except accounts.InvalidForm as exc:
             self.errors = await _field_errors(self, exc.errors)
             return rx.toast.error(await tr(self, "form.invalid"))
@@ -76,9 +82,10 @@ class RegisterState(rx.State):
         self.done_email = email
 
     @rx.event
-    def reset_form(self):
+    async def reset_form(self):
         """Start afresh when the page opens."""
         self.errors, self.nik_preview, self.done_email = {}, "", ""
+        self.demo_note = await _demo_outbox_note(self, "register.demo_outbox")
 
 
 class LoginState(rx.State):
@@ -110,16 +117,12 @@ class LoginState(rx.State):
         """Check the credentials; on success the browser fetches its cookie from /auth/sesi."""
         ip = client_ip(self)
 
-        def sign_in() -> accounts.SignInResult:
-            with session_scope() as session:
-                return accounts.sign_in(
-                    session=session, identifier=form.get("identifier", ""), password=form.get("password", ""),
-                    ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
-                )
-
         try:  # argon2 takes time: off the event loop
             await rate_limits.check(rate_limits.SIGN_IN, ip)
-            result = await asyncio.to_thread(sign_in)
+            result = await in_session(
+                accounts.sign_in, identifier=form.get("identifier", ""), password=form.get("password", ""),
+                ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
+            )
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
@@ -146,9 +149,7 @@ class VerifyEmailState(rx.State):
             self.ok, self.message = False, await tr(self, "verify.missing")
             return
         try:
-            with session_scope() as session:
-                user = accounts.verify_email(session=session, raw=raw, now=utcnow())
-                email = user.email
+            email = (await in_session(accounts.verify_email, raw=raw, now=utcnow())).email
         except DomainError as exc:
             self.ok, self.message = False, await tr(self, exc.key, **exc.params)
             return
@@ -161,11 +162,13 @@ class PasswordResetState(rx.State):
     message: str = ""
     error: str = ""
     done: bool = False
+    demo_note: str = ""  # demo mode: who can read the reset mail
 
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         """Clear what an earlier visit left."""
         self.message, self.error, self.done = "", "", False
+        self.demo_note = await _demo_outbox_note(self, "forgot.demo_outbox")
 
     @rx.event
     async def request_link(self, form: dict):
@@ -173,8 +176,7 @@ class PasswordResetState(rx.State):
         try:
             await rate_limits.check(rate_limits.MAIL_CLIENT, client_ip(self))
             await rate_limits.check(rate_limits.MAIL_ADDRESS, str(form.get("email", "")).strip().lower())
-            with session_scope() as session:
-                accounts.request_password_reset(session=session, email=form.get("email", ""), now=utcnow())
+            await in_session(accounts.request_password_reset, email=form.get("email", ""), now=utcnow())
         except DomainError as exc:
             self.error, self.message = await tr(self, exc.key, **exc.params), ""
             return
@@ -185,8 +187,7 @@ class PasswordResetState(rx.State):
         """Set the new password from the link's token; every session is ended."""
         raw = self.router.url.query_parameters.get("token", "")
         try:
-            with session_scope() as session:
-                accounts.reset_password(session=session, raw=raw, new=form.get("password", ""), now=utcnow())
+            await in_session(accounts.reset_password, raw=raw, new=form.get("password", ""), now=utcnow())
         except accounts.InvalidForm as exc:
             self.error = "; ".join((await _field_errors(self, exc.errors)).values())
             return
@@ -197,19 +198,29 @@ class PasswordResetState(rx.State):
 
 
 class OutboxState(rx.State):
-    """The /kotak-surat demo page: mail written to the local outbox when no SMTP is set."""
+    """The /kotak-surat demo page: mail written to the local outbox when no SMTP is set.
+
+    Nobody reads another person's mail: a signed-in person sees the mail addressed to them
+    (a new account's verification link), a superadmin everyone's (audited); an anonymous
+    visitor is sent to sign in. In production, or with an SMTP server, the page is empty.
+    """
 
     enabled: bool = False
     mails: list[dict[str, str]] = []
 
     @rx.event
-    def load(self):
-        """List the newest mails (only while no SMTP server is configured)."""
+    @protected()
+    async def load(self):
+        """List the newest mails this person may read (only while the demo outbox is on)."""
         from mpp_digital.services import mail
 
-        self.enabled = get_settings().uses_outbox
+        self.enabled, self.mails = mail.outbox_enabled(), []
+        if not self.enabled:
+            return
+        who, ip = principal(), client_ip(self)
+
         self.mails = [
             {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body,
              "link": next(iter(re.findall(r"https?://\S+", m.body)), "")}
-            for m in mail.read_outbox()
+            for m in await in_session(mail.outbox_for, principal=who, now=utcnow(), ip_address=ip)
         ]

@@ -1,13 +1,19 @@
-"""The kiosks of a site on /admin/mpp: pair a kiosk (a one-time code), list and revoke them."""
+"""The kiosks of a site on /admin/mpp: pair a kiosk (a one-time code), list and revoke them.
+
+The pairing code is a secret, and a state is not a safe place for one (hydrate sends a tab's
+stored state to whoever connects with its client token): the code goes to the page in a
+script that writes it into the code box, and never into a state var.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import reflex as rx
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Role
 from mpp_digital.services import kiosk_devices
@@ -27,6 +33,17 @@ class KioskView:
     active: bool
 
 
+CODE_BOX = "kiosk-pairing-code"
+
+
+def show_pairing_code(code: str) -> rx.event.EventSpec:
+    """A script that writes the code into the code box once the page has drawn it (the box
+    appears with ``pairing_name``); the code travels in this one message only."""
+    return rx.call_script(
+        f"(function put(n){{const el=document.getElementById({json.dumps(CODE_BOX)});"
+        f"if(el){{el.textContent={json.dumps(code)};}}else if(n<100){{setTimeout(()=>put(n+1),20);}}}})(0)")
+
+
 def _when(at) -> str:
     return at.strftime("%d-%m-%Y %H:%M UTC") if at else "-"
 
@@ -35,8 +52,7 @@ class KioskDevicesState(rx.State):
     """The "Kios" card of /admin/mpp (site admins, for the site open in SiteAdminState)."""
 
     kiosks: list[KioskView] = []
-    pairing_code: str = ""  # shown once, right after it is made; gone on the next load
-    pairing_name: str = ""
+    pairing_name: str = ""  # the kiosk whose code is on screen (the code itself is never stored here)
     error: str = ""
     notice: str = ""
 
@@ -48,8 +64,7 @@ class KioskDevicesState(rx.State):
 
     async def _fill(self) -> None:
         site_id = await self._site_id()
-        with session_scope() as session:
-            rows = kiosk_devices.kiosks_at(session=session, actor=principal(), site_id=site_id, now=utcnow())
+        rows = await in_session(kiosk_devices.kiosks_at, actor=principal(), site_id=site_id, now=utcnow())
         self.kiosks = [KioskView(r.id, r.name, r.status, _when(r.last_seen_at), r.status in ("waiting", "paired"))
                        for r in rows]
 
@@ -57,7 +72,7 @@ class KioskDevicesState(rx.State):
     @protected(Role.SITE_ADMIN)
     async def load(self):
         """Loader (after SiteAdminState.load): the open site's kiosks; any code shown earlier is gone."""
-        self.pairing_code = self.pairing_name = self.error = self.notice = ""
+        self.pairing_name = self.error = self.notice = ""
         self.kiosks = []
         if (await self.get_state(SiteAdminState)).site_id:
             await self._fill()
@@ -68,15 +83,15 @@ class KioskDevicesState(rx.State):
         """Register a kiosk of the open site and show its one-time pairing code."""
         site_id = await self._site_id()
         try:
-            with session_scope() as session:
-                code = kiosk_devices.start_pairing(session=session, actor=principal(), site_id=site_id,
-                                                   name=str(form.get("name", "")), now=utcnow())
+            code = await in_session(kiosk_devices.start_pairing, actor=principal(), site_id=site_id,
+                                    name=str(form.get("name", "")), now=utcnow())
         except ValidationError as exc:
-            self.error, self.pairing_code = await tr(self, exc.key, **exc.params), ""
+            self.error, self.pairing_name = await tr(self, exc.key, **exc.params), ""
             return
         self.error, self.notice = "", ""
-        self.pairing_code, self.pairing_name = code, " ".join(str(form.get("name", "")).split())
+        self.pairing_name = " ".join(str(form.get("name", "")).split())
         await self._fill()
+        return show_pairing_code(code)
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -84,9 +99,8 @@ class KioskDevicesState(rx.State):
         """End a kiosk's pairing at once (its next event is refused)."""
         if not str(device_id).isdigit():
             raise DomainError("kiosk.not_found")
-        with session_scope() as session:
-            kiosk_devices.revoke(session=session, actor=principal(), device_id=int(device_id), now=utcnow())
-        self.pairing_code, self.error = "", ""
+        await in_session(kiosk_devices.revoke, actor=principal(), device_id=int(device_id), now=utcnow())
+        self.pairing_name, self.error = "", ""
         self.notice = await tr(self, "kiosk.revoked")
         await self._fill()
 
@@ -94,5 +108,5 @@ class KioskDevicesState(rx.State):
     @protected(Role.SITE_ADMIN)
     async def hide_code(self):
         """The kiosk is paired (or the admin is done): stop showing the code."""
-        self.pairing_code = self.pairing_name = ""
+        self.pairing_name = ""
         await self._fill()

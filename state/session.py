@@ -12,6 +12,7 @@ import functools
 import importlib
 import inspect
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
@@ -19,11 +20,13 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
+from reflex_base import constants
 from reflex_base.event import Event
 
 from mpp_digital import routes
 from mpp_digital.client_address import client_address
 from mpp_digital.clock import utcnow
+from mpp_digital.cookies import session_cookie_name
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
 from mpp_digital.services import accounts, rate_limits
@@ -34,16 +37,21 @@ _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("m
 
 # Every guarded handler, by qualified name, with the roles it admits (empty: any signed-in user).
 PROTECTED_HANDLERS: dict[str, tuple[Role, ...]] = {}
+# Guarded handlers that receive files through POST /_upload (principal: that request's cookie).
+UPLOAD_HANDLERS: set[str] = set()
+# States without guarded handlers that still hold a person's data (registration's NIK preview).
+PERSONAL_STATES: set[str] = set()
 
 
-def session_cookie(cookie_header: str, name: str = routes.SESSION_COOKIE) -> str | None:
-    """The session id (or the cookie ``name``, such as the kiosk's device cookie) from a Cookie header."""
+def session_cookie(cookie_header: str, name: str | None = None) -> str | None:
+    """The session id (or the cookie ``name``, such as the kiosk's device cookie) from a Cookie header;
+    the session cookie's name is ``__Host-`` prefixed under https (``session_cookie_name``)."""
     jar = SimpleCookie()
     try:
         jar.load(cookie_header or "")
     except CookieError:
         return None
-    morsel = jar.get(name)
+    morsel = jar.get(name or session_cookie_name())
     return morsel.value if morsel else None
 
 
@@ -60,6 +68,22 @@ async def current_principal(state: rx.State) -> Principal | None:
     return await accounts.check_session(raw=session_cookie(state.router.headers.cookie), now=utcnow())
 
 
+def _takes_files(fn: Callable) -> bool:
+    """Whether a handler receives uploaded files (Reflex then calls it from POST /_upload)."""
+    return any("UploadFile" in str(p.annotation) for p in inspect.signature(fn).parameters.values())
+
+
+async def _caller(state: rx.State, upload: bool) -> Principal | None:
+    """Who calls a guarded handler: the websocket's cookie; for an upload handler, the cookie
+    of the upload request being served (state/uploads.py), never the headers stored with the
+    state, which are whoever opened the tab."""
+    if upload:
+        from state.uploads import uploading_principal
+
+        return uploading_principal(state.router.session.client_token)
+    return await current_principal(state)
+
+
 def principal() -> Principal:
     """The principal checked by the ``protected`` guard around the running handler."""
     current = _PRINCIPAL.get()
@@ -73,6 +97,15 @@ def full_page_load(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def full_page_post(url: str) -> rx.event.EventSpec:
+    """POST an empty form to a same-site route with a full page load (``/auth/keluar`` takes POST
+    only), so the route's answer sets or clears cookies and the next websocket carries them."""
+    return rx.call_script(
+        "(() => { const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps(url)}; document.body.appendChild(f); f.submit(); }})()"
+    )
+
+
 def login_redirect(state: rx.State) -> rx.event.EventSpec:
     """Send the browser to /masuk, coming back here afterwards."""
     path = state.router.url.path or routes.PROFILE
@@ -80,10 +113,18 @@ def login_redirect(state: rx.State) -> rx.event.EventSpec:
     return rx.redirect(f"{routes.LOGIN}?next={quote(path + ('?' + query if query else ''))}")
 
 
+def personal(cls: type[rx.State]) -> type[rx.State]:
+    """Mark a state without guarded handlers as holding personal data (wiped like the guarded ones)."""
+    PERSONAL_STATES.add(f"{cls.__module__}.{cls.__name__}")
+    return cls
+
+
 def personal_state_classes() -> list[type[rx.State]]:
-    """The states that have guarded handlers: the ones that may hold personal or scoped data."""
+    """The states that may hold personal or scoped data: those with guarded handlers, and the
+    ones marked ``@personal``."""
+    names = {k.rsplit(".", 1)[0] for k in PROTECTED_HANDLERS} | PERSONAL_STATES
     classes = []
-    for module, cls_name in sorted({(k.rsplit(".", 2)[0], k.rsplit(".", 2)[1]) for k in PROTECTED_HANDLERS}):
+    for module, cls_name in sorted(name.rsplit(".", 1) for name in names):
         classes.append(getattr(importlib.import_module(module), cls_name))
     return classes
 
@@ -92,6 +133,65 @@ async def clear_personal_states(state: rx.State) -> None:
     """Reset every state that may hold personal data (sign-out, a dead session, a new user)."""
     for cls in personal_state_classes():
         (await state.get_state(cls)).reset()
+
+
+class TabOwnerState(rx.State):
+    """Whose personal data this tab's states hold: the login session they were filled under.
+
+    Backend-only (never sent to a browser). Every page load (``NavState.refresh``), every new
+    connection and every hydrate (``PersonalDataGate``) compare it with the session of the
+    connection's own cookie and wipe every personal state when they differ.
+    """
+
+    _session_id: int = 0
+
+
+async def bind_tab(state: rx.State, who: Principal | None) -> None:
+    """Bind the tab's personal states to ``who``'s session; wipe them when it is another one."""
+    owner = await state.get_state(TabOwnerState)
+    bound = who.session_id if who else 0
+    if bound != owner._session_id:
+        await clear_personal_states(state)
+        owner._session_id = bound
+
+
+def _hydrate_event_names() -> frozenset[str]:
+    """The names of the events with which a (re)connecting tab asks for its whole state."""
+    from reflex_base.utils.format import format_event_handler
+
+    return frozenset(format_event_handler(rx.State.event_handlers[name]) for name in ("hydrate", "hydrate_and_load"))
+
+
+class PersonalDataGate(Middleware):
+    """No personal data leaves the server for a connection whose cookie is not its owner's.
+
+    A tab's client token is no secret (it travels in the websocket URL), and Reflex sends a
+    tab's stored state to whoever connects with its token and asks to hydrate, before any page
+    loader runs. This runs before every hydrate, and before the first event of every new
+    connection, under the state lock: it resolves the principal from the connection's own
+    cookie and wipes every personal state when the tab was filled under another session
+    (another person, or nobody). Later events of a checked connection cost one dict lookup.
+    """
+
+    def __init__(self, remembered: int = 50_000) -> None:
+        self._hydrate = _hydrate_event_names()
+        self._checked: OrderedDict[str, str] = OrderedDict()  # websocket sid -> client token
+        self._remembered = remembered
+
+    async def preprocess(self, app, state: rx.State, event) -> None:  # noqa: ANN001 (Reflex's signature)
+        # The root's plain dict (``state.router`` builds objects on every call: ~40x slower).
+        connection = state._get_root_state().router_data
+        sid = connection.get(constants.RouteVar.SESSION_ID, "")
+        token = connection.get(constants.RouteVar.CLIENT_TOKEN, "")
+        if event.name not in self._hydrate and sid and self._checked.get(sid) == token:
+            return None
+        await bind_tab(state, await current_principal(state))
+        if sid:
+            self._checked[sid] = token
+            self._checked.move_to_end(sid)
+            while len(self._checked) > self._remembered:
+                self._checked.popitem(last=False)
+        return None
 
 
 async def _deny(state: rx.State, exc: NotAllowed) -> rx.event.EventSpec:
@@ -121,12 +221,15 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
     """
 
     def decorate(fn: Callable) -> Callable:
+        key, upload = f"{fn.__module__}.{fn.__qualname__}", _takes_files(fn)
+        if upload:
+            UPLOAD_HANDLERS.add(key)
         if inspect.isasyncgenfunction(fn):
-            return _guard_generator(fn, roles, verified)
+            return _guard_generator(fn, roles, verified, upload)
 
         @functools.wraps(fn)
         async def guarded(self: rx.State, *args, **kwargs):
-            who = await current_principal(self)
+            who = await _caller(self, upload)
             try:
                 authorize(who, *roles, verified=verified)
             except NotAllowed as exc:
@@ -139,7 +242,7 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
             finally:
                 _PRINCIPAL.reset(token)
 
-        PROTECTED_HANDLERS[f"{fn.__module__}.{fn.__qualname__}"] = roles
+        PROTECTED_HANDLERS[key] = roles
         guarded.__mpp_roles__ = roles  # type: ignore[attr-defined]
         guarded.__mpp_verified__ = verified  # type: ignore[attr-defined]
         return guarded
@@ -147,7 +250,7 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
     return decorate
 
 
-def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool) -> Callable:
+def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool, upload: bool) -> Callable:
     """``protected`` for async-generator handlers (long work that yields progress updates).
 
     The same rule as for plain handlers: the principal is resolved and checked before the
@@ -156,7 +259,7 @@ def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool) -> C
 
     @functools.wraps(fn)
     async def guarded(self: rx.State, *args, **kwargs):
-        who = await current_principal(self)
+        who = await _caller(self, upload)
         try:
             authorize(who, *roles, verified=verified)
         except NotAllowed as exc:

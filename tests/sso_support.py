@@ -33,8 +33,9 @@ def make_user(db: Session, *, email: str, nik: str | None = None, name: str = "S
               phone: str | None = "+6281234567890", verified: bool = True) -> User:
     """A user row (the password hash is computed once per test run)."""
     now = utcnow()
-    user = User(full_name=name, email=email, nik=nik, phone=phone, password_hash=_hash(),
+    user = User(full_name=name, email=email, phone=phone, password_hash=_hash(),
                 email_verified_at=now if verified else None, created_at=now)
+    accounts.set_nik(user, nik)
     db.add(user)
     db.flush()
     accounts.grant_role(session=db, user_id=user.id or 0, role=Role.CITIZEN, now=now)

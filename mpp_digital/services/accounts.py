@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -27,6 +26,7 @@ from mpp_digital.i18n import t
 from mpp_digital.models import (
     LoginAttempt,
     OneTimeToken,
+    PendingMail,
     RecoveryCode,
     Region,
     Role,
@@ -34,7 +34,7 @@ from mpp_digital.models import (
     User,
     UserSession,
 )
-from mpp_digital.services import audit, mail
+from mpp_digital.services import audit, sealing
 from mpp_digital.services.authz import Grant, Principal, authorize
 from mpp_digital.services.identity import (
     NikInfo,
@@ -63,7 +63,8 @@ PURPOSE_VERIFY = "verify_email"
 PURPOSE_RESET = "reset_password"
 PURPOSE_LOGIN = "login"
 
-Mailer = Callable[..., None]
+VERIFY_MAIL = "verify_email"  # PendingMail.kind of a verification link (ref: the OneTimeToken)
+RESET_MAIL = "reset_password"  # PendingMail.kind of a reset link (ref: the OneTimeToken)
 
 # argon2id with the library's current recommended parameters; hashes made with older
 # parameters are upgraded at the next successful sign-in.
@@ -79,6 +80,47 @@ def hash_secret(raw: str) -> str:
 def new_secret() -> str:
     """A fresh 256-bit random secret, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def nik_of(user: User) -> str | None:
+    """The user's NIK in clear (it is stored sealed)."""
+    return sealing.unseal(user.nik_sealed, purpose=sealing.PURPOSE_NIK)
+
+
+def set_nik(user: User, nik: str | None) -> None:
+    """Store a NIK on the user: sealed, and as the keyed hash that finds and keeps it unique."""
+    user.nik_sealed = sealing.seal(nik, purpose=sealing.PURPOSE_NIK)
+    user.nik_lookup = sealing.lookup_hash(nik, purpose=sealing.PURPOSE_NIK)
+
+
+def nik_lookup(nik: str) -> str:
+    """The keyed hash of a NIK, as stored in ``User.nik_lookup``."""
+    return sealing.lookup_hash(nik, purpose=sealing.PURPOSE_NIK) or ""
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The TOTP secret in clear (stored sealed)."""
+    return sealing.unseal(user.totp_secret_sealed, purpose=sealing.PURPOSE_TOTP)
+
+
+def reseal_personal_data(*, session: Session) -> int:
+    """Seal every NIK and TOTP secret made under an older data key with the current one.
+
+    Returns:
+        How many accounts were sealed again.
+    """
+    current = sealing.current_version()
+    changed = 0
+    for user in session.exec(select(User).where(
+            (col(User.nik_sealed).is_not(None)) | (col(User.totp_secret_sealed).is_not(None)))).all():
+        stale = [blob for blob in (user.nik_sealed, user.totp_secret_sealed)
+                 if blob and sealing.version_of(blob) != current]
+        if stale:
+            set_nik(user, nik_of(user))
+            user.totp_secret_sealed = sealing.seal(totp_secret_of(user), purpose=sealing.PURPOSE_TOTP)
+            session.add(user)
+            changed += 1
+    return changed
 
 
 class InvalidForm(DomainError):
@@ -119,9 +161,7 @@ def check_nik(*, session: Session, nik: str, now: datetime) -> NikInfo:
     return parse_nik(nik, kecamatan_codes=_KecamatanLookup(session), today=now.date())
 
 
-def register_citizen(
-    *, session: Session, registration: Registration, now: datetime, mailer: Mailer | None = None
-) -> User:
+def register_citizen(*, session: Session, registration: Registration, now: datetime) -> User:
     """Create a citizen account and mail the verification link.
 
     Raises:
@@ -131,7 +171,7 @@ def register_citizen(
     info = email = phone = None
     try:
         info = check_nik(session=session, nik=registration.nik, now=now)
-        if session.exec(select(User.id).where(User.nik == info.nik)).first() is not None:
+        if session.exec(select(User.id).where(User.nik_lookup == nik_lookup(info.nik))).first() is not None:
             raise ValidationError("nik", "nik.taken")
     except ValidationError as exc:
         errors["nik"] = exc
@@ -160,7 +200,6 @@ def register_citizen(
     if errors or info is None or email is None:
         raise InvalidForm(errors)
     user = User(
-        nik=info.nik,
         full_name=name,
         email=email,
         phone=phone,
@@ -169,12 +208,13 @@ def register_citizen(
         password_hash=password_hasher.hash(registration.password),
         created_at=now,
     )
+    set_nik(user, info.nik)
     session.add(user)
     session.flush()
     session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
     audit.record(session=session, action="register", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")
-    send_verification_email(session=session, user=user, email=email, now=now, mailer=mailer)
+    send_verification_email(session=session, user=user, email=email, now=now)
     return user
 
 
@@ -225,18 +265,18 @@ def issue_token(
 ) -> str:
     """Store the hash of a new single-use token and return the raw token (shown once)."""
     raw = new_secret()
-    session.add(
-        OneTimeToken(
-            purpose=purpose,
-            token_hash=hash_secret(raw),
-            user_id=user_id,
-            email=email,
-            created_at=now,
-            expires_at=now + ttl,
-        )
-    )
-    session.flush()
+    _add_token(session, user_id=user_id, purpose=purpose, token_hash=hash_secret(raw), expires_at=now + ttl, now=now,
+               email=email)
     return raw
+
+
+def _add_token(session: Session, *, user_id: int, purpose: str, token_hash: str, expires_at: datetime,
+               now: datetime, email: str | None) -> OneTimeToken:
+    token = OneTimeToken(purpose=purpose, token_hash=token_hash, user_id=user_id, email=email, created_at=now,
+                         expires_at=expires_at)
+    session.add(token)
+    session.flush()
+    return token
 
 
 def consume_token(*, session: Session, raw: str, purpose: str, now: datetime) -> OneTimeToken:
@@ -264,18 +304,47 @@ def consume_token(*, session: Session, raw: str, purpose: str, now: datetime) ->
     return token
 
 
-def send_verification_email(
-    *, session: Session, user: User, email: str, now: datetime, mailer: Mailer | None = None
-) -> None:
-    """Mail a single-use link that proves ``email`` belongs to ``user``."""
-    raw = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_VERIFY,
-                      ttl=VERIFY_EMAIL_TTL, now=now, email=email)
-    link = get_settings().public_base_url + routes.verify_email_url(raw)
-    (mailer or mail.send_mail)(
-        to=email,
-        subject=t("mail.verify.subject"),
-        body=t("mail.verify.body", name=user.full_name, link=link, hours=24),
-    )
+def _queue_link_mail(*, session: Session, kind: str, user_id: int, purpose: str, ttl: timedelta, now: datetime,
+                     email: str | None = None) -> None:
+    """A single-use token and its mail in the outbox (``services.pending_mail`` sends it).
+
+    The token is stored with the hash of a secret nobody knows; the sender gives it a fresh
+    secret as it composes the mail, so no usable link is ever at rest in the database.
+    """
+    token = _add_token(session, user_id=user_id, purpose=purpose, token_hash=hash_secret(new_secret()),
+                       expires_at=now + ttl, now=now, email=email)
+    session.add(PendingMail(kind=kind, ref=token.id or 0, created_at=now, due_at=now))
+
+
+def send_verification_email(*, session: Session, user: User, email: str, now: datetime) -> None:
+    """Mail (through the outbox) a single-use link that proves ``email`` belongs to ``user``."""
+    _queue_link_mail(session=session, kind=VERIFY_MAIL, user_id=user.id or 0, purpose=PURPOSE_VERIFY,
+                     ttl=VERIFY_EMAIL_TTL, now=now, email=email)
+
+
+def compose_link_mail(*, session: Session, token_id: int, lang: str, now: datetime) -> tuple[str, str, str] | None:
+    """The verification or reset mail of an outbox row: (to, subject, body), with a fresh link.
+
+    None when there is nothing to send any more (the token was used, expired or is gone).
+    """
+    token = session.get(OneTimeToken, token_id)
+    if token is None or token.used_at is not None or now >= token.expires_at:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None:
+        return None
+    raw = new_secret()
+    token.token_hash = hash_secret(raw)  # committed before the mail leaves (pending_mail.send_due)
+    session.add(token)
+    base = get_settings().public_base_url
+    if token.purpose == PURPOSE_VERIFY and token.email:
+        return (token.email, t("mail.verify.subject", lang),
+                t("mail.verify.body", lang, name=user.full_name, link=base + routes.verify_email_url(raw), hours=24))
+    if token.purpose == PURPOSE_RESET:
+        return (user.email, t("mail.reset.subject", lang),
+                t("mail.reset.body", lang, name=user.full_name, link=base + routes.reset_password_url(raw),
+                  minutes=30))
+    return None
 
 
 def verify_email(*, session: Session, raw: str, now: datetime) -> User:
@@ -318,6 +387,11 @@ def _normalise_identifier(identifier: str) -> str:
     return compact if compact.isdigit() else value.lower()
 
 
+def identifier_hash(identifier: str) -> str:
+    """What a login attempt keeps of the NIK or email typed: its keyed hash, never the value."""
+    return sealing.lookup_hash(_normalise_identifier(identifier), purpose=sealing.PURPOSE_LOGIN_IDENTIFIER) or ""
+
+
 def _hold_of(rows: list, now: datetime) -> datetime | None:
     """Until when rows of (at, success), oldest first, hold: 5 failures within 15 minutes with no
     success after them hold for 15 minutes after the fifth."""
@@ -354,7 +428,7 @@ def account_hold_until(
     since = now - HOLD_WINDOW - HOLD_FOR
     query = select(LoginAttempt.at, LoginAttempt.success).where(col(LoginAttempt.at) > since)
     if user_id is None:
-        query = query.where(LoginAttempt.identifier == _normalise_identifier(identifier))
+        query = query.where(LoginAttempt.identifier_hash == identifier_hash(identifier))
     else:
         query = query.where(LoginAttempt.user_id == user_id)
         if is_known_address(session=session, user_id=user_id, ip_address=ip_address, now=now):
@@ -403,7 +477,7 @@ def _find_user(session: Session, identifier: str) -> User | None:
     if not ident:
         return None
     if ident.isdigit():
-        return session.exec(select(User).where(User.nik == ident)).first()
+        return session.exec(select(User).where(User.nik_lookup == nik_lookup(ident))).first()
     return session.exec(select(User).where(User.email == ident)).first()
 
 
@@ -415,10 +489,11 @@ def _held_error(until: datetime, now: datetime) -> DomainError:
 def _fail(session: Session, *, ident: str, ip: str, user: User | None, now: datetime) -> DomainError:
     """Record a failed attempt and commit it, although the caller then raises (and may roll back)."""
     user_id = user.id if user else None
-    session.add(LoginAttempt(identifier=ident, user_id=user_id, ip_address=ip, at=now, success=False))
+    session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user_id, ip_address=ip, at=now, success=False))
     audit.record(session=session, action="login_failed", now=now,
                  actor_user_id=user.id if user else None, ip_address=ip,
-                 target=f"user:{user.id}" if user else "", detail={"identifier": ident[:6] + "…"})
+                 target=f"user:{user.id}" if user else "", detail={"identifier": "nik" if ident.isdigit() else "email",
+                                           "identifier_hash": identifier_hash(ident)[:16]})
     session.commit()
     until = account_hold_until(session=session, user_id=user_id, identifier=ident, ip_address=ip, now=now)
     return _held_error(until, now) if until else DomainError("login.failed")
@@ -466,7 +541,8 @@ def sign_in(
             return SignInResult(user_id=user.id or 0, needs_second_factor=True)
         if not check_second_factor(session=session, user=user, code=second_factor, now=now):
             raise _fail(session, ident=ident, ip=ip_address, user=user, now=now)
-    session.add(LoginAttempt(identifier=ident, user_id=user.id, ip_address=ip_address, at=now, success=True))
+    session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user.id, ip_address=ip_address, at=now,
+                             success=True))
     ticket = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_LOGIN,
                          ttl=LOGIN_TICKET_TTL, now=now)
     return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket)
@@ -621,7 +697,6 @@ def update_contact(
     email: str,
     phone: str,
     now: datetime,
-    mailer: Mailer | None = None,
 ) -> bool:
     """Change phone at once; a new email becomes the account's only once verified.
 
@@ -651,7 +726,7 @@ def update_contact(
         user.phone = new_phone
         session.add(user)
     if new_email != user.email:
-        send_verification_email(session=session, user=user, email=new_email, now=now, mailer=mailer)
+        send_verification_email(session=session, user=user, email=new_email, now=now)
         return True
     return False
 
@@ -669,20 +744,19 @@ def change_password(
             {"current": ValidationError("current", "password.current_wrong")}
         ) from None
     try:
-        check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+        check_password_policy(new, personal=(nik_of(user) or "", user.email, user.full_name))
     except ValidationError as exc:
         raise InvalidForm({"new": ValidationError("new", exc.key, **exc.params)}) from None
     user.password_hash = password_hasher.hash(new)
     session.add(user)
+    _retire_reset_links(session, user.id or 0, now)
     revoked = _revoke_all(session, user.id or 0, now, keep=principal.session_id)
     audit.record(session=session, action="password_change", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}", ip_address=ip_address, detail={"revoked": revoked})
     return revoked
 
 
-def request_password_reset(
-    *, session: Session, email: str, now: datetime, mailer: Mailer | None = None
-) -> None:
+def request_password_reset(*, session: Session, email: str, now: datetime) -> None:
     """Mail a 30-minute single-use reset link when the address has an account.
 
     The caller says the same thing either way, so the form does not reveal who is registered.
@@ -694,13 +768,17 @@ def request_password_reset(
     user = session.exec(select(User).where(User.email == address)).first()
     if user is None or not user.is_active:
         return
-    raw = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_RESET,
-                      ttl=RESET_PASSWORD_TTL, now=now)
-    link = get_settings().public_base_url + routes.reset_password_url(raw)
-    (mailer or mail.send_mail)(
-        to=user.email,
-        subject=t("mail.reset.subject"),
-        body=t("mail.reset.body", name=user.full_name, link=link, minutes=30),
+    _queue_link_mail(session=session, kind=RESET_MAIL, user_id=user.id or 0, purpose=PURPOSE_RESET,
+                     ttl=RESET_PASSWORD_TTL, now=now)
+
+
+def _retire_reset_links(session: Session, user_id: int, now: datetime) -> None:
+    """Once the password is set anew, every reset link mailed before stops working."""
+    session.execute(
+        update(OneTimeToken)
+        .where(col(OneTimeToken.user_id) == user_id, col(OneTimeToken.purpose) == PURPOSE_RESET,
+               col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
     )
 
 
@@ -712,13 +790,14 @@ def reset_password(*, session: Session, raw: str, new: str, now: datetime) -> Us
     user = session.get(User, token.user_id) if token else None
     if user is not None:  # check the policy first, so a weak password does not burn the link
         try:
-            check_password_policy(new, personal=(user.nik or "", user.email, user.full_name))
+            check_password_policy(new, personal=(nik_of(user) or "", user.email, user.full_name))
         except ValidationError as exc:
             raise InvalidForm({"password": exc}) from None
     token = consume_token(session=session, raw=raw, purpose=PURPOSE_RESET, now=now)
     user = get_user(session=session, user_id=token.user_id)
     user.password_hash = password_hasher.hash(new)
     session.add(user)
+    _retire_reset_links(session, user.id or 0, now)
     _revoke_all(session, user.id or 0, now)
     audit.record(session=session, action="password_reset", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")
@@ -733,18 +812,20 @@ def begin_totp(*, session: Session, principal: Principal) -> tuple[str, str]:
     user = get_user(session=session, user_id=principal.user_id)
     if user.totp_enabled:
         raise DomainError("totp.already_enabled")
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_secret_sealed = sealing.seal(secret, purpose=sealing.PURPOSE_TOTP)
     session.add(user)
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
-    return user.totp_secret, uri
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="MPP Digital")
+    return secret, uri
 
 
 def confirm_totp(*, session: Session, principal: Principal, code: str, now: datetime) -> list[str]:
     """Turn TOTP on after a correct code; returns recovery codes, shown once."""
     user = get_user(session=session, user_id=principal.user_id)
-    if not user.totp_secret or user.totp_enabled:
+    secret = totp_secret_of(user)
+    if not secret or user.totp_enabled:
         raise DomainError("totp.not_started")
-    if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+    if not pyotp.TOTP(secret).verify((code or "").strip(), for_time=now, valid_window=1):
         raise ValidationError("code", "totp.wrong_code")
     user.totp_enabled = True
     session.add(user)
@@ -767,7 +848,7 @@ def disable_totp(*, session: Session, principal: Principal, password: str, now: 
     except (VerificationError, InvalidHashError):
         raise ValidationError("password", "password.current_wrong") from None
     user.totp_enabled = False
-    user.totp_secret = None
+    user.totp_secret_sealed = None
     session.add(user)
     for old in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all():
         session.delete(old)
@@ -778,7 +859,8 @@ def disable_totp(*, session: Session, principal: Principal, password: str, now: 
 def check_second_factor(*, session: Session, user: User, code: str, now: datetime) -> bool:
     """A current TOTP code, or an unused recovery code (which is then spent)."""
     code = (code or "").strip().lower()
-    if user.totp_secret and code.isdigit() and pyotp.TOTP(user.totp_secret).verify(
+    secret = totp_secret_of(user)
+    if secret and code.isdigit() and pyotp.TOTP(secret).verify(
         code, for_time=now, valid_window=1
     ):
         return True
@@ -845,3 +927,89 @@ def grant_role(
                  target=f"user:{user_id}",
                  detail={"granted": role.value, "site_id": site_id, "regency_code": regency_code})
     return row
+
+
+def revoke_role(*, session: Session, actor: Principal, assignment_id: int, now: datetime,
+                ip_address: str = "") -> RoleAssignment:
+    """Take back one role grant (superadmin only; not one's own superadmin grant); audited.
+
+    Takes effect on the grantee's next event: every guarded event reads the grants afresh.
+    """
+    authorize(actor, Role.SUPERADMIN)
+    row = session.get(RoleAssignment, assignment_id)
+    if row is None:
+        raise DomainError("role.grant_not_found")
+    if row.user_id == actor.user_id and row.role == Role.SUPERADMIN:
+        raise DomainError("role.own_superadmin")
+    session.delete(row)
+    audit.record(session=session, action="role_revoked", now=now, actor_user_id=actor.user_id,
+                 target=f"user:{row.user_id}", ip_address=ip_address,
+                 detail={"revoked": Role(row.role).value, "site_id": row.site_id, "regency_code": row.regency_code,
+                         "agency_id": row.agency_id})
+    return row
+
+
+def set_account_active(*, session: Session, actor: Principal, user_id: int, active: bool, now: datetime,
+                       ip_address: str = "") -> User:
+    """Deactivate (every session ends at once) or reactivate an account (superadmin only); audited.
+
+    One's own account cannot be deactivated, nor can a closed one be reactivated.
+    """
+    authorize(actor, Role.SUPERADMIN)
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("user.not_found")
+    if user_id == actor.user_id:
+        raise DomainError("account.own")
+    if active and user.closed_at is not None:
+        raise DomainError("account.closed")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    session.add(user)
+    ended = 0 if active else _revoke_all(session, user_id, now)
+    audit.record(session=session, action="account_reactivated" if active else "account_deactivated", now=now,
+                 actor_user_id=actor.user_id, target=f"user:{user_id}", ip_address=ip_address,
+                 detail={"sessions_ended": ended})
+    return user
+
+
+@dataclass(frozen=True)
+class GrantEntry:
+    """One role assignment as the staff administration lists it."""
+
+    assignment_id: int
+    role: Role
+    site_id: int | None
+    regency_code: str | None
+    agency_id: int | None
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One account in the staff administration: who, whether it may sign in, and its grants."""
+
+    user_id: int
+    full_name: str
+    email: str
+    status: str  # "active" / "inactive" (deactivated by a superadmin) / "closed" (by its owner)
+    grants: tuple[GrantEntry, ...]
+
+
+def user_directory(*, session: Session, actor: Principal, query: str = "", limit: int = 50) -> list[DirectoryEntry]:
+    """Accounts matching ``query`` (name or email), with their grants (superadmin only)."""
+    authorize(actor, Role.SUPERADMIN)
+    stmt = select(User).order_by(col(User.id)).limit(limit)
+    if query.strip():
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where((col(User.email).ilike(like)) | (col(User.full_name).ilike(like)))
+    users = session.exec(stmt).all()
+    grants: dict[int, list[GrantEntry]] = {}
+    for row in session.exec(select(RoleAssignment).where(col(RoleAssignment.user_id).in_([u.id for u in users]))
+                            .order_by(col(RoleAssignment.id))).all():
+        grants.setdefault(row.user_id, []).append(GrantEntry(
+            assignment_id=row.id or 0, role=Role(row.role), site_id=row.site_id, regency_code=row.regency_code,
+            agency_id=row.agency_id))
+    return [DirectoryEntry(user_id=u.id or 0, full_name=u.full_name, email=u.email,
+                           status="closed" if u.closed_at else "active" if u.is_active else "inactive",
+                           grants=tuple(grants.get(u.id or 0, ()))) for u in users]

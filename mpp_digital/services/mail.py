@@ -9,8 +9,13 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 
+from sqlmodel import Session
+
+from mpp_digital.models import Role
+from mpp_digital.services import audit
+from mpp_digital.services.authz import Principal
 from mpp_digital.settings import Settings, get_settings
 
 
@@ -49,14 +54,29 @@ class OutboxMail:
     body: str
 
 
-def read_outbox(*, settings: Settings | None = None, limit: int = 30) -> list[OutboxMail]:
-    """The newest mails in the local outbox (empty when a real SMTP server is configured)."""
+def outbox_enabled(settings: Settings | None = None) -> bool:
+    """The demo outbox page exists only without an SMTP host, and never in production."""
     settings = settings or get_settings()
-    if not settings.uses_outbox or not settings.outbox_dir.exists():
+    return settings.uses_outbox and not settings.production
+
+
+def read_outbox(*, settings: Settings | None = None, limit: int = 30, to: str | None = None) -> list[OutboxMail]:
+    """The newest mails in the local outbox (empty when a real SMTP server is configured).
+
+    ``to`` keeps only the mail addressed to that address; ``None`` reads everyone's mail (the
+    caller decides who may: ``outbox_for``).
+    """
+    settings = settings or get_settings()
+    if not outbox_enabled(settings) or not settings.outbox_dir.exists():
         return []
+    wanted = to.strip().lower() if to is not None else None
     mails = []
-    for path in sorted(settings.outbox_dir.glob("*.eml"), reverse=True)[:limit]:
+    for path in sorted(settings.outbox_dir.glob("*.eml"), reverse=True):
+        if len(mails) >= limit:
+            break
         msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if wanted is not None and parseaddr(str(msg["To"]))[1].strip().lower() != wanted:
+            continue
         body = msg.get_body(preferencelist=("plain",))
         mails.append(
             OutboxMail(
@@ -67,4 +87,18 @@ def read_outbox(*, settings: Settings | None = None, limit: int = 30) -> list[Ou
                 body=body.get_content() if body else "",
             )
         )
+    return mails
+
+
+def outbox_for(
+    *, session: Session, principal: Principal, now: datetime, ip_address: str = "",
+    settings: Settings | None = None, limit: int = 30,
+) -> list[OutboxMail]:
+    """The demo outbox as ``principal`` may read it: their own mail only; a superadmin reads
+    everyone's, and each such reading is written to the audit log."""
+    if Role.SUPERADMIN not in principal.roles:
+        return read_outbox(settings=settings, limit=limit, to=principal.email)
+    mails = read_outbox(settings=settings, limit=limit)
+    audit.record(session=session, action="outbox_read_all", now=now, actor_user_id=principal.user_id,
+                 ip_address=ip_address, detail={"mails": len(mails)})
     return mails

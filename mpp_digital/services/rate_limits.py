@@ -34,10 +34,16 @@ KEY_PREFIX = "mpp-rl"
 
 @dataclass(frozen=True)
 class NamedLimit:
-    """A rate with a name; ``rates`` uses the ``limits`` notation ("5/minute;100/hour")."""
+    """A rate with a name; ``rates`` uses the ``limits`` notation ("5/minute;100/hour").
+
+    ``shared=False`` keeps the count in this process even when Redis is configured: for an
+    identity that lives in one worker only (a websocket connection), where a Redis round trip
+    per event would buy nothing.
+    """
 
     name: str
     rates: str
+    shared: bool = True
 
     @property
     def items(self) -> list[RateLimitItem]:
@@ -64,7 +70,8 @@ KIOSK_CHECK_IN = NamedLimit("kiosk_check_in", "20/minute;300/hour")  # per paire
 KIOSK_PAIR = NamedLimit("kiosk_pair", "10/15minutes")  # pairing attempts per client address
 OAUTH_TOKEN = NamedLimit("oauth_token", "120/minute")  # per client address (an agency's back end)
 OPEN_DATA = NamedLimit("open_data", "120/minute")  # per client address
-WS_EVENTS = NamedLimit("ws_events", "30/second;600/minute")  # per websocket connection
+WS_EVENTS = NamedLimit("ws_events", "30/second;600/minute", shared=False)  # per websocket connection (one worker)
+MY_DATA = NamedLimit("my_data", "10/minute;60/hour")  # "Data saya" downloads (a PDF costs CPU) per client address
 
 REFUSED_KEY = "rate.limited"
 
@@ -99,11 +106,11 @@ def configure(*, redis_url: str | None, key_prefix: str = KEY_PREFIX) -> None:
     _per_loop.clear()
 
 
-def _limiter() -> _Limiter:
+def _limiter(shared: bool = True) -> _Limiter:
     global _memory
     if not _config["set"]:
         _config.update(url=get_settings().redis_url, prefix=KEY_PREFIX, set="1")
-    url = _config["url"]
+    url = _config["url"] if shared else None
     if not url:
         if _memory is None:
             _memory = _Limiter(MemoryStorage())
@@ -124,7 +131,7 @@ async def check(limit: NamedLimit, *identity: str) -> None:
     admitted again as soon as the moving window has room). Raises ``RateLimited`` (message key
     ``rate.limited``, with the seconds until the window has room).
     """
-    limiter = _limiter()
+    limiter = _limiter(limit.shared)
     keys = (limit.name, *(str(part) for part in identity))
     try:
         refused = [item for item in limit.items if not await limiter.strategy.test(item, *keys)]

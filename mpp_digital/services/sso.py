@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import (
     Agency,
+    ClaimRelease,
     OAuthAuthorizationCode,
     OAuthClient,
     OAuthConsent,
@@ -29,7 +30,7 @@ from mpp_digital.models import (
     User,
 )
 from mpp_digital.services import audit
-from mpp_digital.services.accounts import hash_secret, new_secret
+from mpp_digital.services.accounts import hash_secret, new_secret, nik_of
 from mpp_digital.services.authz import Principal, authorize
 from mpp_digital.services.sso_keys import ID_TOKEN_TTL  # noqa: F401  (the ID token lifetime, one place)
 from mpp_digital.settings import get_settings
@@ -80,8 +81,18 @@ def claims_for(*, user: User, client_id: str, scopes: list[str] | str) -> dict[s
         claims["email_verified"] = user.email_verified_at is not None
     if "phone" in granted and user.phone:
         claims["phone_number"] = user.phone
-    if "nik" in granted and user.nik:
-        claims["nik"] = user.nik
+    nik = nik_of(user) if "nik" in granted else None
+    if nik:
+        claims["nik"] = nik
+    return claims
+
+
+def release_claims(*, session: Session, user: User, client: OAuthClient, scopes: list[str] | str,
+                   endpoint: str, now: datetime) -> dict[str, object]:
+    """``claims_for``, recorded: which app received which claims of whom, and when (Data saya)."""
+    claims = claims_for(user=user, client_id=client.client_id, scopes=scopes)
+    session.add(ClaimRelease(user_id=user.id or 0, client_pk=client.id or 0, at=now, endpoint=endpoint,
+                             claims=sorted(claims)))
     return claims
 
 

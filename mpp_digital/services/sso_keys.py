@@ -15,13 +15,12 @@ import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc.jwk import KeySet, RSAKey
 from sqlmodel import Session, col, select
 
 from mpp_digital.models import OAuthSigningKey
+from mpp_digital.services.sealing import derive_key
 from mpp_digital.settings import get_settings
 
 ALG = "RS256"
@@ -34,8 +33,7 @@ _FORMAT = "v1"
 
 
 def _wrapping_key() -> bytes:
-    secret = get_settings().secret_key.get_secret_value().encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"mpp-digital", info=b"oidc-signing-key").derive(secret)
+    return derive_key(get_settings().secret_key.get_secret_value(), "oidc-signing-key")
 
 
 def _encrypt(pem: bytes, kid: str) -> str:

@@ -368,7 +368,11 @@ class ProviderOpenIDCode(OpenIDCode):
                 "exp": now + int(sso_keys.ID_TOKEN_TTL.total_seconds())}
 
     def generate_user_info(self, user: EndUser, scope: str) -> dict:
-        return sso.claims_for(user=user.user, client_id=user.client_id, scopes=scope)
+        client = sso.get_client(session=self.server.db, client_id=user.client_id)
+        if client is None:  # pragma: no cover - the token endpoint authenticated this client
+            return sso.claims_for(user=user.user, client_id=user.client_id, scopes=scope)
+        return sso.release_claims(session=self.server.db, user=user.user, client=client, scopes=scope,
+                                  endpoint="token", now=self.server.now)
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):
@@ -635,7 +639,8 @@ class ProviderServer(AuthorizationServer):
         user = self.db.get(User, token.row.user_id)
         if user is None or not user.is_active:
             return self._bearer_error(request, InvalidTokenError(description="The account is gone."))
-        claims = sso.claims_for(user=user, client_id=token.client.client_id, scopes=token.get_scope())
+        claims = sso.release_claims(session=self.db, user=user, client=token.client, scopes=token.get_scope(),
+                                    endpoint="userinfo", now=self.now)
         return 200, claims, [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
 
     def _bearer_error(self, request: ProviderRequest, error) -> tuple[int, object, list]:

@@ -105,6 +105,8 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
         "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
         "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
         "MPP_SECRET_KEY": "e2e-secret-key",
+        # Where Reflex's disk state manager would write tabs' pickles: the app must write none.
+        "REFLEX_STATES_WORKDIR": str(data / "states"),
     }
     env.pop("MPP_REDIS_URL", None)
     with running_app(env, port, data / "app.log") as base:
@@ -112,12 +114,17 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
 
 
 @contextmanager
-def running_app(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
-    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards."""
+def running_app(env: dict[str, str], port: int, log_path: Path, started: list | None = None) -> Iterator[str]:
+    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards.
+
+    ``started``, when given, receives the ``make`` process (the leader of the app's process group).
+    """
     base = f"http://localhost:{port}"
     log = log_path.open("wb")
     proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    if started is not None:
+        started.append(proc)
     deadline = time.monotonic() + 600
     try:
         for path in ("/ping", "/masuk"):  # the backend, then the frontend

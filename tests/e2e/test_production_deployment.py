@@ -35,6 +35,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from mpp_digital.db import normalise_url
+from mpp_digital.web_routes import content_security_policy, inline_script_hashes
 from tests.e2e.conftest import ROOT, free_port, fresh_postgres_and_redis, own_web_dir, stop_group
 
 pytestmark = pytest.mark.e2e
@@ -101,7 +102,9 @@ def _nginx_config(data: Path, port: int, backends: list[int]) -> Path:
         MPP_NGINX_LISTEN=str(port), MPP_SERVER_NAME="127.0.0.1", MPP_TLS_CERT=str(data / "tls.crt"),
         MPP_TLS_KEY=str(data / "tls.key"), MPP_FRONTEND_ROOT=str(data / "web" / "build" / "client"),
         MPP_BACKEND_1=f"127.0.0.1:{backends[0]}", MPP_BACKEND_2=f"127.0.0.1:{backends[1]}",
-        MPP_NGINX_ACCESS_LOG=str(data / "nginx-access.log"))
+        MPP_NGINX_ACCESS_LOG=str(data / "nginx-access.log"),
+        MPP_CSP=content_security_policy(public_base_url=f"https://127.0.0.1:{port}", script_hashes=inline_script_hashes(
+            sorted((data / "web" / "build" / "client").glob("**/*.html")))))
     assert "${MPP_" not in site
     (data / "site.conf").write_text(site)
     (data / "nginx-tmp").mkdir()
@@ -252,7 +255,10 @@ def test_production_behind_nginx(browser, deployment):
     context.set_default_timeout(30000)
     try:
         page = context.new_page()
-        page.goto("/masuk")
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        response = page.goto("/masuk")
+        assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
         page.fill("#identifier", NIK)
         page.fill("#password", PASSWORD)
         page.click("#login-submit")
@@ -260,8 +266,9 @@ def test_production_behind_nginx(browser, deployment):
         expect(page.locator("#nav-profile")).to_contain_text("Sri Produksi")
         expect(page.locator("#demo-ribbon")).to_have_count(0)
         page.screenshot(path=str(deployment.data / "production-profile.png"))
-        session_cookie = next(c for c in context.cookies() if c["name"] == "mpp_session")
-        assert session_cookie["secure"] and session_cookie["httpOnly"]
+        session_cookie = next(c for c in context.cookies() if c["name"] == "__Host-mpp_session")  # https
+        assert session_cookie["secure"] and session_cookie["httpOnly"] and session_cookie["path"] == "/"
+        assert violations == [], violations  # the nginx-served pages run under the CSP
     finally:
         context.close()
 

@@ -110,6 +110,8 @@ def test_agency_apps_sign_in_with_mpp_digital_and_consent_can_be_withdrawn(
     admin.check("#scope_phone")
     admin.click("#client-register")
     expect(admin.locator("#new-client-secret")).to_be_visible()
+    # The secret is written into the page by one event and never kept in the page's state.
+    expect(admin.locator("#new-client-secret")).to_have_text(re.compile(r"\S{40,}"))
     client_a, secret_a = admin.locator("#new-client-id").inner_text(), admin.locator("#new-client-secret").inner_text()
     assert client_a.startswith("mpp-") and len(secret_a) >= 40
     admin.reload()

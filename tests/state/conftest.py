@@ -30,9 +30,11 @@ from tests.loops import run_on_own_loop
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                 "state.dashboard", "state.analytics_admin")
+                 "state.dashboard", "state.analytics_admin", "state.my_data",
+                 "state.privacy")
 
-ACCOUNT_TABLES = ("kioskdevice", "queueticket", "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
+ACCOUNT_TABLES = ("claimrelease", "kioskdevice", "queueticket",
+                  "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
@@ -130,7 +132,7 @@ def _create_user(db: Session, *, key: str, role, site_id: int | None, regency: s
             registration=accounts.Registration(
                 nik="3314014107900002" if key == "citizen" else "3314015203850007",
                 full_name=name, email=email, phone="081234567890", password=PASSWORD),
-            now=now, mailer=lambda **_: None,
+            now=now,
         )
     else:  # staff accounts are created by an administrator; only their role, with its scope
         user = User(full_name=name, email=email, phone="+6281234500001",

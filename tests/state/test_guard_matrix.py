@@ -31,6 +31,8 @@ from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.i18n import t
 from mpp_digital.models import Role, UserSession
+from state.uploads import serving_upload
+from tests.loops import run_on_own_loop
 from tests.state.conftest import (
     Account,
     call,
@@ -51,10 +53,9 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin")
+                   "state.dashboard", "state.analytics_admin", "state.my_data")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
-    "state.nav.NavState.sign_out",  # ends only the caller's own session; wipes data either way
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
     # board, reload the public board)
     "state.queue.TicketState.watch",
@@ -291,7 +292,11 @@ def test_role_matrix(key: str, who: str, accounts_by_role: dict[str, Account], e
     root = make_tree(cookie=account.cookie_header, client_token=account.client_token)
     target = substate(root, cls)
     fill_with_secrets(target)
-    result = call(handler, target, *handler_args(key, victim))
+    if key in guard.UPLOAD_HANDLERS:  # POST /_upload with this account's cookie (state/uploads.py)
+        with serving_upload(account.client_token, principal_of(engine, account)):
+            result = call(handler, target, *handler_args(key, victim))
+    else:
+        result = call(handler, target, *handler_args(key, victim))
 
     assert login_redirect(result) is None, f"{who} with a valid session was sent to /masuk"
     if role_admits(roles, who) and needs_verification(key) and not account_verified(engine, account):
@@ -344,6 +349,34 @@ def test_without_a_session(key: str, who: str, accounts_by_role: dict[str, Accou
     assert session_alive(engine, owner), "the token's owner was signed out by someone without a cookie"
 
 
+def principal_of(engine, account: Account):
+    """The principal of an account's live session, as the server resolves it."""
+    from mpp_digital.services import accounts
+
+    with Session(engine, expire_on_commit=False) as db:
+        who = accounts.resolve_session(session=db, raw=account.cookie_value, now=utcnow())
+        db.commit()
+    assert who is not None
+    return who
+
+
+@pytest.mark.parametrize("key", sorted(guard.UPLOAD_HANDLERS))
+def test_an_upload_acts_only_as_the_upload_requests_own_cookie(key, accounts_by_role, engine, spy):
+    """Issue 11: POST /_upload with a ministry tab's client token and no cookie ran the history
+    import as the ministry (the principal came from the headers stored with the tab). An upload
+    handler takes its principal from the upload request being served, never from the tab."""
+    cls, _, handler = resolve(key)
+    ministry = ensure_session(engine, accounts_by_role[Role.MINISTRY.value])
+    root = make_tree(cookie=ministry.cookie_header, client_token=ministry.client_token)
+    result = call(handler, substate(root, cls), *handler_args(key, ministry))
+    assert login_redirect(result), "no upload request of the ministry's is being served"
+    assert spy.entered == []
+    citizen = ensure_session(engine, accounts_by_role[Role.CITIZEN.value])
+    with serving_upload(ministry.client_token, principal_of(engine, citizen)):
+        result = call(handler, substate(root, cls), *handler_args(key, ministry))
+    assert is_not_allowed_toast(result) and spy.entered == [], "the uploader is the citizen, not the tab's owner"
+
+
 def test_login_redirect_comes_back_to_the_page(accounts_by_role, engine):
     root = make_tree(cookie=None, client_token="t-next", path="/profil")
     result = call(ProfileState.load, substate(root, ProfileState))
@@ -364,7 +397,7 @@ def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
         admin = substate(root, RolesAdminState)
         call(RolesAdminState.load, admin)
         if who == Role.SUPERADMIN.value:
-            assert {u["email"] for u in admin.users} >= {victim.email, account.email}
+            assert {u.email for u in admin.users} >= {victim.email, account.email}
         else:
             assert admin.users == [] and admin.audit_rows == []
 
@@ -426,6 +459,7 @@ EXPECTED_ROLES = {
     "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
     "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
+    "state.my_data.": (),  # "Data saya": one's own account, any signed-in user
     "state.nav.": (),
     "state.catalog_admin.SiteAdminState.": (Role.SITE_ADMIN,),  # their own site (scope checked inside)
     "state.catalog_admin.CatalogAdminState.": (Role.MINISTRY,),  # the national catalog
@@ -435,6 +469,7 @@ EXPECTED_ROLES = {
     "state.dashboard.RegionalDashboardState.": (Role.REGIONAL_HEAD,),  # one regency, checked inside
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
+    "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
 }
 
 
@@ -492,40 +527,74 @@ def test_profile_load_with_a_dead_session_gets_nothing(how, accounts_by_role, en
 # --------------------------------------------------------------------------- sign-out
 
 
-def test_sign_out_ends_only_this_session_and_clears_profile(accounts_by_role, engine):
+def _hydrate(root) -> None:
+    """A (re)connecting tab asks for its whole state: the personal-data gate runs first."""
+    from reflex_base.event import Event
+
+    name = next(iter(guard._hydrate_event_names()))
+    run_on_own_loop(guard.PersonalDataGate().preprocess(None, root, Event(name=name)))
+
+
+def _sign_out_over_http(account: Account, **headers: str):
+    """The nav's sign-out form: POST /auth/keluar with the browser's cookie."""
+    from starlette.testclient import TestClient
+
+    from mpp_digital.web_routes import build_api
+
+    with TestClient(build_api(), base_url="http://localhost:3000") as http:
+        http.cookies.set(routes.SESSION_COOKIE, account.cookie_value)
+        return http.post(routes.AUTH_SIGN_OUT, headers={"sec-fetch-site": "same-origin", **headers},
+                         follow_redirects=False)
+
+
+def test_sign_out_ends_only_this_session_and_the_next_connection_sees_nothing(accounts_by_role, engine):
     citizen = accounts_by_role[Role.CITIZEN.value]
     other = ensure_session(engine, citizen)
     mine = start_session(engine, Account(key="citizen-3", user_id=citizen.user_id,
                                          email=citizen.email, full_name=citizen.full_name))
     root = loaded_tree(mine)
     assert substate(root, NavState).display_name == citizen.full_name
-    call(NavState.sign_out, substate(root, NavState))
+    answer = _sign_out_over_http(mine)
+    assert answer.status_code == 303 and answer.headers["location"] == f"{routes.LOGIN}?keluar=1"
+    assert f'{routes.SESSION_COOKIE}=""' in answer.headers["set-cookie"]
     assert not session_alive(engine, mine)
     assert session_alive(engine, other)
+    connect(root, cookie=mine.cookie_header, client_token=mine.client_token)  # the redirect's page load
+    _hydrate(root)
     assert_wiped(substate(root, ProfileState))
-    assert substate(root, NavState).display_name == ""
 
 
-def test_sign_out_clears_every_personal_state(accounts_by_role, engine):
+def test_sign_out_is_a_same_site_post_only(accounts_by_role, engine):
+    """Issue 11: GET /auth/keluar signed people out (any link or image could); now POST only,
+    and a cross-site POST is refused."""
+    citizen = accounts_by_role[Role.CITIZEN.value]
+    mine = start_session(engine, Account(key="citizen-4", user_id=citizen.user_id,
+                                         email=citizen.email, full_name=citizen.full_name))
+    from starlette.testclient import TestClient
+
+    from mpp_digital.web_routes import build_api
+
+    with TestClient(build_api(), base_url="http://localhost:3000") as http:
+        http.cookies.set(routes.SESSION_COOKIE, mine.cookie_value)
+        assert http.get(routes.AUTH_SIGN_OUT, follow_redirects=False).status_code == 405
+    assert _sign_out_over_http(mine, **{"sec-fetch-site": "cross-site"}).status_code == 403
+    assert _sign_out_over_http(mine, **{"sec-fetch-site": "", "origin": "https://evil.example"}).status_code == 403
+    assert session_alive(engine, mine)
+
+
+def test_every_personal_state_is_wiped_when_another_session_connects(accounts_by_role, engine):
     admin = start_session(engine, Account(key="superadmin-2",
                                           user_id=accounts_by_role["superadmin"].user_id,
                                           email=accounts_by_role["superadmin"].email,
                                           full_name=accounts_by_role["superadmin"].full_name))
     root = loaded_tree(admin)
-    assert substate(root, RolesAdminState).users
-    call(NavState.sign_out, substate(root, NavState))
-    assert_wiped(substate(root, RolesAdminState))
-
-
-def test_sign_out_with_a_dead_session_still_clears_personal_states(accounts_by_role, engine):
-    citizen = accounts_by_role[Role.CITIZEN.value]
-    mine = start_session(engine, Account(key="citizen-4", user_id=citizen.user_id,
-                                         email=citizen.email, full_name=citizen.full_name))
-    root = loaded_tree(mine)
-    assert substate(root, ProfileState).email == citizen.email
-    _kill(engine, mine.session_id, "idle")
-    call(NavState.sign_out, substate(root, NavState))
-    assert_wiped(substate(root, ProfileState))
+    for cls in guard.personal_state_classes():
+        fill_with_secrets(substate(root, cls))
+    citizen = ensure_session(engine, accounts_by_role[Role.CITIZEN.value])
+    connect(root, cookie=citizen.cookie_header, client_token=admin.client_token)
+    _hydrate(root)
+    for cls in guard.personal_state_classes():
+        assert_wiped(substate(root, cls))
 
 
 @pytest.mark.parametrize("cookie", [None, GARBAGE])

@@ -3,6 +3,7 @@ at a per-device rate, whatever address the events come from."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -130,9 +131,12 @@ def test_the_site_admin_pairs_lists_and_revokes_a_kiosk(clean_queue, accounts_by
     call(SiteAdminState.load, substate(root, SiteAdminState))
     devices = substate(root, KioskDevicesState)
     call(KioskDevicesState.load, devices)
-    call(KioskDevicesState.start_pairing, devices, {"name": "  Kios   lobi 2 "})
-    code = devices.pairing_code
-    assert len(code) == 11 and code[5] == "-" and devices.kiosks[0].status == "waiting"
+    shown = call(KioskDevicesState.start_pairing, devices, {"name": "  Kios   lobi 2 "})
+    code = re.search(r"textContent=\\?\"([A-Z2-9]{5}-[A-Z2-9]{5})", str(shown)).group(1)
+    assert devices.pairing_name == "Kios lobi 2" and devices.kiosks[0].status == "waiting"
+    # The code reaches the page in that one script, never in a state var (hydrate would resend it).
+    assert code not in repr({name: getattr(devices, name) for name in KioskDevicesState.get_fields()})
+    assert code not in repr(root.dict())
     with Session(engine) as db:  # only a hash of the code is stored
         row = db.exec(select(KioskDevice)).one()
         assert row.name == "Kios lobi 2" and code.replace("-", "") not in repr(row.model_dump())
@@ -150,7 +154,7 @@ def test_the_site_admin_pairs_lists_and_revokes_a_kiosk(clean_queue, accounts_by
     paired = kiosk_at(f"mpp_kiosk={raw}")
     assert paired.paired is True
     call(KioskDevicesState.load, devices)
-    assert devices.pairing_code == "" and devices.kiosks[0].status == "paired"
+    assert devices.pairing_name == "" and devices.kiosks[0].status == "paired"
     call(KioskDevicesState.revoke, devices, devices.kiosks[0].id)
     assert devices.kiosks[0].status == "revoked"
     call(KioskState.walk_in, paired, walk_in_service(engine))  # the open page is refused at once

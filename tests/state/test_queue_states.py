@@ -168,7 +168,7 @@ def test_board_and_kiosk_show_no_personal_data(scene, accounts_by_role, engine):
     assert kiosk.result_code == booked.code and kiosk.error == ""
     for state in (board, kiosk):
         seen = _text_of(state)
-        for secret in (citizen.full_name, citizen.email, citizen.nik or "-", accounts_by_role["victim"].email,
+        for secret in (citizen.full_name, citizen.email, accounts.nik_of(citizen) or "-", accounts_by_role["victim"].email,
                        accounts_by_role["victim"].full_name):
             assert secret not in seen, f"{type(state).__name__} shows {secret}"
 

@@ -49,3 +49,24 @@ def test_sign_in_from_one_address_is_rate_limited(app_db):
         assert "Terlalu banyak permintaan" not in login.error
     call(LoginState.submit, login, {"identifier": "nobody@example.id", "password": "not this one at all"})
     assert "Terlalu banyak permintaan" in login.error
+
+
+def test_registration_from_one_address_is_rate_limited(app_db):
+    from state.auth import RegisterState
+
+    root = make_tree(cookie=None, client_token=str(uuid.uuid4()), client_ip="203.0.113.51", path="/daftar")
+    register = substate(root, RegisterState)
+    answers = [str(call(RegisterState.submit, register, {})) for _ in range(rate_limits.REGISTER.items[0].amount)]
+    assert not any("Terlalu banyak permintaan" in a for a in answers)
+    assert "Terlalu banyak permintaan" in str(call(RegisterState.submit, register, {}))
+
+
+def test_reset_mail_to_one_address_is_rate_limited_across_client_addresses(app_db):
+    from state.auth import PasswordResetState
+
+    for i in range(rate_limits.MAIL_ADDRESS.items[0].amount + 1):
+        root = make_tree(cookie=None, client_token=str(uuid.uuid4()), client_ip=f"198.51.100.{i}",
+                         path="/lupa-sandi")
+        reset = substate(root, PasswordResetState)
+        call(PasswordResetState.request_link, reset, {"email": "Korban@Example.id "})
+    assert "Terlalu banyak permintaan" in reset.error and reset.message == ""

@@ -132,3 +132,20 @@ def test_an_unreachable_redis_lets_requests_through():
         asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
     finally:
         rate_limits.configure(redis_url=None)
+
+
+def test_a_per_connection_limit_stays_in_the_worker_even_with_redis(storage):
+    """A websocket connection lives in one worker: its event count needs no Redis round trip."""
+    kind, prefix = storage
+    limit = NamedLimit("test_local", "2/minute", shared=False)
+
+    async def run():
+        await rate_limits.check(limit, "sid-1")
+        await rate_limits.check(limit, "sid-1")
+        with pytest.raises(RateLimited):
+            await rate_limits.check(limit, "sid-1")
+
+    asyncio.run(run())
+    if kind == "redis":
+        assert not any(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
+    assert rate_limits.WS_EVENTS.shared is False

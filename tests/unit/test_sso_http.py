@@ -21,8 +21,8 @@ from sqlmodel import select
 
 from mpp_digital import routes
 from mpp_digital.clock import utcnow
-from mpp_digital.models import AuditLog, OAuthAuthorizationCode, OAuthSigningKey, UserSession
-from mpp_digital.services import accounts, sso, sso_keys
+from mpp_digital.models import AuditLog, ClaimRelease, OAuthAuthorizationCode, OAuthSigningKey, UserSession
+from mpp_digital.services import accounts, my_data, sso, sso_keys
 from tests.sso_support import AgencyApp, make_user, pkce, portal_cookie, query_of, register_app
 
 OAUTH_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
@@ -191,6 +191,19 @@ def test_code_flow_with_pkce_id_token_and_userinfo(http, session, citizen, cooki
     assert info.status_code == 200
     assert info.json() == {"sub": claims["sub"], "name": "Sri Lestari", "email": "sri@sso.test",
                            "email_verified": True}
+
+
+
+def test_every_release_of_claims_is_recorded_for_data_saya(http, session, citizen, cookie, app):
+    """The ID token (token endpoint) and the userinfo answer each record which claims went to which app."""
+    tokens = sign_in(http, session, citizen, cookie, app)
+    assert userinfo(http, tokens["access_token"]).status_code == 200
+    session.expire_all()
+    rows = session.exec(select(ClaimRelease).where(ClaimRelease.user_id == citizen.id).order_by(ClaimRelease.id)).all()
+    assert [r.endpoint for r in rows] == ["token", "userinfo"]
+    assert all(r.claims == ["email", "email_verified", "name", "sub"] for r in rows)
+    listed = my_data.releases(session=session, user_id=citizen.id)
+    assert [r.endpoint for r in listed] == ["userinfo", "token"] and {r.app for r in listed} == {"SIAK Online Sragen"}
 
 
 def test_token_responses_are_not_cached(http, session, citizen, cookie, app):
@@ -454,7 +467,7 @@ def test_logout_errors(http, session, citizen, cookie, app):
         "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "https://evil.example/"})
     assert unregistered.headers["location"] == f"{routes.LOGIN}?keluar=1", "no redirect to an unregistered URI"
     no_hint = http.get(routes.OAUTH_END_SESSION)
-    assert no_hint.headers["location"] == routes.AUTH_SIGN_OUT
+    assert no_hint.headers["location"] == routes.PROFILE, "a link never signs out: the profile's button does"
 
 
 def test_key_rotation_keeps_old_tokens_verifiable_until_they_expire(http, session, citizen, cookie, app, issuer):
