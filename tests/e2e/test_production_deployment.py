@@ -192,7 +192,7 @@ def _add_citizen(database_url: str) -> None:
 
     engine = create_engine(normalise_url(database_url))
     with Session(engine) as db:
-        accounts.register_citizen(session=db, now=utcnow(), mailer=lambda **_: None, registration=accounts.Registration(
+        accounts.register_citizen(session=db, now=utcnow(), registration=accounts.Registration(
             nik=NIK, full_name="Sri Produksi", email=EMAIL, phone="081234567890", password=PASSWORD))
         user = db.exec(select(User).where(User.email == EMAIL)).one()
         user.email_verified_at = utcnow()
