@@ -87,6 +87,8 @@ def pair_kiosk(admin, kiosk, name: str) -> None:
     expect(admin.locator("#siteadmin-site")).to_contain_text("Sragen")
     admin.fill("#kiosk-name", name)
     admin.click("#kiosk-add")
+    # the code is written into the page by a script once the event's answer arrives: wait for it
+    expect(admin.locator("#kiosk-pairing-code")).to_have_text(re.compile(r"[A-Z2-9]{5}-[A-Z2-9]{5}"))
     code = admin.locator("#kiosk-pairing-code").inner_text()
     assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", code), code
     expect(admin.locator("#kiosk-table")).to_contain_text("Menunggu kode")
