@@ -74,5 +74,6 @@ release: $(VENV)/.deps
 
 # One machine: its workers share PROMETHEUS_MULTIPROC_DIR (emptied here, before they start).
 prod-backend: $(VENV)/.deps
-	@if [ -n "$${PROMETHEUS_MULTIPROC_DIR:-}" ]; then rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"; fi
+	@if [ -n "$${PROMETHEUS_MULTIPROC_DIR:-}" ]; then mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
+	  find "$$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete; fi
 	$(VENV)/bin/reflex run --env prod --backend-only --backend-host $(BACKEND_HOST) --backend-port $(BACKEND_PORT)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
+from mpp_digital.blocking import in_session
 from mpp_digital.settings import get_settings
 
 T = TypeVar("T")
@@ -51,10 +52,32 @@ def engine_for(url: str) -> Engine:
             cur.close()
 
         return eng
-    # No pre-ping: it is one more round trip on every checkout, and every event handler checks
-    # out a connection. A connection that died (a database restart) fails one statement, and
-    # SQLAlchemy then throws away the whole pool; recycling keeps idle connections fresh.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # Pre-ping: after a database restart every pooled connection is dead; a checkout tests its
+    # connection (one short round trip; the booking's hot path does not use this pool) and
+    # replaces a dead one, so no request fails because of the restart once the server is back.
+    # A server that is down or unreachable fails a connection attempt within CONNECT_TIMEOUT.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, pool_pre_ping=True,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT})
+
+
+CONNECT_TIMEOUT = 5  # seconds: a database that does not answer is reported as unavailable, not waited for
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (down, restarting): nothing was done; try again later."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached (rather than a bug or a refusal)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import InterfaceError as SAInterfaceError
+
+    if isinstance(exc, DatabaseUnavailable | OperationalError | SAInterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | TimeoutError | asyncpg.PostgresConnectionError
+                      | asyncpg.InterfaceError | asyncpg.CannotConnectNowError)
 
 
 def get_engine() -> Engine:
@@ -139,7 +162,8 @@ def _compiled(statement: Executable) -> _Compiled:
 async def _connect(dsn: str) -> asyncpg.Connection:
     # The hot statements are key lookups whose plan never depends on the values: plan them once
     # per connection instead of on each execution (PostgreSQL otherwise tries custom plans first).
-    conn = await asyncpg.connect(dsn, server_settings={"plan_cache_mode": "force_generic_plan"})
+    conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT,
+                                 server_settings={"plan_cache_mode": "force_generic_plan"})
     for json_type in ("json", "jsonb"):  # as SQLAlchemy's own asyncpg dialect decodes them
         await conn.set_type_codec(json_type, encoder=str, decoder=json.loads, schema="pg_catalog")
     return conn
@@ -155,7 +179,14 @@ class _LoopPool:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         async with self.slots:
-            conn = self.idle.pop() if self.idle else await _connect(self.dsn)
+            while self.idle and self.idle[-1].is_closed():  # died while idle (a database restart)
+                self.idle.pop()
+            try:
+                conn = self.idle.pop() if self.idle else await _connect(self.dsn)
+            except Exception as exc:
+                if is_unavailable(exc) or isinstance(exc, OSError):
+                    raise DatabaseUnavailable(str(exc)) from exc
+                raise
             try:
                 yield conn
             except asyncio.CancelledError:  # cancelled mid-statement: the connection is not reused
@@ -241,10 +272,7 @@ async def drive_async(steps: Steps[T]) -> T:
     """
     engine = get_engine()
     if engine.dialect.name != "postgresql":
-        def in_scope() -> T:
-            with session_scope() as session:
-                return drive(session, steps)
-        return await asyncio.to_thread(in_scope)
+        return await in_session(drive, steps=steps)
     async with _pool(get_settings().database_url).connection() as conn:
         changed, sent = False, None
         try:
@@ -264,9 +292,11 @@ async def drive_async(steps: Steps[T]) -> T:
                     sent, changed = exc, True
                     continue
                 changed = changed or (plan.writes and bool(sent))
-        except Exception:
-            if conn.is_in_transaction():  # a refusal that changed nothing has nothing to undo
+        except Exception as exc:
+            if conn.is_in_transaction() and not conn.is_closed():  # a refusal that changed nothing: nothing to undo
                 await conn.execute("COMMIT" if not changed else "ROLLBACK")
+            if is_unavailable(exc) or isinstance(exc, OSError):  # the connection died: the server rolled back
+                raise DatabaseUnavailable(str(exc)) from exc
             raise
 
 

@@ -1256,6 +1256,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "en": "Complain to the data protection officer and the supervisory authority"},
     "privacy.rights_how": {"id": "Sebagian besar hak dapat Anda jalankan sendiri di",
                            "en": "You can exercise most of them yourself under"},
+    # ---- production scale (faults)
+    "db.unavailable": {
+        "id": "Layanan sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan; coba lagi sebentar lagi.",
+        "en": "The service cannot reach its database right now. Nothing was saved; please try again in a moment.",
+    },
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config
@@ -71,9 +72,15 @@ def upgrade(database_url: str) -> None:
         command.upgrade(alembic_config(database_url), "heads")
 
 
+@lru_cache(maxsize=1)
+def release_heads() -> frozenset[str]:
+    """The heads of this checkout's migrations (read once: /readyz asks every few seconds)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
 def pending_heads(database_url: str) -> tuple[set[str], set[str]]:
     """The release's migration heads and the revisions the database is at."""
-    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    heads = set(release_heads())
     with engine_for(database_url).connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return heads, current

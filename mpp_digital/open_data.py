@@ -12,12 +12,12 @@ import io
 import re
 from datetime import date, timedelta
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
@@ -129,7 +129,7 @@ async def _guarded(request: Request, work, name: str) -> Response:
                             headers={**HEADERS, "Retry-After": str(exc.retry_after)})
     try:
         _format(request)
-        rows, meta = await run_in_threadpool(work)
+        rows, meta = await in_thread(work)
     except BadRequest as exc:
         return JSONResponse({"error": str(exc)}, status_code=400, headers=HEADERS)
     except DomainError as exc:

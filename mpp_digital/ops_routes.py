@@ -10,7 +10,6 @@ import ipaddress
 import time
 import uuid
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -18,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bound_contextvars
 
 from mpp_digital import metrics, migrations, routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.client_address import request_address
 from mpp_digital.db import session_scope
 from mpp_digital.logs import get_logger, safe_request_id
@@ -84,7 +84,7 @@ async def readyz(request: Request) -> Response:
     """Readiness: the database answers, Redis answers (when configured), the schema is at the
     release's migration heads. 503 naming the check that failed; in production the checks'
     findings (host names, errors) only for the clients that may read /metrics."""
-    ready, results = await run_in_threadpool(readiness)
+    ready, results = await in_thread(readiness)
     body: dict[str, object] = {"status": "ready" if ready else "unavailable"}
     if operator_client(request):
         body["checks"] = results
@@ -111,7 +111,7 @@ async def metrics_endpoint(request: Request) -> Response:
     """Prometheus text format (see ``mpp_digital.metrics`` for workers and machines)."""
     if not operator_client(request):
         return PlainTextResponse("forbidden", status_code=403, headers={"www-authenticate": "Bearer"})
-    body, content_type = await run_in_threadpool(metrics.exposition, _outbox_backlog)
+    body, content_type = await in_thread(metrics.exposition, _outbox_backlog)
     return Response(body, media_type=content_type)
 
 

@@ -19,12 +19,12 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.cookies import clear_session_cookie, session_cookie_name
@@ -147,7 +147,7 @@ async def discovery(request: Request) -> Response:
 @_guarded
 async def jwks(request: Request) -> Response:
     """GET /oauth/jwks: the signer and every retired key whose tokens may still be valid."""
-    document = await run_in_threadpool(_jwks)
+    document = await in_thread(_jwks)
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
 
 
@@ -241,7 +241,7 @@ def _unquotable(data: dict) -> str | None:
 async def authorize(request: Request) -> Response:
     """GET /oauth/authorize: sign-in with the portal session, consent, then a code for the client."""
     incoming = await _incoming(request)
-    return await run_in_threadpool(_authorize, incoming)
+    return await in_thread(_authorize, incoming)
 
 
 # --------------------------------------------------------------------------- token, revocation, userinfo
@@ -269,7 +269,7 @@ async def token(request: Request) -> Response:
         return JSONResponse({"error": "temporarily_unavailable",
                              "error_description": f"Too many token requests; retry in {exc.retry_after} s."},
                             status_code=429, headers={**NO_STORE, "Retry-After": str(exc.retry_after)})
-    return await run_in_threadpool(_token, await _incoming(request))
+    return await in_thread(_token, await _incoming(request))
 
 
 def _revoke(incoming: Incoming) -> Response:
@@ -283,7 +283,7 @@ async def revoke(request: Request) -> Response:
     """POST /oauth/revoke (RFC 7009): the token's whole family is revoked."""
     if request.method != "POST":
         return _method_not_allowed(request.method)
-    return await run_in_threadpool(_revoke, await _incoming(request))
+    return await in_thread(_revoke, await _incoming(request))
 
 
 def _userinfo(incoming: Incoming) -> Response:
@@ -295,7 +295,7 @@ def _userinfo(incoming: Incoming) -> Response:
 @_guarded
 async def userinfo(request: Request) -> Response:
     """GET or POST /oauth/userinfo with a Bearer access token: the claims its scopes release."""
-    return await run_in_threadpool(_userinfo, await _incoming(request))
+    return await in_thread(_userinfo, await _incoming(request))
 
 
 # --------------------------------------------------------------------------- RP-initiated logout
@@ -330,7 +330,7 @@ def _end_session(incoming: Incoming) -> tuple[Response, bool]:
 @_guarded
 async def end_session(request: Request) -> Response:
     """GET or POST /oauth/logout (OpenID Connect RP-initiated logout) with an ``id_token_hint``."""
-    response, signed_out = await run_in_threadpool(_end_session, await _incoming(request))
+    response, signed_out = await in_thread(_end_session, await _incoming(request))
     if signed_out:
         clear_session_cookie(response)
     return response

@@ -16,14 +16,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mpp_digital import routes
+from mpp_digital import db, routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.cookies import clear_session_cookie, session_cookie_name
@@ -90,7 +90,7 @@ async def start_session(request: Request) -> Response:
     ticket = request.query_params.get("ticket", "")
     next_path = routes.safe_next(request.query_params.get("next"))
     try:
-        raw = await run_in_threadpool(
+        raw = await in_thread(
             _start_session, ticket, request_address(request), request.headers.get("user-agent", "")
         )
     except DomainError:
@@ -112,7 +112,7 @@ async def pair_kiosk(request: Request) -> RedirectResponse:
     ip = request_address(request)
     try:
         await rate_limits.check(rate_limits.KIOSK_PAIR, ip)
-        raw = await run_in_threadpool(_pair_kiosk, site_slug, request.query_params.get("code", ""), ip)
+        raw = await in_thread(_pair_kiosk, site_slug, request.query_params.get("code", ""), ip)
     except rate_limits.RateLimited as exc:
         return RedirectResponse(f"{back}?pasang=tunggu&detik={exc.retry_after}", status_code=303)
     except DomainError:
@@ -138,7 +138,7 @@ async def sign_out(request: Request) -> Response:
         return _cross_site()
     raw = request.cookies.get(session_cookie_name())
     if raw:
-        await run_in_threadpool(_revoke, raw)
+        await in_thread(_revoke, raw)
     response = RedirectResponse(f"{routes.LOGIN}?keluar=1", status_code=303)
     clear_session_cookie(response)
     return response
@@ -162,8 +162,13 @@ async def my_data_download(request: Request) -> Response:
     session cookie (never another account: there is no parameter naming one)."""
     fmt = "pdf" if request.url.path == routes.MY_DATA_PDF else "json"
     lang = "en" if request.query_params.get("lang") == "en" else "id"
-    body = await run_in_threadpool(_my_data, request.cookies.get(session_cookie_name()), request_address(request),
-                                   fmt, lang)
+    ip = request_address(request)
+    try:
+        await rate_limits.check(rate_limits.MY_DATA, ip)
+    except rate_limits.RateLimited as exc:
+        return JSONResponse({"error": "rate_limited", "retry_after": exc.retry_after}, status_code=429,
+                            headers={"Cache-Control": "no-store", "Retry-After": str(exc.retry_after)})
+    body = await in_thread(_my_data, request.cookies.get(session_cookie_name()), ip, fmt, lang)
     if body is None:
         return JSONResponse({"error": "login_required"}, status_code=401, headers={"Cache-Control": "no-store"})
     headers = {"Cache-Control": "no-store",
@@ -274,4 +279,13 @@ def build_api(html_files: Callable[[], Iterable[Path]] = lambda: ()) -> Starlett
             *ops_routes(),  # /healthz, /readyz, /metrics
         ],
         middleware=[Middleware(RequestContext), Middleware(SecurityHeaders, html_files=html_files)],
+        exception_handlers={Exception: _unavailable_or_error},
     )
+
+
+async def _unavailable_or_error(request: Request, exc: Exception) -> PlainTextResponse:
+    """A database that cannot be reached is a 503 that says so (try again), not a 500."""
+    if db.is_unavailable(exc):
+        return PlainTextResponse(f"{t('db.unavailable', 'id')}\n{t('db.unavailable', 'en')}", status_code=503,
+                                 headers={"Retry-After": "5"})
+    return PlainTextResponse("Internal Server Error", status_code=500)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import reflex as rx
 from sqlmodel import select
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, Region, Role, User
 from mpp_digital.services import accounts, audit
@@ -55,10 +55,10 @@ class RolesAdminState(rx.State):
     error: str = ""
     notice: str = ""
 
-    def _load(self):
-        with session_scope() as session:
-            entries = accounts.user_directory(session=session, actor=principal(), query=self.query)
-            recent = audit.recent(session=session, limit=30)
+    async def _load(self):
+        actor, query = principal(), self.query
+        entries, recent = await in_session(lambda session: (
+            accounts.user_directory(session=session, actor=actor, query=query), audit.recent(session=session, limit=30)))
         self.users = [UserRow(id=str(e.user_id), name=e.full_name, email=e.email, status=e.status,
                               roles=", ".join(_grant_label(g) for g in e.grants)) for e in entries]
         self.grants = [GrantRow(id=str(g.assignment_id), user_id=str(e.user_id), email=e.email, role=g.role.value,
@@ -74,26 +74,25 @@ class RolesAdminState(rx.State):
     async def load(self):
         """Page loader."""
         self.error, self.notice = "", ""
-        self._load()
+        await self._load()
 
     @rx.event
     @protected(Role.SUPERADMIN)
     async def search(self, form: dict):
         """Filter users by name or email."""
         self.query = form.get("query", "")[:100]
-        self._load()
+        await self._load()
 
     async def _act(self, action, notice_key: str):
         """Run one audited change of the staff administration, then say so and reload."""
         try:
-            with session_scope() as session:
-                action(session)
+            await in_session(action)
         except (DomainError, ValueError) as exc:
             self.notice = ""
             self.error = await tr(self, exc.key if isinstance(exc, DomainError) else "user.not_found")
             return
         self.error, self.notice = "", await tr(self, notice_key)
-        self._load()
+        await self._load()
 
     @rx.event
     @protected(Role.SUPERADMIN)
@@ -129,30 +128,29 @@ class RolesAdminState(rx.State):
         except ValueError:
             self.error = await tr(self, "user.not_found")
             return
-        scope = form.get("scope", "").strip()
-        site_id = regency = None
-        with session_scope() as session:
-            if session.get(User, user_id) is None:
-                self.error = await tr(self, "user.not_found")
-                return
-            if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
-                site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
-                if site is None:
-                    self.error = await tr(self, "role.unknown_scope", scope=scope)
-                    return
-                site_id = site.id
-            if role == Role.REGIONAL_HEAD and scope:
-                region = session.get(Region, scope)
-                if region is None or region.level != 2:
-                    self.error = await tr(self, "role.unknown_scope", scope=scope)
-                    return
-                regency = region.code
-            try:
-                accounts.assign_role(session=session, actor=principal(), user_id=user_id, role=role,
-                                     now=utcnow(), site_id=site_id, regency_code=regency)
-            except DomainError as exc:
-                session.rollback()
-                self.error = await tr(self, exc.key, **exc.params)
-                return
+        try:
+            await in_session(_grant, actor=principal(), user_id=user_id, role=role, scope=form.get("scope", "").strip())
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
         self.error, self.notice = "", await tr(self, "admin.granted")
-        self._load()
+        await self._load()
+
+
+def _grant(*, session, actor, user_id: int, role: Role, scope: str) -> None:
+    """Grant ``role`` with the scope the form names (an MPP slug or a regency code)."""
+    if session.get(User, user_id) is None:
+        raise DomainError("user.not_found")
+    site_id = regency = None
+    if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
+        site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
+        if site is None:
+            raise DomainError("role.unknown_scope", scope=scope)
+        site_id = site.id
+    if role == Role.REGIONAL_HEAD and scope:
+        region = session.get(Region, scope)
+        if region is None or region.level != 2:
+            raise DomainError("role.unknown_scope", scope=scope)
+        regency = region.code
+    accounts.assign_role(session=session, actor=actor, user_id=user_id, role=role, now=utcnow(), site_id=site_id,
+                         regency_code=regency)

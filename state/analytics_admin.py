@@ -12,6 +12,7 @@ from datetime import date
 
 import reflex as rx
 
+from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.models import Role
@@ -34,7 +35,7 @@ class _Progress:
 
 async def _run_with_progress(state: rx.State, work: Callable[[_Progress], object], tracker: _Progress):
     """Run ``work`` in a thread; yield while it runs so the page sees ``state.progress`` move."""
-    task = asyncio.ensure_future(asyncio.to_thread(work, tracker))
+    task = asyncio.ensure_future(in_thread(work, tracker))
     while not task.done():
         await asyncio.sleep(0.25)
         state.progress = int(tracker.fraction * 100)

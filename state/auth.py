@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Region
 from mpp_digital.services import accounts, rate_limits
@@ -45,14 +44,17 @@ class RegisterState(rx.State):
         self.errors = {k: v for k, v in self.errors.items() if k != "nik"}
         if not value.strip():
             return
-        with session_scope() as session:
-            try:
-                info = accounts.check_nik(session=session, nik=value, now=utcnow())
-            except ValidationError as exc:
-                self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
-                return
+
+        def check(session):
+            info = accounts.check_nik(session=session, nik=value, now=utcnow())
             kec = session.get(Region, info.kecamatan_code)
-            regency = session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+            return info, kec, session.get(Region, kec.parent_code) if kec and kec.parent_code else None
+
+        try:
+            info, kec, regency = await in_session(check)
+        except ValidationError as exc:
+            self.errors = {**self.errors, "nik": await tr(self, exc.key, **exc.params)}
+            return
         region = f"{kec.name if kec else kecamatan_code_of(info.nik)}, {regency.name if regency else ''}"
         self.nik_preview = await tr(
             self, "nik.preview", birth_date=info.birth_date.strftime("%d-%m-%Y"),
@@ -71,12 +73,8 @@ class RegisterState(rx.State):
             nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
             phone=form.get("phone", ""), password=form.get("password", ""),
         )
-        def register() -> str:
-            with session_scope() as session:
-                return accounts.register_citizen(session=session, registration=registration, now=utcnow()).email
-
-        try:  # argon2 and SMTP take time: off the event loop
-            email = await asyncio.to_thread(register)
+        try:  # argon2 takes time: off the event loop (the mail goes through the outbox)
+            email = (await in_session(accounts.register_citizen, registration=registration, now=utcnow())).email
         except accounts.InvalidForm as exc:
             self.errors = await _field_errors(self, exc.errors)
             return rx.toast.error(await tr(self, "form.invalid"))
@@ -119,16 +117,12 @@ class LoginState(rx.State):
         """Check the credentials; on success the browser fetches its cookie from /auth/sesi."""
         ip = client_ip(self)
 
-        def sign_in() -> accounts.SignInResult:
-            with session_scope() as session:
-                return accounts.sign_in(
-                    session=session, identifier=form.get("identifier", ""), password=form.get("password", ""),
-                    ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
-                )
-
         try:  # argon2 takes time: off the event loop
             await rate_limits.check(rate_limits.SIGN_IN, ip)
-            result = await asyncio.to_thread(sign_in)
+            result = await in_session(
+                accounts.sign_in, identifier=form.get("identifier", ""), password=form.get("password", ""),
+                ip_address=ip, now=utcnow(), second_factor=form.get("code") or None,
+            )
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
@@ -155,9 +149,7 @@ class VerifyEmailState(rx.State):
             self.ok, self.message = False, await tr(self, "verify.missing")
             return
         try:
-            with session_scope() as session:
-                user = accounts.verify_email(session=session, raw=raw, now=utcnow())
-                email = user.email
+            email = (await in_session(accounts.verify_email, raw=raw, now=utcnow())).email
         except DomainError as exc:
             self.ok, self.message = False, await tr(self, exc.key, **exc.params)
             return
@@ -184,8 +176,7 @@ class PasswordResetState(rx.State):
         try:
             await rate_limits.check(rate_limits.MAIL_CLIENT, client_ip(self))
             await rate_limits.check(rate_limits.MAIL_ADDRESS, str(form.get("email", "")).strip().lower())
-            with session_scope() as session:
-                accounts.request_password_reset(session=session, email=form.get("email", ""), now=utcnow())
+            await in_session(accounts.request_password_reset, email=form.get("email", ""), now=utcnow())
         except DomainError as exc:
             self.error, self.message = await tr(self, exc.key, **exc.params), ""
             return
@@ -196,8 +187,7 @@ class PasswordResetState(rx.State):
         """Set the new password from the link's token; every session is ended."""
         raw = self.router.url.query_parameters.get("token", "")
         try:
-            with session_scope() as session:
-                accounts.reset_password(session=session, raw=raw, new=form.get("password", ""), now=utcnow())
+            await in_session(accounts.reset_password, raw=raw, new=form.get("password", ""), now=utcnow())
         except accounts.InvalidForm as exc:
             self.error = "; ".join((await _field_errors(self, exc.errors)).values())
             return
@@ -229,12 +219,8 @@ class OutboxState(rx.State):
             return
         who, ip = principal(), client_ip(self)
 
-        def read() -> list[mail.OutboxMail]:
-            with session_scope() as session:
-                return mail.outbox_for(session=session, principal=who, now=utcnow(), ip_address=ip)
-
         self.mails = [
             {"to": m.to, "subject": m.subject, "date": m.date, "body": m.body,
              "link": next(iter(re.findall(r"https?://\S+", m.body)), "")}
-            for m in await asyncio.to_thread(read)
+            for m in await in_session(mail.outbox_for, principal=who, now=utcnow(), ip_address=ip)
         ]

@@ -7,8 +7,8 @@ from urllib.parse import unquote
 import reflex as rx
 from sqlmodel import select
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.models import MppSite
 from mpp_digital.services import queue
 from state import live
@@ -24,30 +24,36 @@ class BoardState(rx.State):
     _site_id: int = 0
     _loop_id: str = ""
 
-    def _reload(self) -> None:
-        with session_scope() as session:
-            site = session.get(MppSite, self._site_id)
+    async def _reload(self) -> None:
+        site_id = self._site_id
+
+        def read(session):
+            site = session.get(MppSite, site_id)
             if site is None:
-                return
+                return None
             now = utcnow()
-            rows, upcoming = queue.board(session=session, site_id=self._site_id, now=now)
             zone = queue.site_zone(site)
-            self.clock = f"{now.astimezone(zone).strftime('%H:%M')} {queue.zone_label(zone)}"
+            return (*queue.board(session=session, site_id=site_id, now=now),
+                    f"{now.astimezone(zone).strftime('%H:%M')} {queue.zone_label(zone)}")
+
+        board = await in_session(read)
+        if board is None:
+            return
+        rows, upcoming, self.clock = board
         self.serving = [{"counter": r.counter, "code": r.code, "service": r.service, "status": r.status,
                          "calls": str(r.calls)} for r in rows[:12]]
         self.upcoming = upcoming
 
     @rx.event
-    def load(self):
+    async def load(self):
         """Page loader: the site from the URL; starts the live loop."""
         slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
-        with session_scope() as session:
-            site = session.exec(select(MppSite).where(MppSite.slug == slug)).first()
+        site = await in_session(lambda session: session.exec(select(MppSite).where(MppSite.slug == slug)).first())
         self._site_id, self.site_name = (site.id or 0, site.name) if site else (0, "")
         self.serving, self.upcoming = [], []
         if site is None:
             return
-        self._reload()
+        await self._reload()
         return BoardState.watch
 
     @rx.event(background=True)
@@ -61,4 +67,4 @@ class BoardState(rx.State):
             return
         async for _ in live.changes(self, site_id, loop_id):
             async with self:
-                self._reload()
+                await self._reload()

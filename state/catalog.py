@@ -10,8 +10,8 @@ import dataclasses
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.services import catalog, life_events
 from mpp_digital.services.catalog import SearchFilters
 from mpp_digital.services.hours import WEEKDAYS, closure_dates, open_status, parse_hours
@@ -76,8 +76,7 @@ class CatalogState(rx.State):
             fee=self.fee if self.fee != ANY else None,
             life_event=self.life_event if self.life_event != ANY else None,
         )
-        with session_scope() as session:
-            found = catalog.search_services(session=session, query=self.query, filters=filters, page=self.page)
+        found = await in_session(catalog.search_services, query=self.query, filters=filters, page=self.page)
         same_day = await tr(self, "service.same_day")
         labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.results = [
@@ -88,24 +87,24 @@ class CatalogState(rx.State):
         ]
         self.total, self.page, self.pages, self.searched = found.total, found.page, found.pages, True
 
-    def _load_sites(self):
+    async def _load_sites(self):
         """The MPP filter's options: the sites of the chosen province (all when none)."""
-        with session_scope() as session:
-            rows = catalog.site_options(session=session, province_code=self.province if self.province != ANY else None)
+        rows = await in_session(catalog.site_options, province_code=self.province if self.province != ANY else None)
         self.sites = [Option(str(sid), name) for sid, name in rows]
 
     @rx.event
     async def load(self):
         """Page loader: filter options, and the query from the address (?q=...)."""
-        with session_scope() as session:
-            self.agencies = [Option(str(a.id), a.short_name) for a in catalog.agencies(session=session)]
-            self.provinces = [Option(p.code, p.name) for p in catalog.provinces_with_sites(session=session)]
+        agencies, provinces = await in_session(
+            lambda session: (catalog.agencies(session=session), catalog.provinces_with_sites(session=session)))
+        self.agencies = [Option(str(a.id), a.short_name) for a in agencies]
+        self.provinces = [Option(p.code, p.name) for p in provinces]
         params = self.router.url.query_parameters
         self.query = params.get("q", "")[:100]
         self.life_event = params.get("peristiwa", ANY) if params.get("peristiwa") in catalog.LIFE_EVENTS else ANY
         self.agency = self.province = self.site = self.channel = self.fee = ANY
         self.page = 1
-        self._load_sites()
+        await self._load_sites()
         await self._run()
 
     @rx.event
@@ -122,7 +121,7 @@ class CatalogState(rx.State):
             setattr(self, name, value or ANY)
             if name == "province":
                 self.site = ANY
-                self._load_sites()
+                await self._load_sites()
             self.page = 1
             await self._run()
 
@@ -138,7 +137,7 @@ class CatalogState(rx.State):
         self.query, self.agency, self.province, self.site, self.channel, self.fee, self.life_event = (
             "", ANY, ANY, ANY, ANY, ANY, ANY)
         self.page = 1
-        self._load_sites()
+        await self._load_sites()
         await self._run()
 
 
@@ -175,9 +174,12 @@ class ServicePageState(rx.State):
     async def load(self):
         """Page loader; an unknown slug shows the not-found panel."""
         slug = _last_segment(self)
-        with session_scope() as session:
+
+        def read(session):
             row = catalog.get_service(session=session, slug=slug)
-            offers = catalog.sites_offering(session=session, service_id=row[0].id) if row else []
+            return row, catalog.sites_offering(session=session, service_id=row[0].id) if row else []
+
+        row, offers = await in_session(read)
         if row is None:
             self.found, self.slug = False, slug
             return
@@ -228,9 +230,8 @@ class SiteDirectoryState(rx.State):
     count: int = 0
 
     async def _run(self):
-        with session_scope() as session:
-            listings = catalog.site_directory(session=session, query=self.query,
-                                              province_code=self.province if self.province != ANY else None)
+        listings = await in_session(catalog.site_directory, query=self.query,
+                                    province_code=self.province if self.province != ANY else None)
         pilot = await tr(self, "site.status.pilot")
         groups: dict[str, list[SiteCard]] = {}
         for s in listings:
@@ -242,8 +243,7 @@ class SiteDirectoryState(rx.State):
     @rx.event
     async def load(self):
         """Page loader."""
-        with session_scope() as session:
-            self.provinces = [Option(p.code, p.name) for p in catalog.provinces_with_sites(session=session)]
+        self.provinces = [Option(p.code, p.name) for p in await in_session(catalog.provinces_with_sites)]
         self.query, self.province = "", ANY
         await self._run()
 
@@ -312,18 +312,25 @@ class SitePageState(rx.State):
         """Page loader; an unknown slug shows the not-found panel."""
         slug = _last_segment(self)
         now = utcnow()
-        with session_scope() as session:
+
+        def read(session):
             row = catalog.get_site(session=session, slug=slug)
             if row is None:
-                self.found, self.slug = False, slug
-                return
-            site, regency, province = row
+                return None
+            site = row[0]
             status = open_status(session=session, site=site, now=now)
-            agencies = catalog.site_agencies(session=session, site_id=site.id or 0)
-            offers = catalog.site_services(session=session, site_id=site.id or 0)
             today = status.local_time.date()
-            closed_days = sorted(closure_dates(session=session, site_id=site.id or 0, start=today,
-                                               end=today.replace(year=today.year + 1)))
+            return (row, status, catalog.site_agencies(session=session, site_id=site.id or 0),
+                    catalog.site_services(session=session, site_id=site.id or 0),
+                    sorted(closure_dates(session=session, site_id=site.id or 0, start=today,
+                                         end=today.replace(year=today.year + 1))))
+
+        found = await in_session(read)
+        if found is None:
+            self.found, self.slug = False, slug
+            return
+        (site, regency, province), status, agencies, offers, closed_days = found
+        today = status.local_time.date()
         self.found, self.slug, self.name, self.address = True, site.slug, site.name, site.address
         self.regency, self.province = regency.name, province.name
         self.population = f"{regency.population:,}".replace(",", ".") if regency.population else "-"
@@ -382,14 +389,14 @@ class LifeEventsState(rx.State):
         """Page loader."""
         same_day = await tr(self, "service.same_day")
         cards = []
-        with session_scope() as session:
-            for event in life_events.LIFE_EVENTS:
-                items = life_events.checklist(session=session, event=event)
-                cards.append(EventCard(
-                    event.slug, await tr(self, f"life.{event.slug}.title"), await tr(self, f"life.{event.slug}.summary"),
-                    [StepRow(i.order, i.service_slug, i.service_name, i.agency, i.fee,
-                             await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
-                             i.produces, i.needs) for i in items],
-                ))
+        checklists = await in_session(
+            lambda session: [life_events.checklist(session=session, event=event) for event in life_events.LIFE_EVENTS])
+        for event, items in zip(life_events.LIFE_EVENTS, checklists, strict=True):
+            cards.append(EventCard(
+                event.slug, await tr(self, f"life.{event.slug}.title"), await tr(self, f"life.{event.slug}.summary"),
+                [StepRow(i.order, i.service_slug, i.service_name, i.agency, i.fee,
+                         await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
+                         i.produces, i.needs) for i in items],
+            ))
         self.events = cards
 

@@ -8,8 +8,8 @@ from datetime import date
 import reflex as rx
 from sqlmodel import select
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Agency, Role, Service, SiteAgency, SiteClosure
 from mpp_digital.services import catalog, catalog_editing, queue
@@ -91,9 +91,11 @@ class SiteAdminState(rx.State):
     policy_errors: dict[str, str] = {}
     policy_notice: str = ""
 
-    def _fill(self, site_id: int):
-        with session_scope() as session:
-            site = catalog_editing.site_for_admin(session=session, actor=principal(), site_id=site_id)
+    async def _fill(self, site_id: int):
+        actor = principal()
+
+        def read(session):
+            site = catalog_editing.site_for_admin(session=session, actor=actor, site_id=site_id)
             closures = session.exec(select(SiteClosure).where(SiteClosure.site_id == site_id)
                                     .order_by(SiteClosure.day)).all()
             counters = session.exec(
@@ -107,6 +109,9 @@ class SiteAdminState(rx.State):
                 .where(Service.agency_id.in_(present)).order_by(Agency.short_name, Service.name)  # type: ignore[union-attr]
             ).all()
             offered = {o.service_id: o for _, o in catalog.site_services(session=session, site_id=site_id)}
+            return site, closures, counters, services, offered
+
+        site, closures, counters, services, offered = await in_session(read)
         self.site_id, self.site_name = str(site_id), site.name
         self.hours_text = {
             day: ", ".join(f"{a}-{b}" for a, b in site.opening_hours.get(day, []) or []) for day in WEEKDAYS
@@ -122,13 +127,12 @@ class SiteAdminState(rx.State):
                                 for sid, name, agency in services if sid in offered]
         if self.policy_target not in {p.get("id") for p in self.policy_services}:
             self.policy_target = ""
-        self._fill_policy()
+        await self._fill_policy()
 
-    def _fill_policy(self):
+    async def _fill_policy(self):
         target = int(self.policy_target) if self.policy_target.isdigit() else None
-        with session_scope() as session:
-            policy, own = queue.policy_settings(session=session, actor=principal(), site_id=self._site(),
-                                                service_id=target)
+        policy, own = await in_session(queue.policy_settings, actor=principal(), site_id=self._site(),
+                                       service_id=target)
         self.policy_values = {name: str(getattr(policy, name)) for name in queue.POLICY_LIMITS}
         self.policy_own = own
 
@@ -144,11 +148,10 @@ class SiteAdminState(rx.State):
         """Page loader: the sites this account administers, the first one opened (its own policy)."""
         self.errors, self.notice = {}, ""
         self.policy_target, self.policy_errors, self.policy_notice = "", {}, ""
-        with session_scope() as session:
-            sites = catalog_editing.editable_sites(session=session, actor=principal())
+        sites = await in_session(catalog_editing.editable_sites, actor=principal())
         self.sites = [SiteChoice(str(s.id), s.name) for s in sites]
         if sites:
-            self._fill(sites[0].id or 0)
+            await self._fill(sites[0].id or 0)
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -157,7 +160,7 @@ class SiteAdminState(rx.State):
         self.errors, self.notice = {}, ""
         if not str(site_id).isdigit():
             raise DomainError("site.not_found")
-        self._fill(int(site_id))
+        await self._fill(int(site_id))
         from state.kiosk_admin import KioskDevicesState  # the site's kiosks follow (imports this module)
 
         return KioskDevicesState.load
@@ -168,15 +171,14 @@ class SiteAdminState(rx.State):
         """Save the week's hours from one text field per weekday."""
         try:
             hours = {day: parse_hours_text(str(form.get(day, "")), day) for day in WEEKDAYS}
-            with session_scope() as session:
-                catalog_editing.update_hours(session=session, actor=principal(), site_id=self._site(),
-                                             hours=hours, now=utcnow())
+            await in_session(catalog_editing.update_hours, actor=principal(), site_id=self._site(), hours=hours,
+                             now=utcnow())
         except ValidationError as exc:
             self.errors = {exc.field: await tr(self, exc.key, **exc.params)}
             self.notice = ""
             return
         self.errors, self.notice = {}, await tr(self, "siteadmin.hours_saved")
-        self._fill(self._site())
+        await self._fill(self._site())
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -188,43 +190,45 @@ class SiteAdminState(rx.State):
             self.errors = {"day": await tr(self, "closure.bad_date")}
             return
         try:
-            with session_scope() as session:
-                catalog_editing.add_closure(session=session, actor=principal(), site_id=self._site(), day=day,
-                                            reason=str(form.get("reason", "")), now=utcnow())
+            await in_session(catalog_editing.add_closure, actor=principal(), site_id=self._site(), day=day,
+                             reason=str(form.get("reason", "")), now=utcnow())
         except ValidationError as exc:
             self.errors = {exc.field: await tr(self, exc.key, **exc.params)}
             return
         self.errors, self.notice = {}, await tr(self, "siteadmin.saved")
-        self._fill(self._site())
+        await self._fill(self._site())
 
     @rx.event
     @protected(Role.SITE_ADMIN)
     async def remove_closure(self, closure_id: int):
         """Reopen a closed date."""
         try:
-            with session_scope() as session:
-                catalog_editing.remove_closure(session=session, actor=principal(), site_id=self._site(),
-                                               closure_id=int(closure_id), now=utcnow())
+            await in_session(catalog_editing.remove_closure, actor=principal(), site_id=self._site(),
+                             closure_id=int(closure_id), now=utcnow())
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key))
-        self._fill(self._site())
+        await self._fill(self._site())
 
     @rx.event
     @protected(Role.SITE_ADMIN)
     async def save_counters(self, form: dict):
         """Save the counters of every agency present."""
         try:
-            with session_scope() as session:
+            actor, site_id = principal(), self._site()
+
+            def save(session):
                 for key, value in form.items():
                     if key.startswith("counters-"):
                         catalog_editing.set_agency_counters(
-                            session=session, actor=principal(), site_id=self._site(),
+                            session=session, actor=actor, site_id=site_id,
                             agency_id=int(key.removeprefix("counters-")), counters=str(value), now=utcnow())
+
+            await in_session(save)
         except (ValidationError, DomainError) as exc:
             self.errors = {"counters": await tr(self, exc.key, **exc.params)}
             return
         self.errors, self.notice = {}, await tr(self, "siteadmin.saved")
-        self._fill(self._site())
+        await self._fill(self._site())
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -236,12 +240,11 @@ class SiteAdminState(rx.State):
         channels = {c for c in catalog.CHANNELS if getattr(current, c)}
         channels = channels | {channel} if on else channels - {channel}
         try:
-            with session_scope() as session:
-                catalog_editing.set_service_channels(session=session, actor=principal(), site_id=self._site(),
-                                                     service_id=int(service_id), channels=channels, now=utcnow())
+            await in_session(catalog_editing.set_service_channels, actor=principal(), site_id=self._site(),
+                             service_id=int(service_id), channels=channels, now=utcnow())
         except (ValidationError, DomainError) as exc:
             return rx.toast.error(await tr(self, exc.key))
-        self._fill(self._site())
+        await self._fill(self._site())
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -250,7 +253,7 @@ class SiteAdminState(rx.State):
         self.policy_errors, self.policy_notice = {}, ""
         value = str(value)
         self.policy_target = value if value in {p.get("id") for p in self.policy_services} else ""
-        self._fill_policy()
+        await self._fill_policy()
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -258,15 +261,14 @@ class SiteAdminState(rx.State):
         """Save the queue policy of the chosen target."""
         target = int(self.policy_target) if self.policy_target.isdigit() else None
         try:
-            with session_scope() as session:
-                queue.set_policy(session=session, actor=principal(), site_id=self._site(), service_id=target,
-                                 values={k: form.get(k, "") for k in queue.POLICY_LIMITS}, now=utcnow())
+            await in_session(queue.set_policy, actor=principal(), site_id=self._site(), service_id=target,
+                             values={k: form.get(k, "") for k in queue.POLICY_LIMITS}, now=utcnow())
         except ValidationError as exc:
             self.policy_errors = {exc.field: await tr(self, exc.key, **exc.params)}
             self.policy_notice = ""
             return
         self.policy_errors, self.policy_notice = {}, await tr(self, "siteadmin.policy_saved")
-        self._fill_policy()
+        await self._fill_policy()
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -274,11 +276,10 @@ class SiteAdminState(rx.State):
         """Let the chosen service follow the site's policy again."""
         if not self.policy_target.isdigit():
             return
-        with session_scope() as session:
-            queue.remove_policy(session=session, actor=principal(), site_id=self._site(),
-                                service_id=int(self.policy_target), now=utcnow())
+        await in_session(queue.remove_policy, actor=principal(), site_id=self._site(),
+                         service_id=int(self.policy_target), now=utcnow())
         self.policy_errors, self.policy_notice = {}, await tr(self, "siteadmin.policy_removed")
-        self._fill_policy()
+        await self._fill_policy()
 
 
 SERVICE_TEXT_FIELDS = ("slug", "name", "aliases", "summary", "requirements", "procedure", "duration_days",
@@ -316,13 +317,13 @@ class CatalogAdminState(rx.State):
     form_version: int = 0
     ready: bool = False  # set by a load that passed the guard
 
-    def _load_lists(self):
-        with session_scope() as session:
-            self.agencies = [AgencyOption(str(a.id), f"{a.short_name} — {a.name}")
-                             for a in catalog.agencies(session=session)]
-            drafts = catalog_editing.open_drafts(session=session, actor=principal())
-            self.drafts = [DraftRow(d.id or 0, d.data.get("name", ""), "edit" if d.service_id else "new",
-                                    d.created_at.strftime("%d-%m-%Y %H:%M")) for d in drafts]
+    async def _load_lists(self):
+        actor = principal()
+        agencies, drafts = await in_session(lambda session: (
+            catalog.agencies(session=session), catalog_editing.open_drafts(session=session, actor=actor)))
+        self.agencies = [AgencyOption(str(a.id), f"{a.short_name} — {a.name}") for a in agencies]
+        self.drafts = [DraftRow(d.id or 0, d.data.get("name", ""), "edit" if d.service_id else "new",
+                                d.created_at.strftime("%d-%m-%Y %H:%M")) for d in drafts]
 
     def _show(self, data: dict, service_id: int):
         self.form = {k: ("\n".join(data.get(k) or []) if isinstance(data.get(k), list) and k != "aliases"
@@ -338,7 +339,7 @@ class CatalogAdminState(rx.State):
         """Page loader."""
         self.errors, self.notice = {}, ""
         self._show({}, 0)
-        self._load_lists()
+        await self._load_lists()
         self.ready = True
 
     @rx.event
@@ -346,8 +347,7 @@ class CatalogAdminState(rx.State):
     async def open_service(self, form: dict):
         """Load a published service into the editor by its slug."""
         slug = str(form.get("pick", "")).strip().lower()
-        with session_scope() as session:
-            service = session.exec(select(Service).where(Service.slug == slug)).first()
+        service = await in_session(lambda session: session.exec(select(Service).where(Service.slug == slug)).first())
         if service is None:
             self.errors = {"pick": await tr(self, "service.not_found")}
             return
@@ -373,9 +373,8 @@ class CatalogAdminState(rx.State):
         """Validate and keep the change as a draft."""
         data = {k: form.get(k, "") for k in SERVICE_TEXT_FIELDS} | {"agency_id": self.agency_id}
         try:
-            with session_scope() as session:
-                catalog_editing.save_draft(session=session, actor=principal(), data=data, now=utcnow(),
-                                           service_id=self.editing_service_id or None)
+            await in_session(catalog_editing.save_draft, actor=principal(), data=data, now=utcnow(),
+                             service_id=self.editing_service_id or None)
         except InvalidForm as exc:
             self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             self.notice = ""
@@ -386,33 +385,31 @@ class CatalogAdminState(rx.State):
             return
         self.errors, self.notice = {}, await tr(self, "catadmin.draft_saved")
         self._show({}, 0)
-        self._load_lists()
+        await self._load_lists()
 
     @rx.event
     @protected(Role.MINISTRY)
     async def publish(self, draft_id: int):
         """Publish a draft to the live catalog."""
         try:
-            with session_scope() as session:
-                catalog_editing.publish_draft(session=session, actor=principal(), draft_id=int(draft_id), now=utcnow())
+            await in_session(catalog_editing.publish_draft, actor=principal(), draft_id=int(draft_id), now=utcnow())
         except InvalidForm as exc:
             return rx.toast.error("; ".join([await tr(self, e.key) for e in exc.errors.values()]))
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key))
         self.notice = await tr(self, "catadmin.published")
-        self._load_lists()
+        await self._load_lists()
 
     @rx.event
     @protected(Role.MINISTRY)
     async def discard(self, draft_id: int):
         """Drop a draft."""
         try:
-            with session_scope() as session:
-                catalog_editing.discard_draft(session=session, actor=principal(), draft_id=int(draft_id), now=utcnow())
+            await in_session(catalog_editing.discard_draft, actor=principal(), draft_id=int(draft_id), now=utcnow())
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key))
         self.notice = await tr(self, "catadmin.discarded")
-        self._load_lists()
+        await self._load_lists()
 
     @rx.event
     @protected(Role.MINISTRY)
@@ -420,16 +417,20 @@ class CatalogAdminState(rx.State):
         """Create an agency (or edit one when its slug exists)."""
         slug = str(form.get("agency_slug", "")).strip().lower()
         try:
-            with session_scope() as session:
+            actor = principal()
+
+            def save(session):
                 existing = session.exec(select(Agency).where(Agency.slug == slug)).first()
                 catalog_editing.save_agency(
-                    session=session, actor=principal(), now=utcnow(), name=str(form.get("agency_name", "")),
+                    session=session, actor=actor, now=utcnow(), name=str(form.get("agency_name", "")),
                     short_name=str(form.get("agency_short", "")), slug=slug,
                     letter=str(form.get("agency_letter", "")), level=str(form.get("agency_level", "daerah")),
                     agency_id=existing.id if existing else None)
+
+            await in_session(save)
         except InvalidForm as exc:
             self.errors = {f"agency_{k}": await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             return
         self.errors, self.notice = {}, await tr(self, "catadmin.agency_saved")
-        self._load_lists()
+        await self._load_lists()
 

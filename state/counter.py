@@ -7,8 +7,8 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import col, select
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import MppSite, Role, Service
 from mpp_digital.services import queue
@@ -16,6 +16,16 @@ from mpp_digital.services.authz import authorize
 from state import live
 from state.lang import tr
 from state.session import principal, protected
+
+
+def _scope(session, who, site_id: int) -> tuple[list[MppSite], int | None]:
+    """The sites ``who`` may run counters at, and the agency their grant at ``site_id`` limits to."""
+    if Role.SUPERADMIN in who.roles:
+        return list(session.exec(select(MppSite).order_by(col(MppSite.name))).all()), None
+    grants = [g for g in who.grants if g.role == Role.OFFICER and g.site_id]
+    sites = [session.get(MppSite, g.site_id) for g in grants]
+    agency = next((g.agency_id for g in grants if g.site_id == site_id), None)
+    return [s for s in sites if s is not None], agency
 
 
 class CounterState(rx.State):
@@ -32,17 +42,6 @@ class CounterState(rx.State):
     error: str = ""
     _loop_id: str = ""
 
-    def _scope(self) -> tuple[list[MppSite], int | None]:
-        """The sites the principal may run counters at, and the agency the grant limits to."""
-        who = principal()
-        with session_scope() as session:
-            if Role.SUPERADMIN in who.roles:
-                return list(session.exec(select(MppSite).order_by(col(MppSite.name))).all()), None
-            grants = [g for g in who.grants if g.role == Role.OFFICER and g.site_id]
-            sites = [session.get(MppSite, g.site_id) for g in grants]
-            agency = next((g.agency_id for g in grants if g.site_id == self._site()), None)
-            return [s for s in sites if s is not None], agency
-
     def _site(self) -> int:
         return int(self.site_id) if self.site_id.isdigit() else 0
 
@@ -52,39 +51,44 @@ class CounterState(rx.State):
         if not site_id:
             self.counters, self.current, self.line = [], {}, []
             return
-        with session_scope() as session:
-            authorize(principal(), Role.OFFICER, site_id=site_id, session=session)
+        who, chosen, now = principal(), self.counter, utcnow()
+
+        def read(session):  # (site name, counters, counter, current ticket, line, service names)
+            authorize(who, Role.OFFICER, site_id=site_id, session=session)
             site = session.get(MppSite, site_id)
-            self.site_name = site.name if site else ""
-            _, agency = self._scope()
+            _, agency = _scope(session, who, site_id)
             counters = queue.counters_at(session=session, site_id=site_id, agency_id=agency)
-            self.counters = [{"code": c.code, "label": c.label} for c in counters]
-            if self.counter not in {c.code for c in counters}:
-                self.counter = counters[0].code if counters else ""
-            if not self.counter:
-                self.current, self.line = {}, []
-                return
-            now = utcnow()
-            current, line = queue.counter_tickets(session=session, principal=principal(), site_id=site_id,
-                                                  counter_code=self.counter, now=now)
+            counter = chosen if chosen in {c.code for c in counters} else (counters[0].code if counters else "")
+            if not counter:
+                return site.name if site else "", counters, counter, None, [], {}
+            current, line = queue.counter_tickets(session=session, principal=who, site_id=site_id,
+                                                  counter_code=counter, now=now)
             names = {s.id: s.name for s in session.exec(select(Service).where(
                 col(Service.id).in_({t.service_id for t in [*line, *([current] if current else [])]}))).all()}
-            self.current = {} if current is None else {
-                "id": str(current.id), "code": current.code, "service": names.get(current.service_id, ""),
-                "status": str(current.status), "status_label": await tr(self, f"queue.status.{current.status}"),
-                "calls": str(current.call_count),
-            }
-            self.line = [{"id": str(t.id), "code": t.code, "service": names.get(t.service_id, ""),
-                          "kind": await tr(self, "queue.kind.transfer" if t.transferred_from else
-                                           "queue.kind.late" if t.late else f"channel.{t.channel}"),
-                          "ready": "1" if t.slot_start_at <= now else ""} for t in line[:30]]
+            return site.name if site else "", counters, counter, current, line, names
+
+        self.site_name, counters, self.counter, current, line, names = await in_session(read)
+        self.counters = [{"code": c.code, "label": c.label} for c in counters]
+        if not self.counter:
+            self.current, self.line = {}, []
+            return
+        self.current = {} if current is None else {
+            "id": str(current.id), "code": current.code, "service": names.get(current.service_id, ""),
+            "status": str(current.status), "status_label": await tr(self, f"queue.status.{current.status}"),
+            "calls": str(current.call_count),
+        }
+        self.line = [{"id": str(t.id), "code": t.code, "service": names.get(t.service_id, ""),
+                      "kind": await tr(self, "queue.kind.transfer" if t.transferred_from else
+                                       "queue.kind.late" if t.late else f"channel.{t.channel}"),
+                      "ready": "1" if t.slot_start_at <= now else ""} for t in line[:30]]
 
     @rx.event
     @protected(Role.OFFICER)
     async def load(self):
         """Page loader: the officer's site(s) and counters; starts the live loop."""
         self.notice, self.error = "", ""
-        sites, _ = self._scope()
+        who, site_id = principal(), self._site()
+        sites, _ = await in_session(lambda session: _scope(session, who, site_id))
         self.sites = [{"id": str(s.id), "name": s.name} for s in sites]
         if self.site_id not in {s.get("id") for s in self.sites}:
             self.site_id = self.sites[0]["id"] if self.sites else ""
@@ -123,10 +127,8 @@ class CounterState(rx.State):
             self.error = await tr(self, "queue.ticket.not_found")
             return
         try:
-            with session_scope() as session:
-                ticket = action(session=session, principal=principal(), ticket_id=int(ticket_id), now=utcnow(),
-                                **kwargs)
-                code = ticket.code
+            code = (await in_session(action, principal=principal(), ticket_id=int(ticket_id), now=utcnow(),
+                                     **kwargs)).code
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
                 raise
@@ -141,10 +143,9 @@ class CounterState(rx.State):
         """Call the next ticket to this counter."""
         site_id = self._site()
         try:
-            with session_scope() as session:
-                ticket = queue.call_next(session=session, principal=principal(), site_id=site_id,
-                                         counter_code=self.counter, now=utcnow())
-                code = ticket.code if ticket else ""
+            ticket = await in_session(queue.call_next, principal=principal(), site_id=site_id,
+                                      counter_code=self.counter, now=utcnow())
+            code = ticket.code if ticket else ""
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
                 raise

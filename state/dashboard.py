@@ -10,11 +10,11 @@ and plotly figures for the page.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import reflex as rx
 
+from mpp_digital.blocking import in_session, in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, NotAllowed
@@ -157,7 +157,7 @@ class RegionalDashboardState(rx.State):
         lang = await _lang(self)
         try:
             flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
-            board, agencies, choices = await asyncio.to_thread(self._compute, code, flt, lang)
+            board, agencies, choices = await in_thread(self._compute, code, flt, lang)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
@@ -203,7 +203,7 @@ class RegionalDashboardState(rx.State):
         code = self._authorized_regency()
         lang = await _lang(self)
         flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
-        board, _agencies, _choices = await asyncio.to_thread(self._compute, code, flt, lang)
+        board, _agencies, _choices = await in_thread(self._compute, code, flt, lang)
         return reports.dashboard_tables(board, lang), flt, code
 
     @rx.event
@@ -298,11 +298,10 @@ class NationalDashboardState(rx.State):
         try:
             flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
             if not self.picked:
-                with session_scope() as session:
-                    by_slug = {s["slug"]: s["id"] for s in analytics.sites_with_regions(session=session)}
+                by_slug = {s["slug"]: s["id"] for s in await in_session(analytics.sites_with_regions)}
                 self.picked = [str(by_slug[s]) for s in DEFAULT_COMPARE if s in by_slug]
             drill = int(self.drill_id) if self.drill_id else 0
-            data = await asyncio.to_thread(self._compute, self._picked_ids(), drill, flt)
+            data = await in_thread(self._compute, self._picked_ids(), drill, flt)
         except (DomainError, ValueError) as exc:
             key = exc.key if isinstance(exc, DomainError) else "analytics.no_site_id"
             self.error = await tr(self, key, **(exc.params if isinstance(exc, DomainError) else {}))
@@ -469,7 +468,7 @@ class NationalDashboardState(rx.State):
         lang = await _lang(self)
         flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
         drill = int(self.drill_id) if self.drill_id else 0
-        data = await asyncio.to_thread(self._compute, self._picked_ids(), drill, flt)
+        data = await in_thread(self._compute, self._picked_ids(), drill, flt)
         tables = reports.comparison_tables(data["boards"], lang)
         tables["ranking"] = reports.ranking_table(data["ranking"], lang)
         tables["provinces"] = reports.ranking_table(

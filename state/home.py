@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from mpp_digital import routes
-from mpp_digital.db import session_scope
+from mpp_digital.blocking import in_session
 from mpp_digital.models import Agency, MppSite, Service
 
 
@@ -19,12 +19,14 @@ class LandingState(rx.State):
     services: int = 0
 
     @rx.event
-    def load(self):
+    async def load(self):
         """Count sites, agencies and services."""
-        with session_scope() as session:
-            self.sites = session.exec(select(func.count()).select_from(MppSite)).one()
-            self.agencies = session.exec(select(func.count()).select_from(Agency)).one()
-            self.services = session.exec(select(func.count()).select_from(Service)).one()
+
+        def count(session):
+            return tuple(session.exec(select(func.count()).select_from(table)).one()
+                         for table in (MppSite, Agency, Service))
+
+        self.sites, self.agencies, self.services = await in_session(count)
 
     @rx.event
     def search(self, form: dict):

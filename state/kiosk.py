@@ -15,13 +15,19 @@ import reflex as rx
 from sqlmodel import col, select
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, Service, SiteService
 from mpp_digital.services import kiosk_devices, queue, rate_limits
 from state.lang import tr
 from state.session import full_page_load, session_cookie
+
+
+def _shown(session, ticket) -> tuple:
+    """What the kiosk shows of a ticket: (ticket, service name, the site's time zone)."""
+    service = session.get(Service, ticket.service_id)
+    return ticket, service.name if service else "", queue.site_zone(session.get(MppSite, ticket.site_id))
 
 
 class KioskState(rx.State):
@@ -37,21 +43,15 @@ class KioskState(rx.State):
     _site_id: int = 0
     _site_slug: str = ""
 
-    def _site(self, session) -> MppSite | None:
-        slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
-        return session.exec(select(MppSite).where(MppSite.slug == slug)).first()
-
     def _device_cookie(self) -> str | None:
         return session_cookie(self.router.headers.cookie, routes.KIOSK_COOKIE)
 
     async def _device(self, limit: rate_limits.NamedLimit) -> bool:
         """Whether this connection is a paired kiosk of the site with room in its ``limit``; says why not."""
         try:
-            with session_scope() as session:
-                device = kiosk_devices.device_for(session=session, raw=self._device_cookie(), site_id=self._site_id,
-                                                  now=utcnow())
-                device_id = device.id
-            await rate_limits.check(limit, device_id)
+            device = await in_session(kiosk_devices.device_for, raw=self._device_cookie(), site_id=self._site_id,
+                                      now=utcnow())
+            await rate_limits.check(limit, device.id)
         except DomainError as exc:
             self.paired = self.paired and exc.key != "kiosk.not_paired"
             self.error = await tr(self, exc.key, **exc.params)
@@ -62,23 +62,29 @@ class KioskState(rx.State):
     async def load(self):
         """Page loader: the site from the URL, whether this browser is its paired kiosk, its walk-in services."""
         self.result_code = self.result_service = self.result_message = self.error = ""
-        with session_scope() as session:
-            site = self._site(session)
+        slug = unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        cookie = self._device_cookie()
+
+        def read(session):  # (site, paired, walk-in services)
+            site = session.exec(select(MppSite).where(MppSite.slug == slug)).first()
             if site is None:
-                self.site_name, self.services, self._site_id, self.paired = "", [], 0, False
-                self.error = await tr(self, "queue.site.not_found")
-                return
-            self._site_id, self._site_slug, self.site_name = site.id or 0, site.slug, site.name
+                return None, False, []
             try:
-                kiosk_devices.device_for(session=session, raw=self._device_cookie(), site_id=self._site_id,
-                                         now=utcnow())
-                self.paired = True
+                kiosk_devices.device_for(session=session, raw=cookie, site_id=site.id or 0, now=utcnow())
             except DomainError:
-                self.paired = False
-            rows = session.exec(select(Service).join(SiteService, col(SiteService.service_id) == Service.id)
-                                .where(SiteService.site_id == site.id, SiteService.direct == True)  # noqa: E712
-                                .order_by(col(Service.name))).all()
-            self.services = [{"id": str(s.id), "name": s.name} for s in rows] if self.paired else []
+                return site, False, []
+            return site, True, session.exec(
+                select(Service).join(SiteService, col(SiteService.service_id) == Service.id)
+                .where(SiteService.site_id == site.id, SiteService.direct == True)  # noqa: E712
+                .order_by(col(Service.name))).all()
+
+        site, self.paired, rows = await in_session(read)
+        if site is None:
+            self.site_name, self.services, self._site_id, self.paired = "", [], 0, False
+            self.error = await tr(self, "queue.site.not_found")
+            return
+        self._site_id, self._site_slug, self.site_name = site.id or 0, site.slug, site.name
+        self.services = [{"id": str(s.id), "name": s.name} for s in rows]
         outcome = self.router.url.query_parameters.get("pasang", "")
         if outcome == "gagal":
             self.error = await tr(self, "kiosk.pairing_invalid")
@@ -95,12 +101,10 @@ class KioskState(rx.State):
             return
         return full_page_load(routes.kiosk_pair_url(self._site_slug, code))
 
-    async def _show(self, session, ticket, message_key: str, **params):
-        service = session.get(Service, ticket.service_id)
-        site = session.get(MppSite, ticket.site_id)
-        zone = queue.site_zone(site)
+    async def _show(self, shown: tuple, message_key: str, **params):
+        ticket, service_name, zone = shown
         self.result_code = ticket.code
-        self.result_service = service.name if service else ""
+        self.result_service = service_name
         self.result_message = await tr(self, message_key, start=ticket.slot_start_at.astimezone(zone).strftime("%H:%M"),
                                        zone=queue.zone_label(zone), **params)
         self.error = ""
@@ -116,14 +120,18 @@ class KioskState(rx.State):
             return
         if not await self._device(rate_limits.KIOSK_CHECK_IN):
             return
+        site_id = self._site_id
+
+        def check_in(session):
+            if "." in code:
+                ticket = queue.check_in_by_token(session=session, site_id=site_id, token=code, now=utcnow())
+            else:
+                ticket = queue.check_in_by_code(session=session, site_id=site_id, code=code, pin=pin, now=utcnow())
+            return _shown(session, ticket)
+
         try:
-            with session_scope() as session:
-                if "." in code:
-                    ticket = queue.check_in_by_token(session=session, site_id=self._site_id, token=code, now=utcnow())
-                else:
-                    ticket = queue.check_in_by_code(session=session, site_id=self._site_id, code=code, pin=pin,
-                                                    now=utcnow())
-                await self._show(session, ticket, "queue.kiosk.late" if ticket.late else "queue.kiosk.checked_in")
+            shown = await in_session(check_in)
+            await self._show(shown, "queue.kiosk.late" if shown[0].late else "queue.kiosk.checked_in")
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
 
@@ -136,13 +144,16 @@ class KioskState(rx.State):
             return
         if not await self._device(rate_limits.KIOSK_WALK_IN):
             return
+        site_id = self._site_id
+
+        def walk_in(session):
+            return _shown(session, queue.issue_walk_in(session=session, site_id=site_id, service_id=int(service_id),
+                                                       now=utcnow()))
+
         try:
-            with session_scope() as session:
-                ticket = queue.issue_walk_in(session=session, site_id=self._site_id, service_id=int(service_id),
-                                             now=utcnow())
-                now = utcnow()
-                key = "queue.kiosk.walk_in_now" if ticket.slot_start_at <= now else "queue.kiosk.walk_in_later"
-                await self._show(session, ticket, key)
+            shown = await in_session(walk_in)
+            key = "queue.kiosk.walk_in_now" if shown[0].slot_start_at <= utcnow() else "queue.kiosk.walk_in_later"
+            await self._show(shown, key)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
 

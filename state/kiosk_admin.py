@@ -12,8 +12,8 @@ import json
 
 import reflex as rx
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Role
 from mpp_digital.services import kiosk_devices
@@ -64,8 +64,7 @@ class KioskDevicesState(rx.State):
 
     async def _fill(self) -> None:
         site_id = await self._site_id()
-        with session_scope() as session:
-            rows = kiosk_devices.kiosks_at(session=session, actor=principal(), site_id=site_id, now=utcnow())
+        rows = await in_session(kiosk_devices.kiosks_at, actor=principal(), site_id=site_id, now=utcnow())
         self.kiosks = [KioskView(r.id, r.name, r.status, _when(r.last_seen_at), r.status in ("waiting", "paired"))
                        for r in rows]
 
@@ -84,9 +83,8 @@ class KioskDevicesState(rx.State):
         """Register a kiosk of the open site and show its one-time pairing code."""
         site_id = await self._site_id()
         try:
-            with session_scope() as session:
-                code = kiosk_devices.start_pairing(session=session, actor=principal(), site_id=site_id,
-                                                   name=str(form.get("name", "")), now=utcnow())
+            code = await in_session(kiosk_devices.start_pairing, actor=principal(), site_id=site_id,
+                                    name=str(form.get("name", "")), now=utcnow())
         except ValidationError as exc:
             self.error, self.pairing_name = await tr(self, exc.key, **exc.params), ""
             return
@@ -101,8 +99,7 @@ class KioskDevicesState(rx.State):
         """End a kiosk's pairing at once (its next event is refused)."""
         if not str(device_id).isdigit():
             raise DomainError("kiosk.not_found")
-        with session_scope() as session:
-            kiosk_devices.revoke(session=session, actor=principal(), device_id=int(device_id), now=utcnow())
+        await in_session(kiosk_devices.revoke, actor=principal(), device_id=int(device_id), now=utcnow())
         self.pairing_name, self.error = "", ""
         self.notice = await tr(self, "kiosk.revoked")
         await self._fill()

@@ -13,6 +13,7 @@ import uuid
 
 import reflex as rx
 
+from mpp_digital.blocking import in_thread
 from mpp_digital.db import session_scope
 from mpp_digital.services import queue
 
@@ -59,7 +60,7 @@ async def changes(state: rx.State, site_id: int, loop_id: str):
     last = None
     polls = 0
     while True:
-        version = await asyncio.to_thread(site_version, site_id)
+        version = await in_thread(site_version, site_id)
         if version != last or polls % REFRESH_ANYWAY_EVERY == REFRESH_ANYWAY_EVERY - 1:
             last = version
             yield version

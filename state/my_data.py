@@ -6,12 +6,12 @@ request's own session cookie; nothing of the export passes through a state.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import ValidationError
@@ -53,7 +53,7 @@ class MyDataState(rx.State):
     async def load(self):
         """Page loader: the agency apps that received my claims."""
         self.close_error = ""
-        self.releases = await asyncio.to_thread(_releases, principal().user_id)
+        self.releases = await in_thread(_releases, principal().user_id)
 
     @rx.event
     @protected()
@@ -61,9 +61,9 @@ class MyDataState(rx.State):
         """Close my account after the password; every session ends and the browser signs out."""
         who = principal()
         try:
-            await asyncio.to_thread(_close, who.user_id, who, form.get("password", ""), client_ip(self))
+            await in_thread(_close, who.user_id, who, form.get("password", ""), client_ip(self))
         except ValidationError as exc:
             self.close_error = await tr(self, exc.key)
             return
         await clear_personal_states(self)
-        return full_page_post(routes.AUTH_SIGN_OUT)  # sign-out is a same-site POST: clears the cookie
+        return full_page_post(routes.AUTH_SIGN_OUT)  # clears the (already ended) session's cookie

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 import segno
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.services import accounts, rate_limits
 from mpp_digital.services.identity import mask_nik
@@ -52,10 +52,13 @@ class ProfileState(rx.State):
     async def _refresh(self):
         who = principal()
         now = utcnow()
-        with session_scope() as session:
-            user = accounts.get_user(session=session, user_id=who.user_id)
-            rows = accounts.active_sessions(session=session, user_id=who.user_id, now=now)
-            self.recovery_left = accounts.recovery_codes_left(session=session, user_id=who.user_id)
+
+        def read(session):
+            return (accounts.get_user(session=session, user_id=who.user_id),
+                    accounts.active_sessions(session=session, user_id=who.user_id, now=now),
+                    accounts.recovery_codes_left(session=session, user_id=who.user_id))
+
+        user, rows, self.recovery_left = await in_session(read)
         self.full_name = user.full_name
         self.nik_masked = mask_nik(accounts.nik_of(user))
         self.email = user.email
@@ -90,11 +93,8 @@ class ProfileState(rx.State):
         """Change phone; a new email is verified before it replaces the old one."""
         await rate_limits.check(rate_limits.MAIL_ADDRESS, f"user:{principal().user_id}")
         try:
-            with session_scope() as session:
-                pending = accounts.update_contact(
-                    session=session, principal=principal(), email=form.get("email", ""),
-                    phone=form.get("phone", ""), now=utcnow(),
-                )
+            pending = await in_session(accounts.update_contact, principal=principal(), email=form.get("email", ""),
+                                       phone=form.get("phone", ""), now=utcnow())
         except accounts.InvalidForm as exc:
             self.contact_errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             return
@@ -110,10 +110,15 @@ class ProfileState(rx.State):
     async def resend_verification(self):
         """Send the verification link again to the current address."""
         await rate_limits.check(rate_limits.MAIL_ADDRESS, f"user:{principal().user_id}")
-        with session_scope() as session:
-            user = accounts.get_user(session=session, user_id=principal().user_id)
+        user_id = principal().user_id
+
+        def resend(session):
+            user = accounts.get_user(session=session, user_id=user_id)
             if user.email_verified_at is None:
                 accounts.send_verification_email(session=session, user=user, email=user.email, now=utcnow())
+            return user
+
+        user = await in_session(resend)
         self.notice = await tr(self, "profile.resent", email=user.email)
 
     @rx.event
@@ -121,11 +126,10 @@ class ProfileState(rx.State):
     async def change_password(self, form: dict):
         """Change the password; every other session ends."""
         try:
-            with session_scope() as session:
-                revoked = accounts.change_password(
-                    session=session, principal=principal(), current=form.get("current", ""),
-                    new=form.get("new", ""), now=utcnow(), ip_address=client_ip(self),
-                )
+            revoked = await in_session(  # argon2 twice: off the event loop
+                accounts.change_password, principal=principal(), current=form.get("current", ""),
+                new=form.get("new", ""), now=utcnow(), ip_address=client_ip(self),
+            )
         except accounts.InvalidForm as exc:
             self.password_errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             return
@@ -138,9 +142,8 @@ class ProfileState(rx.State):
     async def revoke(self, session_id: str):
         """End one of my sessions (another user's session id is simply not found)."""
         try:
-            with session_scope() as session:
-                accounts.revoke_session(session=session, user_id=principal().user_id,
-                                        session_id=int(session_id), now=utcnow(), ip_address=client_ip(self))
+            await in_session(accounts.revoke_session, user_id=principal().user_id, session_id=int(session_id),
+                             now=utcnow(), ip_address=client_ip(self))
         except (DomainError, ValueError):
             return rx.toast.error(await tr(self, "session.not_found"))
         await self._refresh()
@@ -151,8 +154,7 @@ class ProfileState(rx.State):
     async def totp_begin(self):
         """Start TOTP enrolment: show the secret and its QR code."""
         try:
-            with session_scope() as session:
-                secret, uri = accounts.begin_totp(session=session, principal=principal())
+            secret, uri = await in_session(accounts.begin_totp, principal=principal())
         except DomainError as exc:
             self.totp_error = await tr(self, exc.key)
             return
@@ -165,9 +167,8 @@ class ProfileState(rx.State):
     async def totp_confirm(self, form: dict):
         """Turn TOTP on with a correct code; show the recovery codes once."""
         try:
-            with session_scope() as session:
-                codes = accounts.confirm_totp(session=session, principal=principal(),
-                                              code=form.get("code", ""), now=utcnow())
+            codes = await in_session(accounts.confirm_totp, principal=principal(), code=form.get("code", ""),
+                                     now=utcnow())
         except DomainError as exc:
             self.totp_error = await tr(self, exc.key)
             return
@@ -180,9 +181,8 @@ class ProfileState(rx.State):
     async def totp_disable(self, form: dict):
         """Turn TOTP off after re-entering the password."""
         try:
-            with session_scope() as session:
-                accounts.disable_totp(session=session, principal=principal(),
-                                      password=form.get("password", ""), now=utcnow())
+            await in_session(accounts.disable_totp, principal=principal(), password=form.get("password", ""),
+                             now=utcnow())
         except ValidationError as exc:
             self.totp_error = await tr(self, exc.key)
             return

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 
 import reflex as rx
@@ -11,8 +10,8 @@ import segno
 from sqlmodel import col, select
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, QueueTicket, Role, Service, SiteService, TicketStatus
 from mpp_digital.services import queue
@@ -30,8 +29,8 @@ async def _lang(state: rx.State) -> str:
     return lang if lang in ("id", "en") else "id"
 
 
-async def ticket_row(state: rx.State, session, ticket: QueueTicket) -> dict[str, str]:
-    """A ticket as the citizen's pages show it (their own data only)."""
+def ticket_facts(session, ticket: QueueTicket) -> tuple[dict[str, str], QueueTicket]:
+    """What the citizen's pages show of a ticket, read from the database (their own data only)."""
     site = session.get(MppSite, ticket.site_id)
     service = session.get(Service, ticket.service_id)
     zone = queue.site_zone(site) if site else None
@@ -47,11 +46,16 @@ async def ticket_row(state: rx.State, session, ticket: QueueTicket) -> dict[str,
                 f"{ticket.slot_end_at.astimezone(zone).strftime('%H:%M')}" if zone else "",
         "zone": queue.zone_label(zone) if zone else "",
         "status": str(ticket.status),
-        "status_label": await tr(state, f"queue.status.{ticket.status}"),
-        "channel": await tr(state, f"channel.{ticket.channel}"),
         "counter": queue.counter_label(session=session, code=ticket.counter),
         "href": routes.ticket_url(ticket.id or 0),
-    }
+    }, ticket
+
+
+async def ticket_row(state: rx.State, facts: tuple[dict[str, str], QueueTicket]) -> dict[str, str]:
+    """A ticket's facts with its status and channel in the reader's language."""
+    row, ticket = facts
+    return {**row, "status_label": await tr(state, f"queue.status.{ticket.status}"),
+            "channel": await tr(state, f"channel.{ticket.channel}")}
 
 
 class BookingState(rx.State):
@@ -76,35 +80,40 @@ class BookingState(rx.State):
         """Recompute services, days and slots for the current choices."""
         now = utcnow()
         self.slots, self.closed, self.info = [], "", ""
-        with session_scope() as session:
-            site = session.exec(select(MppSite).where(MppSite.slug == self.site_slug)).first()
+        names = DAY_NAMES[await _lang(self)]
+        site_slug, service_slug, day = self.site_slug, self.service_slug, self.day
+
+        def read(session):  # (services, service slug, days, day, offered online, availability)
+            site = session.exec(select(MppSite).where(MppSite.slug == site_slug)).first()
             if site is None:
-                self.services, self.days = [], []
-                return
+                return [], service_slug, [], day, False, None
             rows = session.exec(select(Service, SiteService)
                                 .join(SiteService, col(SiteService.service_id) == Service.id)
                                 .where(SiteService.site_id == site.id).order_by(col(Service.name))).all()
-            self.services = [{"slug": s.slug, "name": s.name, "online": "1" if o.online else ""} for s, o in rows]
-            if self.service_slug not in {s.get("slug") for s in self.services}:
-                self.service_slug = ""
+            services = [{"slug": s.slug, "name": s.name, "online": "1" if o.online else ""} for s, o in rows]
+            chosen = service_slug if service_slug in {s["slug"] for s in services} else ""
             policy = queue.Policy()
-            service = next((s for s, _ in rows if s.slug == self.service_slug), None)
+            service = next((s for s, _ in rows if s.slug == chosen), None)
             if service is not None:
                 policy = queue.policy_for(session=session, site_id=site.id or 0, service_id=service.id or 0)
             today = queue.local_today(site, now)
-            names = DAY_NAMES[await _lang(self)]
-            self.days = [{"value": d.isoformat(), "label": f"{names[d.weekday()]} {d.strftime('%d-%m')}"}
-                         for d in (today + timedelta(days=i) for i in range(policy.days_ahead + 1))]
-            if self.day not in {d.get("value") for d in self.days}:
-                self.day = self.days[0]["value"] if self.days else ""
+            days = [{"value": d.isoformat(), "label": f"{names[d.weekday()]} {d.strftime('%d-%m')}"}
+                    for d in (today + timedelta(days=i) for i in range(policy.days_ahead + 1))]
+            picked = day if day in {d["value"] for d in days} else (days[0]["value"] if days else "")
             if service is None:
-                return
-            offer = next(o for s, o in rows if s.slug == self.service_slug)
+                return services, chosen, days, picked, False, None
+            offer = next(o for s, o in rows if s.slug == chosen)
             if not offer.online:
-                self.closed = await tr(self, "queue.service.not_online")
-                return
-            view = queue.availability(session=session, site=site, service=service, day=date.fromisoformat(self.day),
+                return services, chosen, days, picked, False, None
+            view = queue.availability(session=session, site=site, service=service, day=date.fromisoformat(picked),
                                       now=now)
+            return services, chosen, days, picked, True, view
+
+        self.services, self.service_slug, self.days, self.day, online, view = await in_session(read)
+        if view is None:
+            if self.service_slug and not online:
+                self.closed = await tr(self, "queue.service.not_online")
+            return
         await self._show(view)
 
     async def _show(self, view: queue.DayAvailability):
@@ -127,21 +136,28 @@ class BookingState(rx.State):
         params = self.router.url.query_parameters
         self.error, self.booked_href, self.reschedule_id, self.reschedule_code = "", "", "", ""
         self.verified = principal().email_verified
-        with session_scope() as session:
-            self.sites = [{"slug": s.slug, "name": s.name}
-                          for s in session.exec(select(MppSite).order_by(col(MppSite.name))).all()]
-            change = params.get("ubah", "")
-            if change.isdigit():
-                try:
-                    ticket = queue.own_ticket(session=session, citizen_id=principal().user_id, ticket_id=int(change))
-                except DomainError:
-                    ticket = None
-                if ticket is not None and ticket.status == TicketStatus.BOOKED:
-                    site = session.get(MppSite, ticket.site_id)
-                    service = session.get(Service, ticket.service_id)
-                    self.reschedule_id, self.reschedule_code = str(ticket.id), ticket.code
-                    params = {"site": site.slug if site else "", "layanan": service.slug if service else "",
-                              "hari": ticket.day.isoformat()}
+        citizen_id, change = principal().user_id, params.get("ubah", "")
+
+        def read(session):  # the sites, and the ticket being rescheduled with where and when it is
+            sites = [{"slug": s.slug, "name": s.name}
+                     for s in session.exec(select(MppSite).order_by(col(MppSite.name))).all()]
+            if not change.isdigit():
+                return sites, None
+            try:
+                ticket = queue.own_ticket(session=session, citizen_id=citizen_id, ticket_id=int(change))
+            except DomainError:
+                return sites, None
+            if ticket.status != TicketStatus.BOOKED:
+                return sites, None
+            site = session.get(MppSite, ticket.site_id)
+            service = session.get(Service, ticket.service_id)
+            return sites, (ticket, {"site": site.slug if site else "", "layanan": service.slug if service else "",
+                                    "hari": ticket.day.isoformat()})
+
+        self.sites, moving = await in_session(read)
+        if moving is not None:
+            ticket, params = moving
+            self.reschedule_id, self.reschedule_code = str(ticket.id), ticket.code
         self.site_slug = params.get("site", "") or self.site_slug or "sragen"
         self.service_slug = params.get("layanan", "") or self.service_slug
         self.day = params.get("hari", "") or self.day
@@ -174,16 +190,12 @@ class BookingState(rx.State):
         """Book (or move the ticket being rescheduled to) a slot; the ticket is mailed (outbox)."""
         who, moving, lang = principal(), self.reschedule_id, await _lang(self)
 
-        def reschedule() -> int:  # cancel-and-book in one transaction: the old ticket stays if refused
-            with session_scope() as session:
-                return queue.reschedule_ticket(session=session, citizen_id=who.user_id, ticket_id=int(moving),
-                                               slot_id=int(slot_id), now=utcnow(), lang=lang).id or 0
-
         try:
             if not slot_id.isdigit() or int(slot_id) > 2**31 - 1:
                 raise ValueError(slot_id)
-            if moving:  # rare: off the event loop, in an ORM session
-                ticket_id = await asyncio.to_thread(reschedule)
+            if moving:  # rare: cancel-and-book in one ORM transaction (the old ticket stays if refused)
+                ticket_id = (await in_session(queue.reschedule_ticket, citizen_id=who.user_id, ticket_id=int(moving),
+                                              slot_id=int(slot_id), now=utcnow(), lang=lang)).id or 0
             else:  # what a rush runs per attempt: on the event loop, a few prepared statements
                 booked = await queue.book(citizen_id=who.user_id, slot_id=int(slot_id), now=utcnow(), lang=lang)
                 ticket_id = booked.ticket_id
@@ -211,9 +223,13 @@ class MyTicketsState(rx.State):
     @protected(Role.CITIZEN)
     async def load(self):
         """Page loader."""
-        with session_scope() as session:
-            rows = queue.tickets_for(session=session, citizen_id=principal().user_id, now=utcnow())
-            self.tickets = [await ticket_row(self, session, t) for t in rows]
+        citizen_id = principal().user_id
+
+        def read(session):
+            return [ticket_facts(session, t) for t in queue.tickets_for(session=session, citizen_id=citizen_id,
+                                                                           now=utcnow())]
+
+        self.tickets = [await ticket_row(self, facts) for facts in await in_session(read)]
 
 
 class TicketState(rx.State):
@@ -237,19 +253,25 @@ class TicketState(rx.State):
 
     async def _load(self):
         now = utcnow()
-        with session_scope() as session:
-            ticket = queue.own_ticket(session=session, citizen_id=principal().user_id, ticket_id=self._ticket_id())
-            self.ticket = await ticket_row(self, session, ticket)
+        citizen_id, ticket_id = principal().user_id, self._ticket_id()
+
+        def read(session):
+            ticket = queue.own_ticket(session=session, citizen_id=citizen_id, ticket_id=ticket_id)
             active = ticket.status in (TicketStatus.BOOKED, TicketStatus.WAITING) and ticket.expires_at > now
-            position = queue.position_of(session=session, ticket=ticket, now=now) if active else None
-            self.live = ticket.status in (TicketStatus.BOOKED, TicketStatus.WAITING, TicketStatus.CALLED,
-                                          TicketStatus.SERVING)
-            self.can_cancel = self.can_reschedule = ticket.status == TicketStatus.BOOKED and now < ticket.slot_start_at
-            self._site_id = ticket.site_id
-            if not self.qr and ticket.status == TicketStatus.BOOKED:
-                self.qr = segno.make(queue.ticket_token(ticket), error="m").svg_data_uri(scale=5)
-            if ticket.status != TicketStatus.BOOKED:
-                self.qr = ""
+            return (ticket_facts(session, ticket),
+                    queue.position_of(session=session, ticket=ticket, now=now) if active else None)
+
+        facts, position = await in_session(read)
+        ticket = facts[1]
+        self.ticket = await ticket_row(self, facts)
+        self.live = ticket.status in (TicketStatus.BOOKED, TicketStatus.WAITING, TicketStatus.CALLED,
+                                      TicketStatus.SERVING)
+        self.can_cancel = self.can_reschedule = ticket.status == TicketStatus.BOOKED and now < ticket.slot_start_at
+        self._site_id = ticket.site_id
+        if not self.qr and ticket.status == TicketStatus.BOOKED:
+            self.qr = segno.make(queue.ticket_token(ticket), error="m").svg_data_uri(scale=5)
+        if ticket.status != TicketStatus.BOOKED:
+            self.qr = ""
         self.ahead = position.ahead if position else 0
         self.wait_minutes = position.wait_minutes if position else 0
 
@@ -282,9 +304,8 @@ class TicketState(rx.State):
     async def cancel(self):
         """Cancel this booking (up to the slot's start)."""
         try:
-            with session_scope() as session:
-                queue.cancel_ticket(session=session, citizen_id=principal().user_id, ticket_id=self._ticket_id(),
-                                    now=utcnow())
+            await in_session(queue.cancel_ticket, citizen_id=principal().user_id, ticket_id=self._ticket_id(),
+                             now=utcnow())
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return

@@ -98,11 +98,11 @@ def full_page_load(url: str) -> rx.event.EventSpec:
 
 
 def full_page_post(url: str) -> rx.event.EventSpec:
-    """POST to a backend route with a full page load, as a plain HTML form would (sign-out is
-    POST only, so no link or GET can do it)."""
+    """POST an empty form to a same-site route with a full page load (``/auth/keluar`` takes POST
+    only), so the route's answer sets or clears cookies and the next websocket carries them."""
     return rx.call_script(
-        "(() => { const form = document.createElement('form'); form.method = 'post';"
-        f" form.action = {json.dumps(url)}; document.body.appendChild(form); form.submit(); }})()"
+        "(() => { const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps(url)}; document.body.appendChild(f); f.submit(); }})()"
     )
 
 

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.services import sso
 from state.lang import tr
@@ -37,10 +37,8 @@ class ConsentState(rx.State):
         self.client_name, self.agency_name, self.scopes, self.legal_basis, self.error = "", "", [], "", ""
         self._request = {}
         try:
-            with session_scope() as session:
-                request = sso.describe_request(session=session, client_id=params.get("client_id", ""),
-                                               redirect_uri=params.get("redirect_uri", ""),
-                                               scope=params.get("scope", ""))
+            request = await in_session(sso.describe_request, client_id=params.get("client_id", ""),
+                                       redirect_uri=params.get("redirect_uri", ""), scope=params.get("scope", ""))
         except DomainError:
             self.error = await tr(self, "sso.consent.missing")
             return
@@ -59,10 +57,9 @@ class ConsentState(rx.State):
             self.error = await tr(self, "sso.consent.missing")
             return
         try:
-            with session_scope() as session:
-                sso.grant_consent(session=session, principal=principal(), client_id=params.get("client_id", ""),
-                                  redirect_uri=params.get("redirect_uri", ""), scope=params.get("scope", ""),
-                                  now=utcnow(), ip_address=client_ip(self))
+            await in_session(sso.grant_consent, principal=principal(), client_id=params.get("client_id", ""),
+                             redirect_uri=params.get("redirect_uri", ""), scope=params.get("scope", ""),
+                             now=utcnow(), ip_address=client_ip(self))
         except DomainError:
             self.error = await tr(self, "sso.consent.missing")
             return
@@ -88,8 +85,7 @@ class ConnectedAppsState(rx.State):
     notice: str = ""
 
     async def _refresh(self):
-        with session_scope() as session:
-            rows = sso.connected_apps(session=session, user_id=principal().user_id)
+        rows = await in_session(sso.connected_apps, user_id=principal().user_id)
         self.apps = [
             {
                 "client_id": app.client_id,
@@ -115,9 +111,8 @@ class ConnectedAppsState(rx.State):
         """Withdraw my consent for one app; its tokens for me are revoked at once."""
         name = next((a.get("name", "") for a in self.apps if a.get("client_id") == client_id), client_id)
         try:
-            with session_scope() as session:
-                sso.revoke_consent(session=session, principal=principal(), client_id=client_id, now=utcnow(),
-                                   ip_address=client_ip(self))
+            await in_session(sso.revoke_consent, principal=principal(), client_id=client_id, now=utcnow(),
+                             ip_address=client_ip(self))
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key, **exc.params))
         await self._refresh()

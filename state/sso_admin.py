@@ -6,8 +6,8 @@ import json
 
 import reflex as rx
 
+from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.models import Role
 from mpp_digital.services import accounts, sso
@@ -34,10 +34,11 @@ class ClientRegistryState(rx.State):
     # (state/once.py): it is written into the page once.
     new_client_id: str = ""
 
-    def _load(self):
-        with session_scope() as session:
-            rows = sso.list_clients(session=session, actor=principal())
-            self.agencies = [[str(i), name] for i, name in sso.agency_choices(session=session)]
+    async def _load(self):
+        actor = principal()
+        rows, choices = await in_session(
+            lambda session: (sso.list_clients(session=session, actor=actor), sso.agency_choices(session=session)))
+        self.agencies = [[str(i), name] for i, name in choices]
         self.clients = [
             {
                 "client_id": c.client_id,
@@ -57,7 +58,7 @@ class ClientRegistryState(rx.State):
     async def load(self):
         """Page loader."""
         self.errors, self.notice, self.new_client_id = {}, "", ""
-        self._load()
+        await self._load()
 
     @rx.event
     @protected(Role.MINISTRY)
@@ -82,17 +83,16 @@ class ClientRegistryState(rx.State):
             nik_legal_basis=form.get("legal_basis", ""),
         )
         try:
-            with session_scope() as session:
-                client, secret = sso.register_client(session=session, actor=principal(), registration=registration,
-                                                     now=utcnow(), ip_address=client_ip(self))
-                client_id, name = client.client_id, client.name
+            client, secret = await in_session(sso.register_client, actor=principal(), registration=registration,
+                                              now=utcnow(), ip_address=client_ip(self))
+            client_id, name = client.client_id, client.name
         except accounts.InvalidForm as exc:
             self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             return
         self.errors = {}
         self.new_client_id = client_id
         self.notice = await tr(self, "sso.admin.registered", name=name)
-        self._load()
+        await self._load()
         return show_once(SECRET_ELEMENT, secret or "")
 
     @rx.event
@@ -100,14 +100,13 @@ class ClientRegistryState(rx.State):
     async def rotate(self, client_id: str):
         """Issue a new client secret (shown once); the old one stops working."""
         try:
-            with session_scope() as session:
-                secret = sso.rotate_client_credentials(session=session, actor=principal(), client_id=client_id,
-                                                       now=utcnow(), ip_address=client_ip(self))
+            secret = await in_session(sso.rotate_client_credentials, actor=principal(), client_id=client_id,
+                                      now=utcnow(), ip_address=client_ip(self))
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key, **exc.params))
         self.new_client_id = client_id
         self.notice = await tr(self, "sso.admin.rotated", client_id=client_id)
-        self._load()
+        await self._load()
         return show_once(SECRET_ELEMENT, secret or "")
 
     @rx.event
@@ -117,11 +116,10 @@ class ClientRegistryState(rx.State):
         current = next((c for c in self.clients if c.get("client_id") == client_id), None)
         active = not (current and current.get("active"))
         try:
-            with session_scope() as session:
-                sso.set_client_active(session=session, actor=principal(), client_id=client_id, active=active,
-                                      now=utcnow(), ip_address=client_ip(self))
+            await in_session(sso.set_client_active, actor=principal(), client_id=client_id, active=active,
+                             now=utcnow(), ip_address=client_ip(self))
         except DomainError as exc:
             return rx.toast.error(await tr(self, exc.key, **exc.params))
         self.new_client_id = ""
         self.notice = await tr(self, "sso.admin.enabled" if active else "sso.admin.disabled", client_id=client_id)
-        self._load()
+        await self._load()

@@ -19,7 +19,7 @@ from sqlmodel import Session
 # Tests never touch the developer's database, mail server or secret.
 os.environ.setdefault("MPP_SECRET_KEY", "test-secret-key-not-for-production")
 
-ACCOUNT_TABLES = ("claimrelease", "kioskdevice", "queueticket",
+ACCOUNT_TABLES = ("pendingmail", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
@@ -98,6 +98,15 @@ class MailBox:
 
     def __call__(self, *, to: str, subject: str, body: str) -> None:
         self.sent.append({"to": to, "subject": subject, "body": body})
+
+    def collect(self, session: Session, now: datetime) -> None:
+        """Send what the services left in the outbox (``services.pending_mail``) into this box,
+        in the test's own session and transaction."""
+        from contextlib import nullcontext
+
+        from mpp_digital.services import pending_mail
+
+        pending_mail.send_due(transaction=lambda: nullcontext(session), now=now, mailer=self)
 
     def last_link(self) -> str:
         """The URL in the newest mail."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -27,6 +26,7 @@ from mpp_digital.i18n import t
 from mpp_digital.models import (
     LoginAttempt,
     OneTimeToken,
+    PendingMail,
     RecoveryCode,
     Region,
     Role,
@@ -34,7 +34,7 @@ from mpp_digital.models import (
     User,
     UserSession,
 )
-from mpp_digital.services import audit, mail, sealing
+from mpp_digital.services import audit, sealing
 from mpp_digital.services.authz import Grant, Principal, authorize
 from mpp_digital.services.identity import (
     NikInfo,
@@ -63,7 +63,8 @@ PURPOSE_VERIFY = "verify_email"
 PURPOSE_RESET = "reset_password"
 PURPOSE_LOGIN = "login"
 
-Mailer = Callable[..., None]
+VERIFY_MAIL = "verify_email"  # PendingMail.kind of a verification link (ref: the OneTimeToken)
+RESET_MAIL = "reset_password"  # PendingMail.kind of a reset link (ref: the OneTimeToken)
 
 # argon2id with the library's current recommended parameters; hashes made with older
 # parameters are upgraded at the next successful sign-in.
@@ -160,9 +161,7 @@ def check_nik(*, session: Session, nik: str, now: datetime) -> NikInfo:
     return parse_nik(nik, kecamatan_codes=_KecamatanLookup(session), today=now.date())
 
 
-def register_citizen(
-    *, session: Session, registration: Registration, now: datetime, mailer: Mailer | None = None
-) -> User:
+def register_citizen(*, session: Session, registration: Registration, now: datetime) -> User:
     """Create a citizen account and mail the verification link.
 
     Raises:
@@ -215,7 +214,7 @@ def register_citizen(
     session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
     audit.record(session=session, action="register", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")
-    send_verification_email(session=session, user=user, email=email, now=now, mailer=mailer)
+    send_verification_email(session=session, user=user, email=email, now=now)
     return user
 
 
@@ -266,18 +265,18 @@ def issue_token(
 ) -> str:
     """Store the hash of a new single-use token and return the raw token (shown once)."""
     raw = new_secret()
-    session.add(
-        OneTimeToken(
-            purpose=purpose,
-            token_hash=hash_secret(raw),
-            user_id=user_id,
-            email=email,
-            created_at=now,
-            expires_at=now + ttl,
-        )
-    )
-    session.flush()
+    _add_token(session, user_id=user_id, purpose=purpose, token_hash=hash_secret(raw), expires_at=now + ttl, now=now,
+               email=email)
     return raw
+
+
+def _add_token(session: Session, *, user_id: int, purpose: str, token_hash: str, expires_at: datetime,
+               now: datetime, email: str | None) -> OneTimeToken:
+    token = OneTimeToken(purpose=purpose, token_hash=token_hash, user_id=user_id, email=email, created_at=now,
+                         expires_at=expires_at)
+    session.add(token)
+    session.flush()
+    return token
 
 
 def consume_token(*, session: Session, raw: str, purpose: str, now: datetime) -> OneTimeToken:
@@ -305,18 +304,47 @@ def consume_token(*, session: Session, raw: str, purpose: str, now: datetime) ->
     return token
 
 
-def send_verification_email(
-    *, session: Session, user: User, email: str, now: datetime, mailer: Mailer | None = None
-) -> None:
-    """Mail a single-use link that proves ``email`` belongs to ``user``."""
-    raw = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_VERIFY,
-                      ttl=VERIFY_EMAIL_TTL, now=now, email=email)
-    link = get_settings().public_base_url + routes.verify_email_url(raw)
-    (mailer or mail.send_mail)(
-        to=email,
-        subject=t("mail.verify.subject"),
-        body=t("mail.verify.body", name=user.full_name, link=link, hours=24),
-    )
+def _queue_link_mail(*, session: Session, kind: str, user_id: int, purpose: str, ttl: timedelta, now: datetime,
+                     email: str | None = None) -> None:
+    """A single-use token and its mail in the outbox (``services.pending_mail`` sends it).
+
+    The token is stored with the hash of a secret nobody knows; the sender gives it a fresh
+    secret as it composes the mail, so no usable link is ever at rest in the database.
+    """
+    token = _add_token(session, user_id=user_id, purpose=purpose, token_hash=hash_secret(new_secret()),
+                       expires_at=now + ttl, now=now, email=email)
+    session.add(PendingMail(kind=kind, ref=token.id or 0, created_at=now, due_at=now))
+
+
+def send_verification_email(*, session: Session, user: User, email: str, now: datetime) -> None:
+    """Mail (through the outbox) a single-use link that proves ``email`` belongs to ``user``."""
+    _queue_link_mail(session=session, kind=VERIFY_MAIL, user_id=user.id or 0, purpose=PURPOSE_VERIFY,
+                     ttl=VERIFY_EMAIL_TTL, now=now, email=email)
+
+
+def compose_link_mail(*, session: Session, token_id: int, lang: str, now: datetime) -> tuple[str, str, str] | None:
+    """The verification or reset mail of an outbox row: (to, subject, body), with a fresh link.
+
+    None when there is nothing to send any more (the token was used, expired or is gone).
+    """
+    token = session.get(OneTimeToken, token_id)
+    if token is None or token.used_at is not None or now >= token.expires_at:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None:
+        return None
+    raw = new_secret()
+    token.token_hash = hash_secret(raw)  # committed before the mail leaves (pending_mail.send_due)
+    session.add(token)
+    base = get_settings().public_base_url
+    if token.purpose == PURPOSE_VERIFY and token.email:
+        return (token.email, t("mail.verify.subject", lang),
+                t("mail.verify.body", lang, name=user.full_name, link=base + routes.verify_email_url(raw), hours=24))
+    if token.purpose == PURPOSE_RESET:
+        return (user.email, t("mail.reset.subject", lang),
+                t("mail.reset.body", lang, name=user.full_name, link=base + routes.reset_password_url(raw),
+                  minutes=30))
+    return None
 
 
 def verify_email(*, session: Session, raw: str, now: datetime) -> User:
@@ -669,7 +697,6 @@ def update_contact(
     email: str,
     phone: str,
     now: datetime,
-    mailer: Mailer | None = None,
 ) -> bool:
     """Change phone at once; a new email becomes the account's only once verified.
 
@@ -699,7 +726,7 @@ def update_contact(
         user.phone = new_phone
         session.add(user)
     if new_email != user.email:
-        send_verification_email(session=session, user=user, email=new_email, now=now, mailer=mailer)
+        send_verification_email(session=session, user=user, email=new_email, now=now)
         return True
     return False
 
@@ -729,9 +756,7 @@ def change_password(
     return revoked
 
 
-def request_password_reset(
-    *, session: Session, email: str, now: datetime, mailer: Mailer | None = None
-) -> None:
+def request_password_reset(*, session: Session, email: str, now: datetime) -> None:
     """Mail a 30-minute single-use reset link when the address has an account.
 
     The caller says the same thing either way, so the form does not reveal who is registered.
@@ -743,14 +768,8 @@ def request_password_reset(
     user = session.exec(select(User).where(User.email == address)).first()
     if user is None or not user.is_active:
         return
-    raw = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_RESET,
-                      ttl=RESET_PASSWORD_TTL, now=now)
-    link = get_settings().public_base_url + routes.reset_password_url(raw)
-    (mailer or mail.send_mail)(
-        to=user.email,
-        subject=t("mail.reset.subject"),
-        body=t("mail.reset.body", name=user.full_name, link=link, minutes=30),
-    )
+    _queue_link_mail(session=session, kind=RESET_MAIL, user_id=user.id or 0, purpose=PURPOSE_RESET,
+                     ttl=RESET_PASSWORD_TTL, now=now)
 
 
 def _retire_reset_links(session: Session, user_id: int, now: datetime) -> None:

@@ -25,7 +25,6 @@ on their own by ``db.drive_async`` (one transaction, or one statement on Postgre
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import secrets
@@ -43,6 +42,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from mpp_digital import db
+from mpp_digital.blocking import in_session
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import (
     ACTIVE_TICKET_STATUSES,
@@ -676,10 +676,7 @@ async def book(*, citizen_id: int, slot_id: int, now: datetime, lang: str = "id"
     try:
         return await db.drive_async(_booking(citizen_id, slot_id, now, lang, one_statement=one_statement))
     except _StaleTickets:
-        def expire() -> None:
-            with db.session_scope() as session:
-                _expire_stale(session, citizen_id, now)
-        await asyncio.to_thread(expire)
+        await in_session(lambda session: _expire_stale(session, citizen_id, now))
         return await db.drive_async(_booking(citizen_id, slot_id, now, lang, one_statement=one_statement))
 
 

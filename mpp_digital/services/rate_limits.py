@@ -71,6 +71,7 @@ KIOSK_PAIR = NamedLimit("kiosk_pair", "10/15minutes")  # pairing attempts per cl
 OAUTH_TOKEN = NamedLimit("oauth_token", "120/minute")  # per client address (an agency's back end)
 OPEN_DATA = NamedLimit("open_data", "120/minute")  # per client address
 WS_EVENTS = NamedLimit("ws_events", "30/second;600/minute", shared=False)  # per websocket connection (one worker)
+MY_DATA = NamedLimit("my_data", "10/minute;60/hour")  # "Data saya" downloads (a PDF costs CPU) per client address
 
 REFUSED_KEY = "rate.limited"
 

@@ -22,6 +22,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 from mpp_digital import db
+from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import (
     LoginAttempt,
@@ -112,7 +113,7 @@ async def run_purger(interval: float = PURGE_EVERY.total_seconds()) -> None:
     """Purge about every ``interval`` seconds for the life of the process (a lifespan task)."""
     while True:
         try:
-            purged = await asyncio.to_thread(purge_now)
+            purged = await in_thread(purge_now)
             log.info("retention purge: %s", purged)
         except Exception:  # a database restart, say: try again next time
             log.exception("retention purge failed")

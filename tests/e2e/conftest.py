@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -104,6 +105,8 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
         "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
         "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
         "MPP_SECRET_KEY": "e2e-secret-key",
+        # Where Reflex's disk state manager would write tabs' pickles: the app must write none.
+        "REFLEX_STATES_WORKDIR": str(data / "states"),
     }
     env.pop("MPP_REDIS_URL", None)
     with running_app(env, port, data / "app.log") as base:
@@ -111,12 +114,17 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
 
 
 @contextmanager
-def running_app(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
-    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards."""
+def running_app(env: dict[str, str], port: int, log_path: Path, started: list | None = None) -> Iterator[str]:
+    """``make run`` on ``port`` with ``env``, until the pages answer; stopped afterwards.
+
+    ``started``, when given, receives the ``make`` process (the leader of the app's process group).
+    """
     base = f"http://localhost:{port}"
     log = log_path.open("wb")
     proc = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    if started is not None:
+        started.append(proc)
     deadline = time.monotonic() + 600
     try:
         for path in ("/ping", "/masuk"):  # the backend, then the frontend
@@ -134,13 +142,53 @@ def running_app(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]
                 time.sleep(1)
         yield base
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
         log.close()
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a process started with ``start_new_session=True`` and everything it started."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def fresh_postgres_and_redis(database: str, redis_url: str) -> str:
+    """A new, empty PostgreSQL database ``database`` on the test server and an emptied Redis
+    database: the database URL. Skips the test when either server is not at hand."""
+    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
+    if not url.startswith("postgres"):
+        pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL server")
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url, socket_timeout=2).flushdb()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
+        pytest.skip(f"no Redis at {redis_url}: {exc}")
+    from sqlalchemy import create_engine, text
+
+    from mpp_digital.db import normalise_url
+
+    server_url = url.rsplit("/", 1)[0]
+    server = create_engine(normalise_url(server_url + "/postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {database}"))
+    server.dispose()
+    return f"{server_url}/{database}"
+
+
+def own_web_dir(data: Path) -> Path:
+    """A web folder for an app of its own (REFLEX_WEB_WORKDIR): the installed frontend packages
+    are copied from the checkout's .web, not fetched again; its build output is not."""
+    web = data / "web"
+    if (ROOT / ".web").exists():
+        shutil.copytree(ROOT / ".web", web, symlinks=True,  # packages have build/ folders too: only the top one
+                        ignore=lambda folder, names: ["build"] if folder == str(ROOT / ".web") else [])
+    return web
 
 
 @pytest.fixture(scope="session")

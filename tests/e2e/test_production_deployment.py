@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import string
@@ -32,12 +31,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from mpp_digital.db import normalise_url
 from mpp_digital.web_routes import content_security_policy, inline_script_hashes
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, free_port, fresh_postgres_and_redis, own_web_dir, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -60,29 +59,7 @@ class Deployment:
     logs: list[Path]
     nginx_log: Path
     port: int
-
-
-def _requirements() -> str:
-    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
-    if not url.startswith("postgres"):
-        pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL server")
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
-    except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    if not Path(NGINX).exists():
-        pytest.skip("nginx is not installed (make test installs it as root)")
-    return url.rsplit("/", 1)[0] + "/" + DATABASE
-
-
-def _recreate(url: str) -> None:
-    server = create_engine(normalise_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    server.dispose()
+    data: Path
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
@@ -114,15 +91,6 @@ def _make(target: str, env: dict[str, str], log: Path, **variables: str) -> None
         done = subprocess.run(["make", target, *(f"{k}={v}" for k, v in variables.items())], cwd=ROOT, env=env,
                               stdout=out, stderr=subprocess.STDOUT, timeout=900)
     assert done.returncode == 0, f"make {target} failed:\n{log.read_text()[-3000:]}"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _nginx_config(data: Path, port: int, backends: list[int]) -> Path:
@@ -163,13 +131,11 @@ http {{
 
 @pytest.fixture(scope="module")
 def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
-    database_url = _requirements()
-    _recreate(database_url)
+    if not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (make test installs it as root)")
+    database_url = fresh_postgres_and_redis(DATABASE, REDIS_URL)
     data = tmp_path_factory.mktemp("production")
-    web = data / "web"  # its own build; the installed frontend packages are copied, not fetched again
-    if (ROOT / ".web").exists():
-        shutil.copytree(ROOT / ".web", web, symlinks=True,
-                        ignore=lambda folder, names: ["build"] if folder == str(ROOT / ".web") else [])
+    web = own_web_dir(data)  # its own build
     port, backends = free_port(), [free_port(), free_port()]
     # Not "localhost": Reflex's frontend sends a localhost page's websocket to the https default
     # port (it assumes a load balancer there); a real host name or address keeps the port.
@@ -211,10 +177,11 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
         procs.append(subprocess.Popen([NGINX, "-p", str(data), "-c", str(config), "-g", "daemon off;"],
                                       stdout=nginx_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True))
         _wait_for(f"{base}/healthz", procs, [*logs, nginx_log])
-        yield Deployment(base=base, database_url=database_url, logs=logs, nginx_log=data / "nginx-access.log", port=port)
+        yield Deployment(base=base, database_url=database_url, logs=logs, nginx_log=data / "nginx-access.log", port=port,
+                         data=data)
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_group(proc)
 
 
 def _add_citizen(database_url: str) -> None:
@@ -232,6 +199,32 @@ def _add_citizen(database_url: str) -> None:
         db.add(user)
         db.commit()
     engine.dispose()
+
+
+def _send_malformed_sign_in(base: str) -> None:
+    """What a crafted client can send: the sign-in event with a number for its form. The handler
+    raises (``form.get`` on an int); the event-error metric must count it."""
+    import uuid
+
+    from reflex_base import constants
+    from websockets.sync.client import connect
+
+    from state.auth import LoginState
+
+    url = base.replace("https", "wss", 1) + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
+    router = {"pathname": "/masuk", "query": {}}
+    with connect(url, additional_headers={"Origin": base}, subprotocols=[constants.Reflex.VERSION],
+                 ssl=INSECURE, open_timeout=30) as ws:
+        assert ws.recv(timeout=30).startswith("0")
+        ws.send("40/_event,")
+        while not ws.recv(timeout=30).startswith("40/_event"):
+            pass
+        for name, payload in ((f"{LoginState.get_full_name().split('.')[0]}.{constants.CompileVars.HYDRATE}", {}),
+                              (f"{LoginState.get_full_name()}.submit", {"form": 7})):
+            ws.send("42/_event," + json.dumps(["event", {"name": name, "payload": payload, "router_data": router}]))
+            while not (message := ws.recv(timeout=30)).startswith("42/_event,"):
+                if message == "2":
+                    ws.send("3")
 
 
 def _non_loopback_address() -> str | None:
@@ -272,11 +265,14 @@ def test_production_behind_nginx(browser, deployment):
         expect(page).to_have_url(re.compile(r"/profil/?$"))
         expect(page.locator("#nav-profile")).to_contain_text("Sri Produksi")
         expect(page.locator("#demo-ribbon")).to_have_count(0)
+        page.screenshot(path=str(deployment.data / "production-profile.png"))
         session_cookie = next(c for c in context.cookies() if c["name"] == "__Host-mpp_session")  # https
         assert session_cookie["secure"] and session_cookie["httpOnly"] and session_cookie["path"] == "/"
         assert violations == [], violations  # the nginx-served pages run under the CSP
     finally:
         context.close()
+
+    _send_malformed_sign_in(base)
 
     # The sign-in's events are counted by handler, on whichever machine served them; nginx
     # spreads the scrapes over the machines, so read several.
@@ -285,6 +281,7 @@ def test_production_behind_nginx(browser, deployment):
     assert re.search(r'mpp_reflex_event_duration_seconds_bucket\{handler="state\.auth\.LoginState\.\w+",le="10\.0"\} [1-9]',
                      scrapes)
     assert 'mpp_http_requests_total{method="GET",route="/auth/sesi",status="303"}' in scrapes
+    assert re.search(r'mpp_reflex_event_errors_total\{handler="state\.auth\.LoginState\.submit"\} [1-9]', scrapes)
 
     # The app's logs: JSON lines; nginx's request id is the app's; nothing secret or personal.
     status, headers, _ = _get(f"{base}/healthz")

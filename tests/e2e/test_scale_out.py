@@ -13,18 +13,17 @@ Needs the real PostgreSQL (MPP_TEST_DATABASE_URL, as CI sets it) and Redis on
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
 from mpp_digital.db import normalise_url
 from mpp_digital.models import PendingMail, QueueTicket
-from tests.e2e.conftest import ROOT, free_port, running_app
+from tests.e2e.conftest import free_port, fresh_postgres_and_redis, own_web_dir, running_app
 from tests.e2e.test_queue_journey import CITIZEN, book_slot, open_sragen_now, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -33,37 +32,12 @@ REDIS_URL = "redis://127.0.0.1:6379/7"  # this test's own Redis database
 DATABASE = "mpp_scale_out"
 
 
-def _database_url() -> str:
-    url = os.environ.get("MPP_TEST_DATABASE_URL", "").strip()
-    if not url.startswith("postgres"):
-        pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL server")
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
-    except Exception as exc:  # noqa: BLE001 - any failure means: no Redis here
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    return url.rsplit("/", 1)[0] + "/" + DATABASE
-
-
-def _recreate(url: str) -> None:
-    server = create_engine(normalise_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    server.dispose()
-
-
 @pytest.fixture(scope="module")
 def scaled_app(smtp_inbox, tmp_path_factory) -> Iterator[tuple[str, str]]:
     """`make run` with 2 workers on Redis and its own PostgreSQL database: (base URL, database URL)."""
-    database_url = _database_url()
-    _recreate(database_url)
+    database_url = fresh_postgres_and_redis(DATABASE, REDIS_URL)
     data = tmp_path_factory.mktemp("scale_out")
-    web = data / "web"  # its own build; the installed frontend packages are copied, not fetched again
-    if (ROOT / ".web").exists():
-        shutil.copytree(ROOT / ".web", web, symlinks=True,  # not its build output (packages have build/ folders too)
-                        ignore=lambda folder, names: ["build"] if folder == str(ROOT / ".web") else [])
+    web = own_web_dir(data)  # its own build
     holidays = data / "holidays.json"
     holidays.write_text('{"holidays": []}')
     port = free_port()

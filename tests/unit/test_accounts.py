@@ -21,8 +21,9 @@ def register(session, now, mailbox, nik=NIK, email="sri@example.id", password=PA
         session=session,
         registration=accounts.Registration(nik=nik, full_name="Sri  Lestari", email=email,
                                            phone="0812-3456-7890", password=password),
-        now=now, mailer=mailbox,
+        now=now,
     )
+    mailbox.collect(session, now)
     session.commit()
     return user
 
@@ -60,8 +61,9 @@ def test_register_reports_every_bad_field(session, now, mailbox):
         accounts.register_citizen(
             session=session,
             registration=accounts.Registration(nik="123", full_name="", email="x@", phone="021555", password="short"),
-            now=now, mailer=mailbox,
+            now=now,
         )
+    mailbox.collect(session, now)
     assert {k: e.key for k, e in exc.value.errors.items()} == {
         "nik": "nik.length", "full_name": "name.required", "email": "email.invalid",
         "phone": "phone.not_mobile", "password": "password.too_short",
@@ -85,7 +87,8 @@ def test_email_verification_link_is_single_use_and_expires(session, now, mailbox
     assert user.email_verified_at is not None
     with pytest.raises(DomainError, match="token.used"):
         accounts.verify_email(session=session, raw=raw, now=now + timedelta(hours=1))
-    accounts.send_verification_email(session=session, user=user, email=user.email, now=now, mailer=mailbox)
+    accounts.send_verification_email(session=session, user=user, email=user.email, now=now)
+    mailbox.collect(session, now)
     with pytest.raises(DomainError, match="token.expired"):
         accounts.verify_email(session=session, raw=token_from(mailbox.last_link()), now=now + timedelta(hours=25))
     with pytest.raises(DomainError, match="token.invalid"):
@@ -289,7 +292,8 @@ def test_change_password_revokes_other_sessions(session, now, mailbox):
 def test_password_reset_link_valid_thirty_minutes_once(session, now, mailbox):
     register(session, now, mailbox)
     old = sign_in_session(session, now)
-    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now)
+    mailbox.collect(session, now)
     raw = token_from(mailbox.last_link())
     with pytest.raises(accounts.InvalidForm):  # a weak password does not burn the link
         accounts.reset_password(session=session, raw=raw, new="password1234", now=now)
@@ -298,14 +302,16 @@ def test_password_reset_link_valid_thirty_minutes_once(session, now, mailbox):
     assert accounts.resolve_session(session=session, raw=old, now=now + timedelta(minutes=29)) is None
     with pytest.raises(DomainError, match="token.used"):
         accounts.reset_password(session=session, raw=raw, new="nasi liwet solo enak", now=now)
-    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now)
+    mailbox.collect(session, now)
     with pytest.raises(DomainError, match="token.expired"):
         accounts.reset_password(session=session, raw=token_from(mailbox.last_link()), new="gudeg jogja manis sekali",
                                 now=now + timedelta(minutes=30))
 
 
 def test_reset_for_unknown_email_sends_nothing(session, now, mailbox):
-    accounts.request_password_reset(session=session, email="nobody@example.id", now=now, mailer=mailbox)
+    accounts.request_password_reset(session=session, email="nobody@example.id", now=now)
+    mailbox.collect(session, now)
     assert mailbox.sent == []
 
 
@@ -313,7 +319,8 @@ def test_new_email_applies_only_after_verification(session, now, mailbox):
     register(session, now, mailbox)
     me = accounts.resolve_session(session=session, raw=sign_in_session(session, now), now=now)
     pending = accounts.update_contact(session=session, principal=me, email="sri.baru@example.id",
-                                      phone="+62 813 1111 2222", now=now, mailer=mailbox)
+                                      phone="+62 813 1111 2222", now=now)
+    mailbox.collect(session, now)
     session.commit()
     user = session.get(User, me.user_id)
     assert pending and user.email == "sri@example.id" and user.phone == "+6281311112222"
@@ -427,9 +434,11 @@ def test_an_older_reset_link_stops_working_once_the_password_was_reset(session, 
     """Issue 11: two reset mails; the newer one is used; the older one must not set it again
     (before the fix it still worked for the rest of its 30 minutes)."""
     register(session, now, mailbox)
-    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now)
+    mailbox.collect(session, now)
     older = token_from(mailbox.last_link())
-    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now)
+    mailbox.collect(session, now)
     newer = token_from(mailbox.last_link())
     accounts.reset_password(session=session, raw=newer, new="nasi liwet solo enak", now=now)
     session.commit()
@@ -440,7 +449,8 @@ def test_an_older_reset_link_stops_working_once_the_password_was_reset(session, 
 def test_a_reset_link_stops_working_once_the_password_was_changed(session, now, mailbox):
     register(session, now, mailbox)
     me = accounts.resolve_session(session=session, raw=sign_in_session(session, now), now=now)
-    accounts.request_password_reset(session=session, email="sri@example.id", now=now, mailer=mailbox)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now)
+    mailbox.collect(session, now)
     link = token_from(mailbox.last_link())
     accounts.change_password(session=session, principal=me, current=PASSWORD, new="nasi liwet solo enak", now=now)
     session.commit()

@@ -120,3 +120,23 @@ def test_logs_redact_secrets_and_mask_niks():
         assert secret not in text
     assert lines[0]["user_id"] == 7 and lines[0]["form"]["identifier"] == "[nik]"
     assert lines[1]["event"] == "NIK [nik] via the stdlib logger"
+
+
+def test_nginx_sends_every_backend_route_to_the_backend_and_every_page_to_the_build():
+    """deploy/nginx.conf keeps in step with the app: a new backend route that nginx served as a
+    page (or a page it sent to the backend) fails here."""
+    import re
+    from pathlib import Path
+
+    from starlette.routing import Mount, Route
+
+    from mpp_digital import routes
+    from mpp_digital.web_routes import build_api
+
+    config = (Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf").read_text()
+    backend = re.compile(re.search(r"location ~ (\^/\S+) \{", config).group(1))
+    paths = [r.path for r in build_api().routes if isinstance(r, Route | Mount)]
+    paths += ["/_event/", "/_upload", "/ping"]  # Reflex's own backend endpoints
+    assert [p for p in paths if not backend.match(p)] == []
+    pages = [page.path.replace("[", "").replace("]", "") for page in routes.PAGES]
+    assert [p for p in pages if backend.match(p)] == []

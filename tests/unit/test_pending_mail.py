@@ -4,6 +4,7 @@ mail-server outage (SQLite and the real PostgreSQL)."""
 from __future__ import annotations
 
 import smtplib
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,11 @@ def _book(session, world, lang="id"):
     return ticket
 
 
+def _send_due(session, now, mailer):
+    """The sender, in the test's own session and transaction."""
+    return pending_mail.send_due(transaction=lambda: nullcontext(session), now=now, mailer=mailer)
+
+
 def _pending(session, ticket_id):
     return session.exec(select(PendingMail).where(PendingMail.ref == ticket_id,
                                                   col(PendingMail.kind) == queue.TICKET_MAIL)).all()
@@ -38,12 +44,12 @@ def test_a_booking_writes_its_mail_and_the_sender_sends_it_once(session, queue_w
     [row] = _pending(session, ticket.id)
     assert row.sent_at is None and row.lang == "en"
     now = at(MONDAY, "07:00")
-    assert pending_mail.send_due(session=session, now=now, mailer=mailbox) >= 1
+    assert _send_due(session, now, mailbox) >= 1
     mine = [m for m in mailbox.sent if ticket.code in m["subject"]]
     assert len(mine) == 1 and mine[0]["to"] == queue_world.citizens[0].email
     assert mine[0]["subject"] == f"MPP queue ticket {ticket.code}"  # in the language it was booked in
     assert row.sent_at == now
-    pending_mail.send_due(session=session, now=now + timedelta(minutes=5), mailer=mailbox)
+    _send_due(session, now + timedelta(minutes=5), mailbox)
     assert len([m for m in mailbox.sent if ticket.code in m["subject"]]) == 1  # never twice
 
 
@@ -66,13 +72,13 @@ def test_a_mail_server_outage_keeps_the_mail_and_tries_again_later(session, queu
     def down(**_):
         raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
 
-    pending_mail.send_due(session=session, now=now, mailer=down)
+    _send_due(session, now, down)
     [row] = _pending(session, ticket.id)
     assert row.sent_at is None and row.attempts == 1 and "SMTPServerDisconnected" in row.last_error
     assert row.due_at == now + timedelta(minutes=1)
-    pending_mail.send_due(session=session, now=now + timedelta(seconds=30), mailer=mailbox)  # not due yet
+    _send_due(session, now + timedelta(seconds=30), mailbox)  # not due yet
     assert not [m for m in mailbox.sent if ticket.code in m["subject"]]
-    pending_mail.send_due(session=session, now=now + timedelta(minutes=1), mailer=mailbox)
+    _send_due(session, now + timedelta(minutes=1), mailbox)
     assert len([m for m in mailbox.sent if ticket.code in m["subject"]]) == 1 and row.sent_at is not None
 
 
@@ -93,9 +99,75 @@ def test_a_batch_of_ticket_mails_reads_its_rows_in_one_statement(session, queue_
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(session.get_bind(), "before_cursor_execute", listener)
     try:
-        pending_mail.send_due(session=session, now=at(MONDAY, "07:00"), mailer=mailbox)
+        _send_due(session, at(MONDAY, "07:00"), mailbox)
     finally:
         event.remove(session.get_bind(), "before_cursor_execute", listener)
     assert {t.code for t in tickets} <= {m["subject"].rsplit(" ", 1)[-1] for m in mailbox.sent}
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 2, reads  # the due mails, then their tickets, citizens, sites and services
+
+
+def test_no_row_is_locked_while_the_mail_server_is_slow(engine, database_url, session, monkeypatch):
+    """Claim, commit, send, mark: another transaction can take the row while SMTP is slow."""
+    import asyncio
+    import threading
+    import time
+
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import text
+
+    from mpp_digital.clock import utcnow
+    from mpp_digital.services import accounts
+    from mpp_digital.settings import get_settings
+    from tests.e2e.conftest import free_port
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite locks the whole file only while it writes)")
+    in_smtp, release = threading.Event(), threading.Event()
+
+    class SlowServer:
+        async def handle_DATA(self, server, smtp_session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+            in_smtp.set()
+            for _ in range(100):  # up to 10 s, until the test has tried the row
+                if release.is_set():
+                    break
+                await asyncio.sleep(0.1)
+            return "250 OK"
+
+    from sqlalchemy import update
+
+    now = utcnow()  # the sender runs at the current time
+    session.execute(update(PendingMail).values(sent_at=now))  # earlier tests' mail is not this batch
+    user = accounts.register_citizen(
+        session=session, registration=accounts.Registration(nik="3314014107900001", full_name="Sri Lestari",
+                                                            email="sri.slow@example.id", phone="081234567890",
+                                                            password="kopi tubruk di alun-alun"), now=now)
+    session.commit()
+    [row] = session.exec(select(PendingMail).where(PendingMail.kind == accounts.VERIFY_MAIL,
+                                                   col(PendingMail.sent_at).is_(None))
+                         .order_by(col(PendingMail.id).desc()).limit(1)).all()
+    port = free_port()
+    controller = Controller(SlowServer(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("MPP_DATABASE_URL", database_url)
+    monkeypatch.setenv("MPP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MPP_SMTP_PORT", str(port))
+    get_settings.cache_clear()
+    sender = threading.Thread(target=pending_mail.send_due_now)
+    try:
+        sender.start()
+        assert in_smtp.wait(15), "the mail never reached the server"
+        started = time.monotonic()
+        with engine.connect() as conn:  # another transaction: the row and the account it is about
+            conn.execute(text("SET lock_timeout = '1s'"))
+            conn.execute(text("UPDATE pendingmail SET lang = lang WHERE id = :id"), {"id": row.id})
+            conn.execute(text("UPDATE onetimetoken SET email = email WHERE user_id = :u"), {"u": user.id})
+            conn.commit()
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
+        sender.join(20)
+        controller.stop()
+        get_settings.cache_clear()
+    session.expire_all()
+    assert session.get(PendingMail, row.id).sent_at is not None  # and it was marked sent afterwards

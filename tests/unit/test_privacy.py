@@ -44,7 +44,8 @@ def register(session, now, mailbox, nik=NIK, email="sri@example.id"):
         session=session,
         registration=accounts.Registration(nik=nik, full_name="Sri Lestari", email=email, phone="0812-3456-7890",
                                            password=PASSWORD),
-        now=now, mailer=mailbox)
+        now=now)
+    mailbox.collect(session, now)
     session.commit()
     return user
 
@@ -285,7 +286,8 @@ def test_purge_deletes_what_outlived_its_period_and_nothing_else(session, now, m
     assert session.exec(select(OAuthToken)).one().portal_session_id is None  # the token keeps its record
     left = {t.token_hash for t in session.exec(select(OneTimeToken)).all()}
     assert "d" * 64 not in left and "e" * 64 in left and left < before_tokens | {"e" * 64}
-    assert sorted(m.ref for m in session.exec(select(PendingMail)).all()) == [2, 3]
+    # only this test's ticket mail (registration queues its own verification mail, still unsent: kept)
+    assert sorted(m.ref for m in session.exec(select(PendingMail).where(PendingMail.kind == "queue_ticket")).all()) == [2, 3]
     assert [p.name for p in outbox.iterdir()] == ["new.eml"]
     assert retention.purge(session=session, now=now, outbox_dir=outbox).sessions == 0  # idempotent
 
@@ -372,6 +374,23 @@ def test_the_download_route_serves_the_cookies_own_account(session, now, mailbox
         get_settings.cache_clear()
     exports = session.exec(select(AuditLog).where(AuditLog.action == "data_export")).all()
     assert [e.detail["format"] for e in exports] == ["json", "pdf"]
+
+
+def test_the_download_route_is_rate_limited_per_address(session, now, mailbox, database_url, monkeypatch):
+    """A PDF costs CPU: 10 downloads a minute per address, then 429 with Retry-After."""
+    from mpp_digital.services import rate_limits
+    from mpp_digital.web_routes import build_api
+
+    monkeypatch.setenv("MPP_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    rate_limits.configure(redis_url=None)  # a fresh in-memory count
+    try:
+        client = TestClient(build_api())
+        codes = [client.get(routes.MY_DATA_JSON).status_code for _ in range(11)]
+    finally:
+        rate_limits.configure(redis_url=None)
+        get_settings.cache_clear()
+    assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
 def test_closing_the_account_anonymises_it_and_frees_the_nik(session, now, mailbox):

@@ -215,3 +215,16 @@ def test_make_run_is_the_demo_and_refuses_production():
                              timeout=60)
     assert refused.returncode != 0
     assert "make run is the demo" in refused.stdout + refused.stderr
+
+
+def test_two_processes_migrating_one_fresh_sqlite_database_at_once_both_succeed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MPP_")}
+    env = {**base, "MPP_DATABASE_URL": url, "MPP_SECRET_KEY": "race-test-secret-key"}
+    procs = [subprocess.Popen([sys.executable, "-m", "mpp_digital.cli", "migrate"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    assert [code for code, _ in results] == [0, 0], results
+    from mpp_digital import migrations
+
+    migrations.require_current(url)

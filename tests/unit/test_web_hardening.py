@@ -35,7 +35,7 @@ def ticket(session) -> Iterator[str]:
         session=session, registration=accounts.Registration(
             nik="3314014107900001", full_name="Sri Lestari", email="sri@example.id", phone="0812-3456-7890",
             password=PASSWORD),
-        now=utcnow() - timedelta(minutes=1), mailer=lambda **_: None)
+        now=utcnow() - timedelta(minutes=1))
     session.commit()
     result = accounts.sign_in(session=session, identifier="sri@example.id", password=PASSWORD,
                               ip_address="10.0.0.1", now=utcnow())
