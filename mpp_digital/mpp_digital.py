@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import reflex as rx
+from reflex_base.event import EventSpec
+from reflex_base.event.context import EventContext
 from reflex_base.event.processor import BaseStateEventProcessor
 from structlog.contextvars import bound_contextvars
 
@@ -98,14 +100,19 @@ def _instrument_events(app: rx.App) -> None:
         processor.__class__ = InstrumentedEventProcessor
 
 
-def backend_error(exception: Exception) -> rx.event.EventSpec:
-    """Reflex's backend exception handler: a database that cannot be reached says so (nothing
-    was saved, try again) in both languages; anything else is Reflex's generic toast."""
-    from reflex.app import default_backend_exception_handler
-
+def backend_error(exception: Exception) -> EventSpec:
+    """Reflex's backend exception handler. The traceback goes out as one structured line through
+    the app's log pipeline (JSON in production, NIKs masked, under the failed event's request id)
+    instead of Reflex's printout. A database that cannot be reached says so (nothing was saved,
+    try again) in both languages; anything else is a toast without details."""
+    try:  # Reflex sets the failed event's context before it calls this handler
+        request_id = EventContext.get().txid
+    except LookupError:
+        request_id = None
+    event_log.error("handler_exception", exc_info=exception, request_id=request_id)
     if db.is_unavailable(exception):
         return rx.toast.error(t("db.unavailable", "id"), description=t("db.unavailable", "en"), id="db_unavailable")
-    return default_backend_exception_handler(exception)
+    return rx.toast.error(t("error.unexpected"), id="backend_error", position="top-center")
 
 
 TAB_SWEEP_SECONDS = 10.0  # expired tabs' states are dropped at most this often

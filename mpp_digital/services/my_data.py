@@ -208,8 +208,10 @@ def close_account(*, session: Session, principal: Principal, password: str, now:
         except DomainError:  # its slot has begun: the end of the day expires it, as any other
             pass
     ticket_ids = select(QueueTicket.id).where(QueueTicket.citizen_id == user_id).scalar_subquery()
-    session.execute(delete(PendingMail).where(col(PendingMail.ref).in_(ticket_ids), col(PendingMail.sent_at).is_(None),
-                                              col(PendingMail.kind) == queue.TICKET_MAIL))
+    token_ids = select(OneTimeToken.id).where(OneTimeToken.user_id == user_id).scalar_subquery()
+    session.execute(delete(PendingMail).where(col(PendingMail.sent_at).is_(None), or_(
+        (col(PendingMail.kind) == queue.TICKET_MAIL) & col(PendingMail.ref).in_(ticket_ids),
+        col(PendingMail.kind).in_((accounts.VERIFY_MAIL, accounts.RESET_MAIL)) & col(PendingMail.ref).in_(token_ids))))
     hashes = [accounts.identifier_hash(v) for v in (accounts.nik_of(user), user.email) if v]
     session.execute(delete(LoginAttempt).where(or_(col(LoginAttempt.identifier_hash).in_(hashes),
                                                    col(LoginAttempt.user_id) == user_id)))

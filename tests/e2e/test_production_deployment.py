@@ -160,7 +160,7 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
     build_log = data / "build.log"
     _make("prod-build", env, build_log)
     _make("release", env, build_log)
-    _add_citizen(database_url)
+    _add_citizen(env)
 
     procs: list[subprocess.Popen] = []
     logs = [data / "machine-1.log", data / "machine-2.log"]
@@ -184,21 +184,31 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
             stop_group(proc)
 
 
-def _add_citizen(database_url: str) -> None:
-    """A verified citizen, as registration and the mailed link would leave it."""
+def _add_citizen(env: dict[str, str]) -> None:
+    """A verified citizen, as registration and the mailed link would leave it, written with the
+    deployment's own settings (its secret key seals the NIK and keys its lookup)."""
     from mpp_digital.clock import utcnow
     from mpp_digital.models import User
     from mpp_digital.services import accounts
+    from mpp_digital.settings import get_settings
 
-    engine = create_engine(normalise_url(database_url))
-    with Session(engine) as db:
-        accounts.register_citizen(session=db, now=utcnow(), registration=accounts.Registration(
-            nik=NIK, full_name="Sri Produksi", email=EMAIL, phone="081234567890", password=PASSWORD))
-        user = db.exec(select(User).where(User.email == EMAIL)).one()
-        user.email_verified_at = utcnow()
-        db.add(user)
-        db.commit()
-    engine.dispose()
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            if name.startswith("MPP_"):
+                mp.setenv(name, value)
+        get_settings.cache_clear()
+        engine = create_engine(normalise_url(env["MPP_DATABASE_URL"]))
+        try:
+            with Session(engine) as db:
+                accounts.register_citizen(session=db, now=utcnow(), registration=accounts.Registration(
+                    nik=NIK, full_name="Sri Produksi", email=EMAIL, phone="081234567890", password=PASSWORD))
+                user = db.exec(select(User).where(User.email == EMAIL)).one()
+                user.email_verified_at = utcnow()
+                db.add(user)
+                db.commit()
+        finally:
+            engine.dispose()
+    get_settings.cache_clear()
 
 
 def _send_malformed_sign_in(base: str) -> None:
@@ -292,5 +302,9 @@ def test_production_behind_nginx(browser, deployment):
     assert request_id in deployment.nginx_log.read_text()
     assert any(r.get("request_id") == request_id and r.get("route") == "/healthz" for r in records)
     assert any(r.get("event") == "reflex_event" and "LoginState" in r.get("handler", "") for r in records)
+    # The crafted event's exception: one JSON line with its traceback, not Reflex's printout.
+    failed = {r["request_id"] for r in records if r.get("event") == "reflex_event" and r.get("outcome") == "error"}
+    assert any(r.get("event") == "handler_exception" and "AttributeError" in r.get("exception", "")
+               and r.get("request_id") in failed for r in records)
     for secret in (NIK, PASSWORD, session_cookie["value"], "ticket="):
         assert secret not in logged

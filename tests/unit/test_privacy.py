@@ -398,7 +398,9 @@ def test_closing_the_account_anonymises_it_and_frees_the_nik(session, now, mailb
     row, raw = sign_in(session, now)
     done = _ticket(session, user.id, TicketStatus.DONE, now - timedelta(days=3), 1)
     booked = _ticket(session, user.id, TicketStatus.BOOKED, now + timedelta(days=1), 2)
+    accounts.request_password_reset(session=session, email="sri@example.id", now=now)  # a link mail not sent yet
     session.commit()
+    assert session.exec(select(PendingMail).where(PendingMail.kind == accounts.RESET_MAIL)).all()
     who = accounts.resolve_session(session=session, raw=raw, now=now)
     with pytest.raises(ValidationError):
         my_data.close_account(session=session, principal=who, password="not my password", now=now)
@@ -416,6 +418,7 @@ def test_closing_the_account_anonymises_it_and_frees_the_nik(session, now, mailb
     assert session.get(QueueTicket, booked.id).status == TicketStatus.CANCELLED
     assert session.get(QueueTicket, done.id).status == TicketStatus.DONE  # the queue's history stays
     assert session.exec(select(LoginAttempt)).all() == []
+    assert session.exec(select(PendingMail).where(PendingMail.kind == accounts.RESET_MAIL)).all() == []  # never sent
     assert "account_closed" in [a.action for a in session.exec(select(AuditLog)).all()]  # the trail stays
     with pytest.raises(DomainError):
         accounts.sign_in(session=session, identifier="sri@example.id", password=PASSWORD, ip_address="1.1.1.1",
