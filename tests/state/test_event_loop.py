@@ -129,16 +129,24 @@ def _cases(engine, citizen):
     ]
 
 
+WATCHED_RUNS = 3  # a handler fails when every watched run held the loop too long
+
+
 def test_no_handler_blocks_the_event_loop(app_db, engine, citizen):
+    """Blocking work holds the loop on every run; a busy machine that preempts the process now
+    and then does not: each handler passes when one of its watched runs kept every step short."""
     slow: dict[str, list[str]] = {}
     for name, handler, make_state, arguments in _cases(engine, citizen):
-        for watched in (False, True):  # the first run pays first-use costs
+        for run in range(1 + WATCHED_RUNS):  # the first run pays first-use costs
             state, args = make_state(), arguments()
             _result, reports = run_watched(lambda state=state, args=args, handler=handler: handler.fn(state, *args))
-            if watched and reports:
-                slow[name] = reports
             for refusal in ("error", "errors", "password_errors"):  # the work was done, not refused
                 assert not getattr(state, refusal, None), (name, getattr(state, refusal))
+            if run and not reports:
+                slow.pop(name, None)
+                break
+            if run:
+                slow[name] = reports
     assert slow == {}, "handlers held the event loop for more than 50 ms:\n" + "\n".join(
         f"{name}: {reports[0][:300]}" for name, reports in slow.items())
 
