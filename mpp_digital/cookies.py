@@ -13,6 +13,11 @@ def session_cookie_name() -> str:
     return routes.session_cookie_name(secure=get_settings().cookie_secure)
 
 
+def kiosk_cookie_name() -> str:
+    """The kiosk device cookie's name here: ``__Host-`` prefixed when the public address is https."""
+    return routes.host_cookie_name(routes.KIOSK_COOKIE, secure=get_settings().cookie_secure)
+
+
 def clear_session_cookie(response: Response) -> None:
     """Tell the browser to forget the session cookie."""
     response.delete_cookie(session_cookie_name(), path="/", httponly=True, samesite="lax",

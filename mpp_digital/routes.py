@@ -63,10 +63,15 @@ READYZ = "/readyz"
 METRICS = "/metrics"
 
 
+def host_cookie_name(name: str, *, secure: bool) -> str:
+    """A cookie's name: under https with the ``__Host-`` prefix, which browsers accept only with
+    Secure, Path=/ and no Domain (so no subdomain or plain-http page can plant one)."""
+    return f"__Host-{name}" if secure else name
+
+
 def session_cookie_name(*, secure: bool) -> str:
-    """The session cookie's name: under https with the ``__Host-`` prefix, which browsers accept
-    only with Secure, Path=/ and no Domain (so no subdomain or plain-http page can plant one)."""
-    return f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
+    """The session cookie's name (``__Host-`` prefixed under https)."""
+    return host_cookie_name(SESSION_COOKIE, secure=secure)
 
 
 def verify_email_url(token: str) -> str:

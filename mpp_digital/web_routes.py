@@ -26,7 +26,7 @@ from mpp_digital import db, routes
 from mpp_digital.blocking import in_thread
 from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
-from mpp_digital.cookies import clear_session_cookie, session_cookie_name
+from mpp_digital.cookies import clear_session_cookie, kiosk_cookie_name, session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
 from mpp_digital.i18n import t
@@ -107,6 +107,8 @@ def _pair_kiosk(site_slug: str, code: str, ip: str) -> str:
 
 async def pair_kiosk(request: Request) -> RedirectResponse:
     """GET /auth/kios?site=...&code=...: spend a kiosk's pairing code, set its device cookie."""
+    if not same_site_request(request):  # another site cannot make a browser a kiosk of its choosing
+        return _cross_site()
     site_slug = request.query_params.get("site", "")[:80]
     back = routes.kiosk_url(site_slug)
     ip = request_address(request)
@@ -117,7 +119,7 @@ async def pair_kiosk(request: Request) -> RedirectResponse:
         return RedirectResponse(f"{back}?pasang=tunggu&detik={exc.retry_after}", status_code=303)
     except DomainError:
         return RedirectResponse(f"{back}?pasang=gagal", status_code=303)
-    return _redirect_with_cookie(back, routes.KIOSK_COOKIE, raw, kiosk_devices.DEVICE_COOKIE_MAX_AGE)
+    return _redirect_with_cookie(back, kiosk_cookie_name(), raw, kiosk_devices.DEVICE_COOKIE_MAX_AGE)
 
 
 def _revoke(raw: str) -> None:

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from mpp_digital import routes
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
+from mpp_digital.cookies import kiosk_cookie_name
 from mpp_digital.errors import DomainError
 from mpp_digital.models import MppSite, Service, SiteService
 from mpp_digital.services import kiosk_devices, queue, rate_limits
@@ -44,7 +45,7 @@ class KioskState(rx.State):
     _site_slug: str = ""
 
     def _device_cookie(self) -> str | None:
-        return session_cookie(self.router.headers.cookie, routes.KIOSK_COOKIE)
+        return session_cookie(self.router.headers.cookie, kiosk_cookie_name())
 
     async def _device(self, limit: rate_limits.NamedLimit) -> bool:
         """Whether this connection is a paired kiosk of the site with room in its ``limit``; says why not."""

@@ -121,3 +121,22 @@ def test_pairing_attempts_are_rate_limited_per_address(web):
                for i in range(allowed + 1)]
     assert answers[:allowed] == ["/kiosk/sragen?pasang=gagal"] * allowed
     assert answers[-1].startswith("/kiosk/sragen?pasang=tunggu&detik=")
+
+
+def test_under_https_the_device_cookie_is_host_prefixed_and_another_site_cannot_pair(session, admin, web, monkeypatch):
+    """Before: the device cookie kept its plain name under https (a subdomain or a plain-http page
+    could plant one), and a cross-site navigation to /auth/kios spent a code and paired the browser."""
+    from mpp_digital.clock import utcnow
+    from mpp_digital.settings import get_settings
+
+    monkeypatch.setenv("MPP_PUBLIC_BASE_URL", "https://mpp.example.go.id")
+    get_settings.cache_clear()
+    code = kiosk_devices.start_pairing(session=session, actor=admin, site_id=site_id(session, "sragen"),
+                                       name="Kios lobi", now=utcnow())
+    session.commit()
+    steered = web.get(routes.kiosk_pair_url("sragen", code), headers={"sec-fetch-site": "cross-site"})
+    assert steered.status_code == 403 and "set-cookie" not in steered.headers
+    ok = web.get(routes.kiosk_pair_url("sragen", code), headers={"sec-fetch-site": "same-origin"})
+    cookie = ok.headers["set-cookie"]
+    assert cookie.startswith(f"__Host-{routes.KIOSK_COOKIE}=") and "Secure" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
