@@ -20,9 +20,13 @@ def field(label_key: str, name: str, *, error=None, help_key: str | None = None,
 
 
 def submit_button(label_key: str, test_id: str) -> rx.Component:
-    """The form's primary button."""
+    """The form's primary button, enabled once the page is connected and loaded: before that,
+    the browser would submit the form itself (a GET that puts a password in the address bar,
+    the history and the server's logs; seen on a busy machine)."""
     return rx.button(t(label_key), type="submit", size="3", width="100%", id=test_id,
-                     style={"background": "#0b3d91 !important", "color": "white !important"})
+                     disabled=~rx.State.is_hydrated,
+                     style={"background": "#0b3d91 !important", "color": "white !important",
+                            "&:disabled": {"opacity": "0.6", "cursor": "progress"}})
 
 
 def post_form(*children: rx.Component, action: str, **props) -> rx.Component:

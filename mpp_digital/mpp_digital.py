@@ -36,7 +36,6 @@ from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
 from state.kiosk import KioskState
-from state.kiosk_admin import KioskDevicesState
 from state.my_data import MyDataState
 from state.nav import NavState
 from state.profile import ProfileState
@@ -215,7 +214,7 @@ PAGE_REGISTRY = [
     (routes.SITES, sites_page, [SiteDirectoryState.load]),
     (routes.SITE_PAGE, site_page, [SitePageState.load]),
     (routes.LIFE_EVENTS, life_events_page, [LifeEventsState.load]),
-    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load, KioskDevicesState.load]),
+    (routes.SITE_ADMIN, site_admin_page, [SiteAdminState.load]),  # which chains KioskDevicesState.load
     (routes.CATALOG_ADMIN, catalog_admin_page, [CatalogAdminState.load]),
     (routes.SSO_CONSENT, consent, [ConsentState.load]),
     (routes.ADMIN_CLIENTS, clients_admin, [ClientRegistryState.load]),

@@ -50,7 +50,7 @@ def register() -> rx.Component:
                     rx.link(t("register.have_account"), href=routes.LOGIN, size="2"),
                     spacing="3", width="100%",
                 ),
-                on_submit=RegisterState.submit,
+                on_submit=RegisterState.submit, method="post",
                 reset_on_submit=False,
             ),
         ),
@@ -75,7 +75,7 @@ def login() -> rx.Component:
                         justify="between", width="100%", wrap="wrap", spacing="2"),
                 spacing="3", width="100%", margin_top="12px",
             ),
-            on_submit=LoginState.submit,
+            on_submit=LoginState.submit, method="post",
             reset_on_submit=False,
         ),
     )
@@ -106,7 +106,7 @@ def forgot_password() -> rx.Component:
                 submit_button("forgot.submit", "forgot-submit"),
                 spacing="3", width="100%",
             ),
-            on_submit=PasswordResetState.request_link,
+            on_submit=PasswordResetState.request_link, method="post",
         ),
     )
 
@@ -127,7 +127,7 @@ def reset_password() -> rx.Component:
                     submit_button("reset.submit", "reset-submit"),
                     spacing="3", width="100%",
                 ),
-                on_submit=PasswordResetState.set_password,
+                on_submit=PasswordResetState.set_password, method="post",
             ),
         ),
     )

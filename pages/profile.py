@@ -59,7 +59,7 @@ def _contact() -> rx.Component:
                 submit_button("profile.save_contact", "contact-submit"),
                 spacing="3", width="100%",
             ),
-            on_submit=ProfileState.save_contact,
+            on_submit=ProfileState.save_contact, method="post",
             reset_on_submit=False,
         ),
     )
@@ -77,7 +77,7 @@ def _password() -> rx.Component:
                 submit_button("profile.save_password", "password-submit"),
                 spacing="3", width="100%",
             ),
-            on_submit=ProfileState.change_password,
+            on_submit=ProfileState.change_password, method="post",
             reset_on_submit=True,
         ),
     )
@@ -129,7 +129,7 @@ def _totp() -> rx.Component:
                 rx.form(rx.hstack(rx.input(name="password", type="password", placeholder="•••••••••••••"),
                                   rx.button(t("profile.totp.disable"), type="submit", color_scheme="red",
                                             variant="soft"), wrap="wrap"),
-                        on_submit=ProfileState.totp_disable, reset_on_submit=True),
+                        on_submit=ProfileState.totp_disable, method="post", reset_on_submit=True),
             ),
             rx.cond(
                 ProfileState.totp_pending,
@@ -139,7 +139,7 @@ def _totp() -> rx.Component:
                     rx.form(rx.hstack(rx.input(name="code", placeholder="123456", input_mode="numeric", id="totp-code"),
                                       rx.button(t("profile.totp.confirm"), type="submit", id="totp-confirm"),
                                       wrap="wrap"),
-                            on_submit=ProfileState.totp_confirm, reset_on_submit=True),
+                            on_submit=ProfileState.totp_confirm, method="post", reset_on_submit=True),
                 ),
                 rx.vstack(rx.text(t("profile.totp.off"), size="2"),
                           rx.button(t("profile.totp.start"), on_click=ProfileState.totp_begin, variant="outline",
@@ -186,7 +186,7 @@ def _data_saya() -> rx.Component:
                                auto_complete="current-password", id="close-password"),
                       rx.button(t("mydata.close.button"), type="submit", color_scheme="red", id="close-submit"),
                       spacing="2", wrap="wrap"),
-            on_submit=MyDataState.close_account, reset_on_submit=True, margin_top="8px",
+            on_submit=MyDataState.close_account, method="post", reset_on_submit=True, margin_top="8px",
         ),
         id="data-saya",
     )

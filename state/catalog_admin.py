@@ -152,6 +152,9 @@ class SiteAdminState(rx.State):
         self.sites = [SiteChoice(str(s.id), s.name) for s in sites]
         if sites:
             await self._fill(sites[0].id or 0)
+        from state.kiosk_admin import KioskDevicesState  # the site's kiosks follow (imports this module)
+
+        return KioskDevicesState.load  # chained, so a refused visitor gets one message, not two
 
     @rx.event
     @protected(Role.SITE_ADMIN)

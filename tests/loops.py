@@ -15,14 +15,15 @@ async def _closing_hot_path(coroutine):
         await close_hot_path()
 
 
-def run_on_own_loop(coroutine):
+def run_on_own_loop(coroutine, *, debug: bool = False):
     """Run ``coroutine`` to its end on a new event loop, then close that loop's hot-path
     connections. When this thread already runs a loop (Playwright's sync API in the e2e
-    fixtures), the new loop runs in a worker thread."""
+    fixtures, whose session-wide browser stays open while later tests run), the new loop runs
+    in a worker thread. Tests call this, never ``asyncio.run`` (tests/unit/test_layering.py)."""
     wrapped = _closing_hot_path(coroutine)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(wrapped)
+        return asyncio.run(wrapped, debug=debug)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, wrapped).result()
+        return pool.submit(asyncio.run, wrapped, debug=debug).result()

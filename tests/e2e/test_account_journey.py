@@ -95,3 +95,18 @@ def test_landing_page_speaks_indonesian_first_and_switches_to_english(new_page):
     expect(page.locator("#demo-ribbon")).to_contain_text("sample accounts")
     # Readable at 360 px: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_sign_in_form_cannot_send_a_password_in_a_url_before_the_page_is_live(app_url):
+    """Seen on a busy machine: a sign-in typed before the page had connected was submitted by
+    the browser itself, as GET /masuk/?identifier=...&password=... (the password in the address
+    bar, the history and access logs). The pre-rendered page's submit button is disabled until
+    the page is live, and the password forms say POST."""
+    import urllib.request
+
+    for path, button in (("/masuk", "login-submit"), ("/daftar", "register-submit")):
+        html = urllib.request.urlopen(app_url + path, timeout=30).read().decode()
+        assert re.search(rf'<button[^>]*id="{button}"[^>]*disabled', html) or \
+            re.search(rf'<button[^>]*disabled[^>]*id="{button}"', html), f"{path}: the submit button is live before the page"
+        form = re.search(r"<form[^>]*>", html).group(0)
+        assert 'method="post"' in form, f"{path}: {form}"

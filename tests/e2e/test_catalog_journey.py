@@ -108,7 +108,7 @@ def test_citizen_opening_the_editor_is_refused(new_page):
     page = new_page()
     sign_in(page, "warga@demo.mpp.go.id")
     page.goto("/admin/mpp")
-    expect(page.get_by_text("Anda tidak berwenang membuka ini.")).to_be_visible()
+    expect(page.get_by_text("Anda tidak berwenang membuka ini.")).to_be_visible()  # once: one refusal, one toast
     expect(page.locator("#hours-sat")).to_have_count(0)
     page.goto("/admin/katalog")
     expect(page.get_by_text("Anda tidak berwenang membuka ini.").first).to_be_visible()

@@ -40,6 +40,7 @@ from state.auth import LoginState  # in the main context: Reflex registers state
 from state.profile import ProfileState
 from state.queue import BookingState
 from tests.e2e.conftest import ROOT, free_port, running_app
+from tests.loops import run_on_own_loop
 
 pytestmark = pytest.mark.e2e
 
@@ -243,7 +244,7 @@ def test_postgresql_restart_is_reported_and_survived(fault_app, services):
         return {"during": during.outcome, "seconds": booking_seconds, "sign_in": json.dumps(sign_in),
                 "http": http, "after": after.outcome if after else None}
 
-    result = asyncio.run(scenario())
+    result = run_on_own_loop(scenario())
     assert UNAVAILABLE in result["during"], result["during"][:300]
     assert result["seconds"] < 15  # an answer, not a hang
     assert UNAVAILABLE in result["sign_in"], result["sign_in"][:300]
@@ -298,7 +299,7 @@ def test_redis_restart_keeps_people_signed_in_and_tabs_rehydrate(fault_app, serv
             await asyncio.sleep(0.5)
         return before, after
 
-    before, after = asyncio.run(scenario())
+    before, after = run_on_own_loop(scenario())
     assert name in before
     assert name in after, after[:500]  # still signed in: the session is in the database
 
@@ -345,7 +346,7 @@ def test_a_worker_killed_mid_rush_loses_and_doubles_no_booking(fault_app):
         os.kill(workers[0], signal.SIGKILL)  # in the middle of the rush
         return await asyncio.gather(*tasks)
 
-    outcomes = asyncio.run(scenario())
+    outcomes = run_on_own_loop(scenario())
     with urllib.request.urlopen(fault_app.base + "/ping", timeout=10) as resp:
         assert b"pong" in resp.read()  # the app is still up
 

@@ -27,6 +27,7 @@ from state.kiosk import KioskState  # noqa: E402
 from state.nav import NavState  # noqa: E402
 from state.profile import ProfileState  # noqa: E402
 from state.queue import BookingState, MyTicketsState  # noqa: E402
+from tests.loops import run_on_own_loop
 from tests.state.conftest import PASSWORD, make_tree, substate
 
 LIMIT_SECONDS = 0.05
@@ -61,7 +62,7 @@ def run_watched(make_coroutine) -> tuple[object, list[str]]:
     logger = logging.getLogger("asyncio")
     logger.addHandler(watcher)
     try:
-        result = asyncio.run(main(), debug=True)
+        result = run_on_own_loop(main(), debug=True)
     finally:
         logger.removeHandler(watcher)
     return result, watcher.reports

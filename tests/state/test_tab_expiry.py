@@ -12,6 +12,7 @@ from reflex.istate.manager.token import BaseStateToken
 from reflex.state import State
 
 from mpp_digital import mpp_digital as entry  # noqa: E402 (after the conftest imported the states)
+from tests.loops import run_on_own_loop
 
 
 def test_tabs_expiring_one_after_another_cost_a_few_sweeps(monkeypatch):
@@ -40,6 +41,6 @@ def test_tabs_expiring_one_after_another_cost_a_few_sweeps(monkeypatch):
         await manager.close()
         return sweeps, left
 
-    sweeps, left = asyncio.run(scenario())
+    sweeps, left = run_on_own_loop(scenario())
     assert left == 0  # every expired tab was dropped
     assert sweeps <= 12, sweeps  # Reflex's own loop: one scan of all tabs per tab (~200)

@@ -35,3 +35,17 @@ def test_pages_do_not_query_the_database():
         bad = {m for m in imported_modules(path) if m.startswith(("sqlmodel", "sqlalchemy", "mpp_digital.db",
                                                                      "mpp_digital.services"))}
         assert not bad, f"{path.name} imports {bad}"
+
+
+def test_tests_run_coroutines_one_way():
+    """``asyncio.run`` fails in a test that runs after a browser test (Playwright's sync API keeps
+    a loop running in the main thread for the whole session): tests use ``tests.loops``."""
+    offenders = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        if path.name == "loops.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "asyncio"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -13,6 +13,7 @@ import redis
 from mpp_digital.client_address import client_address
 from mpp_digital.services import rate_limits
 from mpp_digital.services.rate_limits import NamedLimit, RateLimited
+from tests.loops import run_on_own_loop
 
 REDIS_URL = os.environ.get("MPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -53,7 +54,7 @@ def test_a_limit_admits_its_rate_then_refuses_with_a_message_key(storage):
         await rate_limits.check(limit, "10.0.0.2")  # another identity has its own count
         return refused.value
 
-    refused = asyncio.run(run())
+    refused = run_on_own_loop(run())
     assert refused.key == "rate.limited" and 1 <= refused.params["seconds"] <= 60
 
 
@@ -71,7 +72,7 @@ def test_every_rate_of_a_limit_applies(storage):
             await rate_limits.check(limit, "dev")
         return refused.value
 
-    assert asyncio.run(run()).params["seconds"] > 50
+    assert run_on_own_loop(run()).params["seconds"] > 50
 
 
 def test_redis_counts_are_shared_between_workers(storage):
@@ -85,10 +86,10 @@ def test_redis_counts_are_shared_between_workers(storage):
         for _ in range(n):
             await rate_limits.check(limit, "kiosk-1")
 
-    asyncio.run(hits(2))  # "worker" 1
-    asyncio.run(hits(2))  # "worker" 2, another loop and client
+    run_on_own_loop(hits(2))  # "worker" 1
+    run_on_own_loop(hits(2))  # "worker" 2, another loop and client
     with pytest.raises(RateLimited):
-        asyncio.run(hits(1))
+        run_on_own_loop(hits(1))
     assert any(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
 
 
@@ -128,8 +129,8 @@ def test_an_unreachable_redis_lets_requests_through():
     database, still apply); the failure is logged."""
     rate_limits.configure(redis_url="redis://127.0.0.1:1/0", key_prefix="mpp-rl-down")
     try:
-        asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
-        asyncio.run(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
+        run_on_own_loop(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
+        run_on_own_loop(rate_limits.check(NamedLimit("test_down", "1/minute"), "x"))
     finally:
         rate_limits.configure(redis_url=None)
 
@@ -145,7 +146,7 @@ def test_a_per_connection_limit_stays_in_the_worker_even_with_redis(storage):
         with pytest.raises(RateLimited):
             await rate_limits.check(limit, "sid-1")
 
-    asyncio.run(run())
+    run_on_own_loop(run())
     if kind == "redis":
         assert not any(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
     assert rate_limits.WS_EVENTS.shared is False
