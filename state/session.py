@@ -12,6 +12,7 @@ import functools
 import importlib
 import inspect
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
@@ -285,6 +286,9 @@ class EventRateLimit(Middleware):
     under the state lock before the handler, for guarded and public handlers alike; a refused
     event is dropped and the page gets a toast saying when to try again."""
 
+    def __init__(self, budget: rate_limits.EventBudget | None = None) -> None:
+        self._budget = budget or rate_limits.EventBudget()
+
     async def preprocess(self, app, state: rx.State, event: Event) -> StateUpdate | None:
         """Count the event against its connection (the socket id; the tab's token otherwise)."""
         # The root's plain dict, as PersonalDataGate reads it (``state.router`` builds objects on
@@ -292,7 +296,7 @@ class EventRateLimit(Middleware):
         data = state._get_root_state().router_data
         connection = data.get(constants.RouteVar.SESSION_ID) or data.get(constants.RouteVar.CLIENT_TOKEN, "")
         try:
-            await rate_limits.check(rate_limits.WS_EVENTS, connection)
+            self._budget.take(connection, time.monotonic())
         except rate_limits.RateLimited as exc:
             return StateUpdate(events=Event.from_event_type(await _refused(state, exc)))
         return None

@@ -150,3 +150,22 @@ def test_a_per_connection_limit_stays_in_the_worker_even_with_redis(storage):
     if kind == "redis":
         assert not any(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}*"))
     assert rate_limits.WS_EVENTS.shared is False
+
+
+def test_the_event_budget_admits_a_burst_then_its_sustained_rate():
+    """30 events at once, then 10 a second (30/second;600/minute), per connection, O(1) each."""
+    budget = rate_limits.EventBudget(burst=30, per_second=10.0, remembered=3)
+    for _ in range(30):
+        budget.take("sid-1", 100.0)
+    with pytest.raises(RateLimited) as refused:
+        budget.take("sid-1", 100.0)
+    assert refused.value.retry_after == 1 and refused.value.key == rate_limits.REFUSED_KEY
+    budget.take("sid-2", 100.0)  # another connection has its own budget
+    budget.take("sid-1", 100.125)  # an eighth of a second later: one event back (1.25 tokens)
+    with pytest.raises(RateLimited):
+        budget.take("sid-1", 100.125)
+    for step in range(1, 8 * 60):  # a minute at 8 a second goes through
+        budget.take("sid-1", 100.125 + step / 8)
+    for sid in ("sid-3", "sid-4", "sid-5"):  # only the most recently seen 3 are remembered
+        budget.take(sid, 200.0)
+    assert "sid-1" not in budget._buckets and len(budget._buckets) == 3
