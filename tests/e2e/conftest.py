@@ -231,3 +231,17 @@ def new_page(browser, warm_app):
     yield make
     for context in contexts:
         context.close()
+
+
+def register(page, *, nik: str, full_name: str, email: str, phone: str, password: str) -> None:
+    """Fill /daftar as a person would and wait until the account exists."""
+    from playwright.sync_api import expect
+
+    page.goto("/daftar")
+    page.fill("#nik", nik)
+    page.fill("#full_name", full_name)
+    page.fill("#email", email)
+    page.fill("#phone", phone)
+    page.fill("#password", password)
+    page.click("#register-submit")
+    expect(page.locator("#register-done")).to_contain_text(email)

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, register
 
 pytestmark = pytest.mark.e2e
 
@@ -96,14 +96,8 @@ def test_deactivating_an_officer_refuses_their_open_tab_at_once(new_page):
 
 def test_a_citizen_closes_their_account_and_the_nik_is_free_again(new_page):
     page = new_page()
-    page.goto("/daftar")
-    page.fill("#nik", CLOSER_NIK)
-    page.fill("#full_name", "Penutup Akun")
-    page.fill("#email", CLOSER_EMAIL)
-    page.fill("#phone", "0812 3456 7891")
-    page.fill("#password", CLOSER_PASSWORD)
-    page.click("#register-submit")
-    expect(page.locator("#register-done")).to_contain_text(CLOSER_EMAIL)
+    register(page, nik=CLOSER_NIK, full_name="Penutup Akun", email=CLOSER_EMAIL, phone="0812 3456 7891",
+             password=CLOSER_PASSWORD)
     sign_in(page, CLOSER_NIK, CLOSER_PASSWORD)
 
     page.fill("#close-password", "bukan kata sandinya")
