@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 
 
 async def _closing_hot_path(coroutine):
@@ -25,5 +26,6 @@ def run_on_own_loop(coroutine, *, debug: bool = False):
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(wrapped, debug=debug)
+    context = contextvars.copy_context()  # Reflex keeps its state registry in a context variable
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, wrapped, debug=debug).result()
+        return pool.submit(context.run, asyncio.run, wrapped, debug=debug).result()

@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import free_port, register, running_app
+from tests.e2e.conftest import free_port, own_web_dir, register, running_app
 from tests.loops import run_on_own_loop
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,10 @@ def demo_app(tmp_path_factory) -> Iterator[tuple[str, str]]:
     holidays.write_text('{"holidays": []}')
     env = {**os.environ, "MPP_DATABASE_URL": database_url, "MPP_PUBLIC_BASE_URL": base,
            "MPP_ALLOWED_ORIGINS": base, "MPP_OUTBOX_DIR": str(data / "outbox"), "MPP_SECRET_KEY": "e2e-demo-key",
-           "MPP_HOLIDAYS_FILE": str(holidays)}
+           "MPP_HOLIDAYS_FILE": str(holidays),
+           # its own build: a rebuild of the checkout's .web for this port would point the session's
+           # app's pages at this app's websocket (the journeys after this file never hydrated)
+           "REFLEX_WEB_WORKDIR": str(own_web_dir(data)), "REFLEX_STATES_WORKDIR": str(data / "states")}
     for name in ("MPP_SMTP_HOST", "MPP_REDIS_URL", "MPP_ENV"):
         env.pop(name, None)
     with running_app(env, port, data / "app.log") as url:
