@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import reflex as rx
-from sqlmodel import select
 
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
 from mpp_digital.errors import DomainError
-from mpp_digital.models import MppSite, Region, Role, User
+from mpp_digital.models import Role
 from mpp_digital.services import accounts, audit
 from state.lang import tr
 from state.session import client_ip, principal, protected
@@ -129,28 +128,11 @@ class RolesAdminState(rx.State):
             self.error = await tr(self, "user.not_found")
             return
         try:
-            await in_session(_grant, actor=principal(), user_id=user_id, role=role, scope=form.get("scope", "").strip())
+            await in_session(accounts.grant_by_scope, actor=principal(), user_id=user_id, role=role,
+                             scope=form.get("scope", "").strip(), now=utcnow())
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
         self.error, self.notice = "", await tr(self, "admin.granted")
         await self._load()
 
-
-def _grant(*, session, actor, user_id: int, role: Role, scope: str) -> None:
-    """Grant ``role`` with the scope the form names (an MPP slug or a regency code)."""
-    if session.get(User, user_id) is None:
-        raise DomainError("user.not_found")
-    site_id = regency = None
-    if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
-        site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
-        if site is None:
-            raise DomainError("role.unknown_scope", scope=scope)
-        site_id = site.id
-    if role == Role.REGIONAL_HEAD and scope:
-        region = session.get(Region, scope)
-        if region is None or region.level != 2:
-            raise DomainError("role.unknown_scope", scope=scope)
-        regency = region.code
-    accounts.assign_role(session=session, actor=actor, user_id=user_id, role=role, now=utcnow(), site_id=site_id,
-                         regency_code=regency)

@@ -25,6 +25,7 @@ from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.i18n import t
 from mpp_digital.models import (
     LoginAttempt,
+    MppSite,
     OneTimeToken,
     PendingMail,
     RecoveryCode,
@@ -887,6 +888,31 @@ def recovery_codes_left(*, session: Session, user_id: int) -> int:
 
 
 # --------------------------------------------------------------------------- roles
+
+
+def grant_by_scope(*, session: Session, actor: Principal, user_id: int, role: Role, scope: str,
+                   now: datetime) -> None:
+    """Grant ``role`` with the scope an administrator typed: an MPP slug (officer, site_admin)
+    or a regency code (regional_head); ``assign_role`` checks who may grant what.
+
+    Raises:
+        DomainError: ``user.not_found``, or ``role.unknown_scope`` naming the scope.
+    """
+    if session.get(User, user_id) is None:
+        raise DomainError("user.not_found")
+    site_id = regency = None
+    if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
+        site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
+        if site is None:
+            raise DomainError("role.unknown_scope", scope=scope)
+        site_id = site.id
+    if role == Role.REGIONAL_HEAD and scope:
+        region = session.get(Region, scope)
+        if region is None or region.level != 2:
+            raise DomainError("role.unknown_scope", scope=scope)
+        regency = region.code
+    assign_role(session=session, actor=actor, user_id=user_id, role=role, now=now, site_id=site_id,
+                regency_code=regency)
 
 
 def assign_role(

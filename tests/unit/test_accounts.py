@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 
 from mpp_digital.errors import DomainError
-from mpp_digital.models import AuditLog, LoginAttempt, Role, User, UserSession
+from mpp_digital.models import AuditLog, LoginAttempt, Role, RoleAssignment, User, UserSession
 from mpp_digital.services import accounts
 from mpp_digital.services.authz import authorize
 
@@ -456,3 +456,32 @@ def test_a_reset_link_stops_working_once_the_password_was_changed(session, now, 
     session.commit()
     with pytest.raises(DomainError, match="token.used"):
         accounts.reset_password(session=session, raw=link, new="gudeg jogja manis sekali", now=now)
+
+
+def test_a_grant_typed_by_an_administrator_names_its_scope_or_says_what_is_wrong(session, now, mailbox):
+    from mpp_digital.models import MppSite
+    from mpp_digital.services.authz import principal_for
+
+    user = register(session, now, mailbox)
+    admin = User(full_name="Superadmin", email="root@uji.example", password_hash="x", created_at=now,
+                 email_verified_at=now)
+    session.add(admin)
+    session.flush()
+    accounts.grant_role(session=session, user_id=admin.id, role=Role.SUPERADMIN, now=now)
+    actor = principal_for(session=session, user=admin, session_id=0)
+    site = session.exec(select(MppSite)).first()
+
+    def grant(role, scope, user_id=user.id):
+        accounts.grant_by_scope(session=session, actor=actor, user_id=user_id, role=role, scope=scope, now=now)
+
+    with pytest.raises(DomainError, match="user.not_found"):
+        grant(Role.OFFICER, site.slug, user_id=10**9)
+    with pytest.raises(DomainError, match="role.unknown_scope"):
+        grant(Role.OFFICER, "no-such-mpp")
+    with pytest.raises(DomainError, match="role.unknown_scope"):
+        grant(Role.REGIONAL_HEAD, "33")  # a province, not a regency
+    grant(Role.OFFICER, site.slug)
+    grant(Role.REGIONAL_HEAD, "33.14")
+    roles = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)).all()
+    assert {(r.role, r.site_id, r.regency_code) for r in roles} >= {(Role.OFFICER, site.id, None),
+                                                                    (Role.REGIONAL_HEAD, None, "33.14")}
