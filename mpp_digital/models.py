@@ -110,6 +110,16 @@ class Service(SQLModel, table=True):
     complaint_handling: str = Field(max_length=1000)
     legal_basis: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     life_events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The machine-readable standard (online applications). Each is validated by its service module:
+    # requirement_items: services/applications/requirements.py (typed documents and data fields that
+    #   generate the online form); [] means the service has no online form yet.
+    # workflow: services/applications/workflow.py (states, actions, roles, deadline shares);
+    #   {} means the default workflow.
+    # fee_schedule: services/fees.py (variants, case rules, regional tariffs); {} means the flat
+    #   ``fee_rupiah`` above.
+    requirement_items: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    workflow: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fee_schedule: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Lower-cased, accent-free name, aliases, agency and product: what the catalog search reads.
     search_text: str = Field(default="", max_length=2000)
 
@@ -765,3 +775,172 @@ class HistoryImport(SQLModel, table=True):
     rows_added: int
     imported_at: datetime
     imported_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+# --- Online applications (issue 13) ---------------------------------------------------------
+# Personal content (form data, documents) is sealed (services/sealing.py) or stored encrypted
+# (services/documents); what stays clear is what the back office sorts and filters by.
+
+
+class ApplicationDraft(SQLModel, table=True):
+    """A citizen's unfinished online application, kept server-side so a dropped connection loses nothing.
+
+    Submitting turns the draft into one ``Application`` (``Application.draft_id`` is unique, so a
+    double click or a second tab submitting the same draft gets the same application back).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="user.id", index=True)
+    service_id: int = Field(foreign_key="service.id")
+    site_id: int | None = Field(default=None, foreign_key="mppsite.id")
+    data_sealed: str = Field(default="", max_length=20000)  # sealed JSON of the data-field answers
+    documents: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # item key -> StoredDocument.id
+    fee_variant: str | None = Field(default=None, max_length=24)
+    step: int = 0  # 0 data, 1 documents, 2 review
+    created_at: datetime
+    updated_at: datetime
+    submitted_application_id: int | None = None  # set once submitted; the draft is then read-only
+
+
+class Application(SQLModel, table=True):
+    """One online application (permohonan) for a service at a site, processed by the agency's officers."""
+
+    __table_args__ = (
+        Index("ix_application_worklist", "site_id", "agency_id", "open", "due_date"),
+        Index("ix_application_citizen", "citizen_id", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_number: str = Field(unique=True, max_length=24)  # "MPP-3314-2026-000123"
+    draft_id: int | None = Field(default=None, unique=True)  # idempotent submit
+    citizen_id: int = Field(foreign_key="user.id")
+    site_id: int = Field(foreign_key="mppsite.id")
+    agency_id: int = Field(foreign_key="agency.id")
+    service_id: int = Field(foreign_key="service.id")
+    workflow: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # snapshot at submission
+    state: str = Field(max_length=24)  # a state of ``workflow``
+    open: bool = True  # False once the state is terminal (selesai / ditolak / dibatalkan)
+    data_sealed: str = Field(default="", max_length=20000)
+    fee_variant: str | None = Field(default=None, max_length=24)
+    fee_rupiah: int | None = None  # the fee that applied when submitted (None: decided by a rule at the agency)
+    payment_status: str = Field(default="unpaid", max_length=12)  # unpaid / paid / waived / not_needed
+    payment_method: str | None = Field(default=None, max_length=24)  # loket / kanal_instansi / ...
+    paid_at: datetime | None = None
+    submitted_at: datetime
+    due_date: date  # the last working day of the jangka waktu, moved on by pauses
+    waiting_since: datetime | None = None  # the clock is paused while the citizen fixes it
+    paused_working_days: int = 0
+    decided_at: datetime | None = None
+    deadline_met: bool | None = None  # a fact once decided
+    assigned_to: int | None = Field(default=None, foreign_key="user.id")
+    version: int = 1  # optimistic concurrency: every action is UPDATE ... WHERE version = :seen
+    updated_at: datetime
+
+
+class ApplicationEvent(SQLModel, table=True):
+    """One step of an application's timeline: who did what, when, with which note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    at: datetime
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")  # None: the system
+    actor_kind: str = Field(max_length=12)  # citizen / officer / system
+    action: str = Field(max_length=24)  # a workflow action or submit / claim / assign / pay
+    from_state: str | None = Field(default=None, max_length=24)
+    to_state: str | None = Field(default=None, max_length=24)
+    note_sealed: str = Field(default="", max_length=8000)  # an officer's note may name personal facts
+
+
+class ApplicationCounter(SQLModel, table=True):
+    """The running number of tracking numbers per regency and year."""
+
+    regency_digits: str = Field(primary_key=True, max_length=4)  # "3314"
+    year: int = Field(primary_key=True)
+    last_number: int = 0
+
+
+class StoredDocument(SQLModel, table=True):
+    """One document of a citizen (an upload or an issued output), its bytes encrypted in private storage.
+
+    The file is content-addressed by the SHA-256 of its (cleaned) bytes; the type is sniffed from
+    the bytes. Deleting an upload marks ``deleted_at`` and removes the file when no row uses it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=24)  # requirement kind (ktp_el, kk, akta, ...) or "output"
+    label: str = Field(default="", max_length=120)  # what the citizen called it / the product name
+    sha256: str = Field(index=True, max_length=64)
+    size: int
+    mime: str = Field(max_length=40)  # application/pdf, image/jpeg, image/png
+    source: str = Field(default="upload", max_length=8)  # upload / output
+    created_at: datetime
+    deleted_at: datetime | None = None
+
+
+class ApplicationDocument(SQLModel, table=True):
+    """A document attached to an application for one requirement item."""
+
+    __table_args__ = (UniqueConstraint("application_id", "item_key", "document_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    item_key: str = Field(max_length=40)
+    document_id: int = Field(foreign_key="storeddocument.id", index=True)
+    attached_at: datetime
+
+
+class DocumentAccess(SQLModel, table=True):
+    """A staff view or download of a citizen's document or application ("siapa yang melihat data saya")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)  # whose data
+    viewer_user_id: int = Field(foreign_key="user.id")
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    document_id: int | None = Field(default=None, foreign_key="storeddocument.id")
+    action: str = Field(max_length=12)  # view / download
+    at: datetime
+
+
+class IssuedOutput(SQLModel, table=True):
+    """A signed output document (the product of a finished application), verifiable at /verifikasi/<code>."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=24)  # the public verification code in the QR
+    application_id: int = Field(foreign_key="application.id", index=True)
+    document_id: int = Field(foreign_key="storeddocument.id")
+    sha256: str = Field(index=True, max_length=64)  # of the signed PDF
+    site_id: int = Field(foreign_key="mppsite.id")
+    service_id: int = Field(foreign_key="service.id")
+    holder_masked: str = Field(max_length=120)  # "B**** S******"
+    issued_at: datetime
+    issued_by: int | None = Field(default=None, foreign_key="user.id")
+    revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, foreign_key="user.id")
+    revoke_reason: str | None = Field(default=None, max_length=300)
+
+
+class SigningCertificate(SQLModel, table=True):
+    """The demo CA (site_id None) and each site's signing certificate; the key sealed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int | None = Field(default=None, foreign_key="mppsite.id", unique=True)
+    subject: str = Field(max_length=300)
+    cert_pem: str = Field(max_length=8000)
+    key_sealed: str = Field(max_length=12000)
+    created_at: datetime
+    not_after: datetime
+
+
+class Notification(SQLModel, table=True):
+    """One in-app notice (the bell); the same event also goes out by mail through the outbox."""
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=24)  # submitted / returned / finished / rejected / reminder
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # message params, no personal data
+    created_at: datetime
+    read_at: datetime | None = None
