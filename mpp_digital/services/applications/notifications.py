@@ -120,7 +120,7 @@ def compose_notice_mail(session: Session, ref: int, lang: str, now: datetime) ->
         return None
     tracking = row.params.get("tracking", "")
     link = get_settings().public_base_url + routes.application_url(tracking)
-    note = _last_note(session, row.application_id) if row.application_id and row.kind in (RETURNED, REJECTED) else ""
+    note = _last_note(session, row.application_id) if row.application_id and row.kind in (RETURNED, REJECTED, REMINDER) else ""
     subject = t(f"mail.app.{row.kind}.subject", lang, tracking=tracking)
     body = t(f"mail.app.{row.kind}.body", lang, name=user.full_name, tracking=tracking,
              service=row.params.get("service", ""), link=link, note=note)

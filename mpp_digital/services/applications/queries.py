@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -145,8 +146,6 @@ def applications_of(*, session: Session, citizen_id: int, now: datetime, lang: s
 
 
 def _workflow(cache: dict[str, Workflow], application: Application) -> Workflow:
-    import json
-
     key = json.dumps(application.workflow, sort_keys=True)
     if key not in cache:
         cache[key] = load_workflow(application.workflow)
