@@ -1261,6 +1261,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Layanan sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan; coba lagi sebentar lagi.",
         "en": "The service cannot reach its database right now. Nothing was saved; please try again in a moment.",
     },
+    # ---- DOCS (issue 13: documents, outputs, verification)
+    "doc.empty": {"id": "Berkas kosong. Pilih berkas yang berisi dokumen.",
+                  "en": "The file is empty. Choose a file with the document in it."},
+    "doc.too_big": {"id": "Berkas terlalu besar: paling besar {mb} MB.", "en": "The file is too big: at most {mb} MB."},
+    "doc.app_too_big": {"id": "Semua dokumen satu permohonan paling besar {mb} MB bersama-sama.",
+                        "en": "All documents of one application may be at most {mb} MB together."},
+    "doc.type": {"id": "Hanya PDF, JPEG atau PNG yang diterima (jenis berkas dibaca dari isinya, bukan dari namanya).",
+                 "en": "Only PDF, JPEG or PNG are accepted (the type is read from the content, not the name)."},
+    "doc.broken": {"id": "Berkas gambar rusak atau terlalu besar untuk dibuka.",
+                   "en": "The image is damaged or too large to open."},
+    "doc.in_use": {"id": "Dokumen ini dipakai permohonan yang masih berjalan; hapus setelah permohonan selesai.",
+                   "en": "An application in progress uses this document; delete it once the application is done."},
+    "doc.not_found": {"id": "Dokumen tidak ditemukan atau Anda tidak berhak membukanya.",
+                      "en": "The document does not exist or you may not open it."},
 }
 
 
