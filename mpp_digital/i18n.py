@@ -1411,7 +1411,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Lacak prosesnya di:\n{link}\n\nMPP Digital",
         "en": "Hello {name},\n\nWe received your application for {service} with the number {tracking}.\n"
               "Track it at:\n{link}\n\nMPP Digital"},
-    "mail.app.returned.subject": {"id": "Permohonan {tracking} perlu diperbaiki", "en": "Application {tracking} needs correction"},
+    "mail.app.returned.subject": {"id": "Permohonan {tracking} perlu diperbaiki",
+                                  "en": "Application {tracking} needs correction"},
     "mail.app.returned.body": {
         "id": "Halo {name},\n\nPetugas mengembalikan permohonan {service} ({tracking}) untuk diperbaiki.\n"
               "Catatan petugas:\n{note}\n\nWaktu penyelesaian berhenti sampai Anda mengirim perbaikan di:\n{link}"
@@ -1439,6 +1440,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Hello {name},\n\nYour application for {service} ({tracking}) is still waiting for your correction.\n"
               "The officer's note:\n{note}\n\nSend it at:\n{link}\n\nMPP Digital"},
     # ---- end APPS
+    # ---- DOCS (issue 13: documents, outputs, verification)
+    "doc.empty": {"id": "Berkas kosong. Pilih berkas yang berisi dokumen.",
+                  "en": "The file is empty. Choose a file with the document in it."},
+    "doc.too_big": {"id": "Berkas terlalu besar: paling besar {mb} MB.", "en": "The file is too big: at most {mb} MB."},
+    "doc.app_too_big": {"id": "Semua dokumen satu permohonan paling besar {mb} MB bersama-sama.",
+                        "en": "All documents of one application may be at most {mb} MB together."},
+    "doc.type": {"id": "Hanya PDF, JPEG atau PNG yang diterima (jenis berkas dibaca dari isinya, bukan dari namanya).",
+                 "en": "Only PDF, JPEG or PNG are accepted (the type is read from the content, not the name)."},
+    "doc.broken": {"id": "Berkas gambar rusak atau terlalu besar untuk dibuka.",
+                   "en": "The image is damaged or too large to open."},
+    "doc.in_use": {"id": "Dokumen ini dipakai permohonan yang masih berjalan; hapus setelah permohonan selesai.",
+                   "en": "An application in progress uses this document; delete it once the application is done."},
+    "doc.not_found": {"id": "Dokumen tidak ditemukan atau Anda tidak berhak membukanya.",
+                      "en": "The document does not exist or you may not open it."},
 }
 
 
