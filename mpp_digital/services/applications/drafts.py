@@ -192,6 +192,15 @@ def save_draft(*, session: Session, citizen_id: int, draft_id: int, answers: dic
     return check_answers(session=session, items=items, answers=cleaned, today=today)
 
 
+def set_step(*, session: Session, citizen_id: int, draft_id: int, step: int, now: datetime) -> ApplicationDraft:
+    """Remember the step the citizen is on (0 data, 1 documents, 2 review)."""
+    draft = _editable(session, citizen_id, draft_id)
+    draft.step = max(0, min(step, STEPS - 1))
+    draft.updated_at = now
+    session.add(draft)
+    return draft
+
+
 def _document_item(items: list[RequirementItem], item_key: str) -> RequirementItem:
     item = next((i for i in items if i.key == item_key and i.is_document), None)
     if item is None:
@@ -230,6 +239,27 @@ def attach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
     draft.updated_at = now
     session.add(draft)
     return draft
+
+
+def upload_document(*, session: Session, citizen_id: int, draft_id: int, item_key: str, data: bytes, name: str,
+                    now: datetime) -> StoredDocument:
+    """Store an upload for one document item of the draft (its kind and accepted types) and attach it.
+
+    Raises:
+        DocumentRejected: ``doc.empty``, ``doc.too_big``, ``doc.type`` (sniffed from the bytes), ...
+        and what ``attach_document`` raises.
+    """
+    from mpp_digital.services import documents
+
+    draft = _editable(session, citizen_id, draft_id)
+    _, items = online_service(session=session, service_id=draft.service_id)
+    item = _document_item(items, item_key)
+    row = documents.store_document(session=session, owner_id=citizen_id, kind=item.doc_kind or "lainnya",
+                                   label=name or item.label, data=data, now=now, accept=tuple(item.accept))
+    session.flush()
+    attach_document(session=session, citizen_id=citizen_id, draft_id=draft_id, item_key=item_key,
+                    document_id=row.id or 0, now=now)
+    return row
 
 
 def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_key: str,
