@@ -297,3 +297,26 @@ def test_an_unverified_citizen_keeps_the_draft_but_cannot_submit(accounts_by_rol
         with Session(engine) as db:
             db.get(User, victim.user_id).email_verified_at = utcnow()
             db.commit()
+
+
+def test_apply_online_is_offered_where_a_site_offers_the_form_online(accounts_by_role, engine, fresh):
+    from state.catalog import ServicePageState, SitePageState
+
+    citizen = accounts_by_role["citizen"]
+    page = substate(_tree(citizen, f"/layanan/{fresh.slug}"), ServicePageState)
+    call(ServicePageState.load, page)
+    assert page.apply_href == f"/permohonan/baru/{fresh.slug}"
+    [sragen] = page.sites
+    assert sragen.apply == f"/permohonan/baru/{fresh.slug}?mpp=sragen"
+    site = substate(_tree(citizen, "/mpp/sragen"), SitePageState)
+    call(SitePageState.load, site)
+    assert next(o for o in site.online if o.slug == fresh.slug).apply == sragen.apply
+    assert all(o.apply == "" for o in site.direct)
+    with engine.begin() as conn:  # no site offers it online any more: nothing to apply for
+        conn.execute(text("UPDATE siteservice SET online = false WHERE service_id = :s"), {"s": fresh.id})
+    try:
+        call(ServicePageState.load, page)
+        assert page.apply_href == "" and all(o.apply == "" for o in page.sites)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE siteservice SET online = true WHERE service_id = :s"), {"s": fresh.id})
