@@ -9,7 +9,7 @@ import dataclasses
 
 import reflex as rx
 
-from mpp_digital import routes
+from mpp_digital import formatting, routes
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
 from mpp_digital.i18n import t
@@ -216,11 +216,11 @@ class ServicePageState(rx.State):
             quoted = fees.quote(service=holder, variant=option.key, regency_code=regency,
                                 case_values=self._fee_values)
             if quoted.amount is not None:
-                total = fees.rupiah(quoted.amount, lang) if quoted.amount else t("fee.free", lang)
+                total = formatting.rupiah(quoted.amount, lang) if quoted.amount else t("fee.free", lang)
                 if quoted.is_estimate:
                     total = t("fee.estimate", lang, amount=total)
             elif option.minimum is not None and option.maximum is not None:
-                total = f"{fees.rupiah(option.minimum, lang)} – {fees.rupiah(option.maximum, lang)}"
+                total = f"{formatting.rupiah(option.minimum, lang)} – {formatting.rupiah(option.maximum, lang)}"
             else:
                 total = t("fee.by_rule", lang)
             rows.append(FeeVariantRow(option.key, option.label_in(lang), total,

@@ -20,7 +20,7 @@ regency code, then its province code, then ``default``. Rules:
 - ``radius`` (court advance, panjar biaya perkara): the amount of the radius band; input ``radius``.
 
 Amounts stay whole rupiah numbers; words come from message keys at the edge (``rule_text``),
-and rupiah are formatted with Babel (``rupiah``).
+and rupiah are formatted by ``mpp_digital.formatting`` (Babel).
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from babel.numbers import format_decimal
-
+from mpp_digital import formatting
 from mpp_digital.errors import ValidationError
 from mpp_digital.i18n import t
 from mpp_digital.models import Service
@@ -493,13 +492,8 @@ def summary_of(*, fee_rupiah: int, fee_schedule: Mapping, regency_code: str | No
 # --------------------------------------------------------------------------- words (the edge)
 
 
-def rupiah(amount: int, lang: str) -> str:
-    """Rupiah with Babel's grouping for the language: "Rp 1.650.000" (id) / "Rp 1,650,000" (en)."""
-    return "Rp " + format_decimal(amount, locale="id_ID" if lang == "id" else "en_US")
-
-
 def _percent(basis_points: int, lang: str) -> str:
-    return format_decimal(basis_points / 100, locale="id_ID" if lang == "id" else "en_US")
+    return formatting.number(basis_points / 100, lang)
 
 
 def rule_text(rule_key: str, params: Mapping, lang: str) -> str:
@@ -509,7 +503,7 @@ def rule_text(rule_key: str, params: Mapping, lang: str) -> str:
         if name == "rate_bp":
             words["rate"] = _percent(value, lang)
         elif name in ("npoptkp", "base", "minimum", "maximum", "swdkllj_motor", "swdkllj_mobil"):
-            words[name] = rupiah(value, lang) if isinstance(value, int) else "-"
+            words[name] = formatting.rupiah(value, lang) if isinstance(value, int) else "-"
         else:
             words[name] = value
     return t(rule_key, lang, **words)
@@ -520,17 +514,17 @@ def summary_text(fee: FeeSummary, lang: str) -> str:
     if fee.kind == "free":
         return t("fee.free", lang)
     if fee.kind == "flat":
-        return rupiah(fee.amount or 0, lang)
+        return formatting.rupiah(fee.amount or 0, lang)
     if fee.kind == "from":
-        return t("fee.from", lang, amount=rupiah(fee.amount or 0, lang))
+        return t("fee.from", lang, amount=formatting.rupiah(fee.amount or 0, lang))
     return t("fee.by_rule", lang)
 
 
 def part_text(part: PartQuote, lang: str) -> str:
     """One line of a quote: "<label>: Rp 650.000" or "<label>: <the rule> (estimate Rp ...)"."""
     if part.rule_key is None:
-        return f"{part.label_in(lang)}: {rupiah(part.amount or 0, lang) if part.amount else t('fee.free', lang)}"
+        return f"{part.label_in(lang)}: {formatting.rupiah(part.amount or 0, lang) if part.amount else t('fee.free', lang)}"
     rule = rule_text(part.rule_key, part.params, lang)
     if part.amount is None:
         return f"{part.label_in(lang)}: {rule}"
-    return f"{part.label_in(lang)}: {rule} — {t('fee.estimate', lang, amount=rupiah(part.amount, lang))}"
+    return f"{part.label_in(lang)}: {rule} — {t('fee.estimate', lang, amount=formatting.rupiah(part.amount, lang))}"
