@@ -1370,6 +1370,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fee.estimate": {"id": "perkiraan {amount}", "en": "estimate {amount}"},
     "fee.variants": {"id": "Rincian biaya", "en": "Fee details"},
     "fee.calculate": {"id": "Hitung perkiraan", "en": "Estimate"},
+    "catadmin.json_invalid": {"id": "Bukan JSON yang valid.", "en": "Not valid JSON."},
     "fee.estimate_note": {
         "id": "Biaya yang memakai ketentuan adalah perkiraan; jumlah pasti ditetapkan instansi. "
               "Pembayaran dilakukan di loket atau kanal resmi instansi.",
