@@ -182,6 +182,13 @@ def _review_step() -> rx.Component:
         card(
             rx.heading(t("apply.review_title"), size="4", margin_bottom="8px"),
             _review_rows(ApplyState.review),
+            rx.cond(ApplyState.fee_variants.length() > 0, rx.flex(
+                rx.text(t("apply.fee_variant"), as_="label", html_for="apply-fee-variant", size="2", color=MUTED,
+                        min_width="200px"),
+                rx.el.select(rx.foreach(ApplyState.fee_variants, lambda v: rx.el.option(v.label, value=v.value)),
+                             value=ApplyState.fee_variant, on_change=ApplyState.pick_fee_variant,
+                             id="apply-fee-variant", style={**SELECT_STYLE, "width": "auto"}),
+                spacing="3", padding_y="8px", align="center", wrap="wrap")),
             rx.flex(rx.text(t("apply.fee"), size="2", color=MUTED, min_width="200px"),
                     rx.text(ApplyState.fee, size="3", weight="bold", id="apply-fee"),
                     spacing="3", padding_y="8px"),

@@ -140,6 +140,8 @@ class ApplyState(rx.State):
     wallet: list[OptionRow] = []
     review: list[ReviewRow] = []
     fee: str = ""
+    fee_variants: list[OptionRow] = []
+    fee_variant: str = ""
     step: int = 0
     upload_item: str = ""
     upload_label: str = ""
@@ -162,6 +164,8 @@ class ApplyState(rx.State):
         self.slots = await _slot_rows(self, view.slots, errors)
         self.wallet = [OptionRow(str(d.id), f"{d.label} ({TYPE_LABELS.get(d.mime, d.mime)})") for d in view.wallet]
         self.fee = await _fee_text(self, view.fee_rupiah, lang)
+        self.fee_variants = [OptionRow(k, label) for k, label in view.fee_variants]
+        self.fee_variant = view.fee_variant
         site = next((s.label for s in self.sites if s.value == self.site_id), "")
         self.review = ([ReviewRow(await tr(self, "apply.site"), site)]
                        + [ReviewRow(f.label, f.value or "–") for f in self.fields]
@@ -234,6 +238,20 @@ class ApplyState(rx.State):
         await in_session(drafts.set_step, citizen_id=principal().user_id, draft_id=self._draft_id,
                          step=int(step), now=utcnow())
         self.error = ""
+        await self._reload()
+
+    @rx.event
+    @protected(Role.CITIZEN)
+    async def pick_fee_variant(self, variant: str):
+        """Choose the fee variant that applies (new, renewal, lost, damaged...)."""
+        if not self._draft_id:
+            return
+        try:
+            await in_session(drafts.choose_fee_variant, citizen_id=principal().user_id, draft_id=self._draft_id,
+                             variant=variant[:24], now=utcnow())
+        except DomainError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
         await self._reload()
 
     @rx.event

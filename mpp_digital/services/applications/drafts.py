@@ -27,6 +27,7 @@ from mpp_digital.models import (
     StoredDocument,
     User,
 )
+from mpp_digital.services import fees
 from mpp_digital.services.accounts import KecamatanLookup, nik_of
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import (
@@ -275,8 +276,33 @@ def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 
 
 def applicable_fee(*, session: Session, service: Service, site: MppSite, variant: str | None) -> int | None:
-    """The fee that applies to an online application (None: decided at the agency by a rule)."""
-    return service.fee_rupiah
+    """The fee that applies to an online application at ``site`` (its regency's tariff) for the chosen
+    variant; None when a rule decides it at the agency (a tax on the declared value, a court advance).
+
+    Raises:
+        ValidationError: ``fee.unknown_variant``.
+    """
+    quoted = fees.quote(service=service, variant=variant, regency_code=site.regency_code)
+    return None if quoted.is_estimate else quoted.amount
+
+
+def choose_fee_variant(*, session: Session, citizen_id: int, draft_id: int, variant: str,
+                       now: datetime) -> ApplicationDraft:
+    """Choose the fee variant of the draft (new, renewal, lost, damaged...).
+
+    Raises:
+        ValidationError: ``fee.unknown_variant``.
+    """
+    draft = _editable(session, citizen_id, draft_id)
+    service, _ = online_service(session=session, service_id=draft.service_id)
+    site = session.get(MppSite, draft.site_id) if draft.site_id else None
+    options = fees.fee_options(service=service, regency_code=site.regency_code if site else None)
+    if variant not in {o.key for o in options}:
+        raise ValidationError("fee_variant", "fee.unknown_variant", variant=variant)
+    draft.fee_variant = variant
+    draft.updated_at = now
+    session.add(draft)
+    return draft
 
 
 def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datetime,

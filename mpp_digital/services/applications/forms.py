@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from mpp_digital.errors import DomainError
 from mpp_digital.models import Agency, Application, ApplicationDocument, MppSite, Service, StoredDocument
-from mpp_digital.services import documents
+from mpp_digital.services import documents, fees
 from mpp_digital.services.applications import drafts
 from mpp_digital.services.applications.requirements import RequirementItem
 
@@ -68,7 +68,9 @@ class FormView:
     fields: tuple[FieldView, ...]
     slots: tuple[DocumentSlot, ...]
     wallet: tuple[WalletDocument, ...]
-    fee_rupiah: int | None
+    fee_rupiah: int | None  # at the chosen MPP for the chosen variant; None: by the agency's rule
+    fee_variants: tuple[tuple[str, str], ...]  # (key, label) when the standard has several
+    fee_variant: str
 
 
 def _fields(items: list[RequirementItem], answers: dict[str, str], lang: str) -> tuple[FieldView, ...]:
@@ -122,6 +124,8 @@ def form_view(*, session: Session, citizen_id: int, draft_id: int, lang: str = "
     service, items = drafts.online_service(session=session, service_id=draft.service_id)
     agency = session.get(Agency, service.agency_id)
     site = session.get(MppSite, draft.site_id) if draft.site_id else None
+    options = fees.fee_options(service=service, regency_code=site.regency_code if site else None)
+    variant = draft.fee_variant if draft.fee_variant in {o.key for o in options} else None
     return FormView(
         draft_id=draft.id or 0, step=draft.step, service_slug=service.slug, service_name=service.name,
         agency_name=agency.name if agency else "", duration_days=service.duration_days, site_id=draft.site_id,
@@ -129,8 +133,10 @@ def form_view(*, session: Session, citizen_id: int, draft_id: int, lang: str = "
         fields=_fields(items, drafts.open_answers(draft.data_sealed), lang),
         slots=_slots(session, items, {k: int(v) for k, v in draft.documents.items() if v}, lang),
         wallet=_wallet(session, citizen_id),
-        fee_rupiah=drafts.applicable_fee(session=session, service=service, site=site, variant=draft.fee_variant)
-        if site else service.fee_rupiah)
+        fee_rupiah=drafts.applicable_fee(session=session, service=service, site=site, variant=variant)
+        if site else None,
+        fee_variants=tuple((o.key, o.label_in(lang)) for o in options) if len(options) > 1 else (),
+        fee_variant=variant or (options[0].key if options else ""))
 
 
 def correction_form(*, session: Session, citizen_id: int, application_id: int,
