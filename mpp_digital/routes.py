@@ -178,6 +178,9 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    # ---- DOCS (issue 13)
+    PageRoute(MY_DOCUMENTS, "page.my_documents"),
+    PageRoute(VERIFY_OUTPUT, "page.verify_output"),
 )
 
 
