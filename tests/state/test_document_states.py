@@ -9,18 +9,18 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import delete
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
 from mpp_digital.clock import utcnow
-from mpp_digital.models import Application, ApplicationDocument, DocumentAccess, IssuedOutput, Role, Service, User
+from mpp_digital.models import Application, ApplicationDocument, Role, Service, User
 from mpp_digital.services import documents, outputs
 from mpp_digital.settings import get_settings
 from state.documents import AccessLogState, MyDocumentsState
 from state.verification import OutputVerificationState
 from tests.state.conftest import _site_id, call, make_tree, substate
 from tests.state.test_guard_matrix import ensure_session, error_toasts, principal_of
+from tests.unit.application_setup import remove_applications
 from tests.unit.test_documents import MINIMAL_PDF
 
 
@@ -52,11 +52,7 @@ def world(accounts_by_role, engine, tmp_path_factory):
             db.commit()
         yield {"used": used.id, "free": free.id, "output": output, "apps": [a.id for a in apps]}
         with Session(engine) as db:
-            ids = [a.id for a in apps]
-            db.exec(delete(DocumentAccess).where(DocumentAccess.application_id.in_(ids)))
-            db.exec(delete(IssuedOutput).where(IssuedOutput.application_id.in_(ids)))
-            db.exec(delete(ApplicationDocument).where(ApplicationDocument.application_id.in_(ids)))
-            db.exec(delete(Application).where(Application.id.in_(ids)))
+            remove_applications(db, [a.id for a in apps])
             db.commit()
     get_settings.cache_clear()
 
