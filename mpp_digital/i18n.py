@@ -1356,6 +1356,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                   "en": "DIFFERENT: this file is not the document issued under this code "
                                         "(it may have been altered)."},
     "verify_doc.file_sha": {"id": "SHA-256 berkas Anda:", "en": "Your file's SHA-256:"},
+    "mydata.section.documents": {"id": "Dokumen saya", "en": "My documents"},
+    "mydata.section.document_views": {"id": "Petugas yang melihat dokumen saya", "en": "Officers who viewed my documents"},
 }
 
 
