@@ -22,6 +22,7 @@ from pages.applications import application_page, apply_page, my_applications_pag
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
+from pages.documents import my_documents, verification_page
 from pages.home import home
 from pages.privacy import privacy_page
 from pages.profile import profile
@@ -36,6 +37,7 @@ from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteD
 from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
+from state.documents import AccessLogState, MyDocumentsState
 from state.home import LandingState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
@@ -46,6 +48,7 @@ from state.session import EventRateLimit, PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 from state.uploads import UploadGate
+from state.verification import OutputVerificationState
 
 
 def _built_pages() -> list[Path]:
@@ -210,7 +213,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, AccessLogState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -239,6 +242,9 @@ PAGE_REGISTRY = [
     (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),
     (routes.APPLICATION_PAGE, application_page, [ApplicationState.load]),
     (routes.NOTIFICATIONS, notifications_page, [NotificationsState.load]),
+    # ---- DOCS (issue 13)
+    (routes.MY_DOCUMENTS, my_documents, [MyDocumentsState.load]),
+    (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

@@ -351,9 +351,9 @@ def application_page() -> rx.Component:
                             rx.text(s.decided, size="2", color=MUTED, margin_top="8px")),
                     rx.flex(rx.text(t("apply.fee"), size="2", color=MUTED), rx.text(s.fee, size="2", weight="bold"),
                             spacing="2", margin_top="8px"),
-                    rx.cond(s.has_output, rx.vstack(
-                        rx.button(rx.icon("download", size=16), t("myapp.download"), size="3", style=PRIMARY,
-                                  on_click=ApplicationState.download, id="download-output"),
+                    rx.cond(s.output_href != "", rx.vstack(
+                        rx.link(rx.button(rx.icon("download", size=16), t("myapp.download"), size="3", style=PRIMARY),
+                                href=s.output_href, id="download-output", is_external=True),
                         rx.text(t("myapp.output_code"), " ", rx.code(s.output_code), size="1", color=MUTED),
                         spacing="1", margin_top="12px")),
                 ),

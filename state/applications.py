@@ -285,6 +285,7 @@ class ApplyState(rx.State):
     @protected(Role.CITIZEN)
     async def reuse(self, item_key: str, document_id: str):
         """Attach a document from "Dokumen saya" to a requirement (where the item allows it)."""
+        document_id = str(document_id)
         if not document_id.isdigit() or not self._draft_id:
             return
         try:
@@ -420,7 +421,7 @@ class ApplicationState(rx.State):
     answers: list[ReviewRow] = []
     attached: list[ReviewRow] = []
     return_note: str = ""
-    has_output: bool = False
+    output_href: str = ""  # the signed output's download (the document route checks the cookie)
     output_code: str = ""
     fix_fields: list[FieldRow] = []
     fix_slots: list[SlotRow] = []
@@ -431,7 +432,6 @@ class ApplicationState(rx.State):
     busy: bool = False
     _application_id: int = 0
     _version: int = 0
-    _output_document_id: int = 0
 
     async def _load(self, errors: dict[str, str] | None = None) -> None:
         lang, who = await _lang(self), principal()
@@ -441,7 +441,6 @@ class ApplicationState(rx.State):
         if not detail.viewer_is_owner:  # staff read it in the back office, with the access log
             raise DomainError("app.not_found", number=number)
         self._application_id, self._version = detail.id, detail.version
-        self._output_document_id = detail.output_document_id or 0
         self.found, self.tracking_number = True, detail.tracking_number
         self.service, self.site = detail.service_name, detail.site_name
         self.state_label, self.state_text = detail.state_label, detail.state_text
@@ -459,7 +458,9 @@ class ApplicationState(rx.State):
         self.answers = [ReviewRow(a.label, a.value) for a in detail.answers]
         self.attached = [ReviewRow(d.item_label, d.label) for d in detail.documents]
         self.return_note = detail.return_note
-        self.has_output, self.output_code = detail.output_document_id is not None, detail.output_code
+        self.output_href = (routes.document_file_url(detail.output_document_id, download=True)
+                            if detail.output_document_id else "")
+        self.output_code = detail.output_code
         if detail.waits_on_citizen:
             fields, slots = await in_session(forms.correction_form, citizen_id=who.user_id,
                                              application_id=detail.id, lang=lang)
@@ -567,21 +568,6 @@ class ApplicationState(rx.State):
                 self.notice = await tr(self, "myapp.resubmitted")
         finally:
             self.busy = False
-
-    @rx.event
-    @protected(Role.CITIZEN)
-    async def download(self):
-        """Download the signed output of a finished application (the owner's own document)."""
-        if not self._output_document_id:
-            return
-        try:
-            data, mime, _ = await in_session(documents.read_for, principal=principal(),
-                                             document_id=self._output_document_id, now=utcnow())
-        except DomainError as exc:
-            self.error = await tr(self, exc.key, **exc.params)
-            return
-        return rx.download(data=data, filename=f"{self.tracking_number}.pdf", mime_type=mime)
-
 
 @dataclasses.dataclass
 class NoticeRow:

@@ -17,10 +17,12 @@ from mpp_digital.models import (
     ApplicationDraft,
     ApplicationEvent,
     AuditLog,
+    IssuedOutput,
     Notification,
     PendingMail,
     ServiceEvent,
     SiteService,
+    StoredDocument,
 )
 from mpp_digital.services.applications import drafts, lifecycle, notifications, queries
 from mpp_digital.services.applications.lifecycle import ActionRefused, act, take_action
@@ -323,6 +325,30 @@ def test_finishing_records_an_online_service_event_with_the_deadline_fact(sessio
     [notice] = session.exec(select(Notification).where(Notification.application_id == application.id,
                                                        Notification.kind == "finished")).all()
     assert notice.user_id == world.citizen.id
+    [output] = session.exec(select(IssuedOutput).where(IssuedOutput.application_id == application.id)).all()
+    document = session.get(StoredDocument, output.document_id)
+    assert (document.owner_id, document.source, document.mime) == (world.citizen.id, "output", "application/pdf")
+    assert output.issued_by == world.officer.user_id and output.site_id == world.q.site.id
+    detail = queries.application_detail(session=session, principal=world.me,
+                                        tracking_number=application.tracking_number, now=finished_at)
+    assert detail.output_document_id == output.document_id and detail.output_code == output.code
+
+
+def test_the_officer_may_issue_the_agencys_own_pdf(session, world):
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Akta Kelahiran (berkas instansi)")
+    page.save()
+    application = _submit(session, world)
+    for step in ("verifikasi", "proses"):
+        _act(session, application, world.officer, step)
+    _act(session, application, world.agency_officer, "selesaikan", output_pdf=buffer.getvalue())
+    [output] = session.exec(select(IssuedOutput).where(IssuedOutput.application_id == application.id)).all()
+    assert output.issued_by == world.agency_officer.user_id
 
 
 def test_a_late_rejection_is_a_not_served_event_that_missed_the_deadline(session, world):
