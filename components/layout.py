@@ -55,7 +55,7 @@ def header() -> rx.Component:
                 rx.cond(
                     NavState.display_name != "",
                     rx.flex(
-                        rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.cond(NavState.is_site_admin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
                         rx.cond(NavState.is_site_admin, _nav_link("page.site_admin", routes.SITE_ADMIN, "nav-site-admin")),
                         rx.cond(NavState.is_ministry,
                                 _nav_link("page.catalog_admin", routes.CATALOG_ADMIN, "nav-catalog-admin")),

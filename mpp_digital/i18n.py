@@ -1261,6 +1261,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Layanan sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan; coba lagi sebentar lagi.",
         "en": "The service cannot reach its database right now. Nothing was saved; please try again in a moment.",
     },
+    # ---- OFFICE (issue 13: back office, grants, work list)
+    "role.needs_agency": {"id": "Petugas harus diberi satu instansi di MPP tersebut.",
+                          "en": "An officer must be given one agency at that MPP."},
+    "role.agency_not_at_site": {"id": "Instansi {agency} tidak membuka loket di MPP tersebut.",
+                                "en": "Agency {agency} has no counter at that MPP."},
+    "office.grant_agency": {"id": "Instansi (untuk petugas)", "en": "Agency (for officers)"},
+    "office.grant_agency_help": {
+        "id": "Petugas diberi satu MPP dan satu instansi yang membuka loket di MPP itu; ketik slug MPP lalu pilih instansinya.",
+        "en": "An officer is granted one MPP and one agency with counters there; type the MPP slug, then pick the agency.",
+    },
 }
 
 

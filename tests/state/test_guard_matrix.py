@@ -398,6 +398,9 @@ def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
         call(RolesAdminState.load, admin)
         if who == Role.SUPERADMIN.value:
             assert {u.email for u in admin.users} >= {victim.email, account.email}
+        elif who == Role.SITE_ADMIN.value:  # the staff of their own MPP only, no audit trail
+            emails = {u.email for u in admin.users}
+            assert account.email in emails and victim.email not in emails and admin.audit_rows == []
         else:
             assert admin.users == [] and admin.audit_rows == []
 
@@ -455,7 +458,11 @@ def test_reflex_dispatches_the_guarded_function(key: str):
 # The policy pinned per module: the matrix above takes the roles from the registry, so a
 # handler quietly widened to more roles is caught here.
 EXPECTED_ROLES = {
-    "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
+    # /admin/peran: granting is superadmin only; a site admin revokes and deactivates the officers of
+    # their own MPP (scope checked by the services: tests/unit/test_office_grants.py)
+    "state.admin.RolesAdminState.grant": (Role.SUPERADMIN,),
+    "state.admin.RolesAdminState.pick_scope": (Role.SUPERADMIN,),
+    "state.admin.": (Role.SUPERADMIN, Role.SITE_ADMIN),
     "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
     "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
