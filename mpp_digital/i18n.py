@@ -1271,6 +1271,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Petugas diberi satu MPP dan satu instansi yang membuka loket di MPP itu; ketik slug MPP lalu pilih instansinya.",
         "en": "An officer is granted one MPP and one agency with counters there; type the MPP slug, then pick the agency.",
     },
+    "office.bad_filter": {"id": "Filter tidak dikenal.", "en": "Unknown filter."},
+    "office.not_found": {"id": "Permohonan tidak ditemukan.", "en": "Application not found."},
+    "office.closed": {"id": "Permohonan ini sudah selesai diproses.", "en": "This application is already closed."},
+    "office.claimed_by_other": {"id": "Permohonan ini sudah diambil petugas lain. Minta admin MPP untuk mengalihkannya.",
+                                "en": "Another officer has taken this application. Ask the MPP admin to reassign it."},
+    "office.not_assignable": {"id": "Petugas itu tidak melayani instansi ini di MPP ini.",
+                              "en": "That officer does not serve this agency at this MPP."},
 }
 
 
