@@ -22,6 +22,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.home import home
+from pages.office import office_applications
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
@@ -38,6 +39,7 @@ from state.home import LandingState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
+from state.office import WorkListState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
 from state.session import EventRateLimit, PersonalDataGate
@@ -232,6 +234,8 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- OFFICE (issue 13)
+    (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

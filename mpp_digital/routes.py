@@ -32,6 +32,9 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- OFFICE (issue 13): the back office of online applications
+OFFICE_APPLICATIONS = "/petugas/permohonan"  # the work list
+OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tracking number)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -130,6 +133,11 @@ def kiosk_pair_url(site_slug: str, code: str) -> str:
     return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
+def office_case_url(tracking_number: str) -> str:
+    """/petugas/permohonan/<tracking number>: one application in the back office."""
+    return OFFICE_CASE.replace("[berkas]", quote(tracking_number, safe=""))
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -173,4 +181,5 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
 )

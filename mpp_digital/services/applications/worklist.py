@@ -20,7 +20,7 @@ from sqlalchemy import and_, false, func, or_, tuple_, update
 from sqlmodel import Session, col, select
 
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
-from mpp_digital.models import Agency, Application, ApplicationEvent, Role, RoleAssignment, Service, User
+from mpp_digital.models import Agency, Application, ApplicationEvent, Role, RoleAssignment, Service, SiteAgency, User
 from mpp_digital.services import audit
 from mpp_digital.services.authz import Principal, authorize
 
@@ -113,10 +113,9 @@ def _scope_clause(scope: Scope | None, filters: WorkFilter):
     return clauses
 
 
-def _filter_clauses(filters: WorkFilter, *, principal: Principal, today: date, closed_states: frozenset[str]):
+def _filter_clauses(filters: WorkFilter, *, principal: Principal, today: date):
     clauses = []
-    if filters.state:
-        clauses.append(Application.open == (filters.state not in closed_states))
+    if filters.state:  # any state, a terminal one lists closed applications
         clauses.append(Application.state == filters.state)
     else:
         clauses.append(col(Application.open).is_(True))
@@ -135,9 +134,6 @@ def _filter_clauses(filters: WorkFilter, *, principal: Principal, today: date, c
     return clauses
 
 
-TERMINAL_STATES = frozenset({"selesai", "ditolak", "dibatalkan"})  # of the default workflow
-
-
 def work_list(
     *,
     session: Session,
@@ -146,7 +142,6 @@ def work_list(
     filters: WorkFilter = WorkFilter(),
     after: tuple[date, int] | None = None,
     limit: int = PAGE_SIZE,
-    closed_states: frozenset[str] = TERMINAL_STATES,
 ) -> WorkPage:
     """The applications ``principal`` may work on, earliest deadline first, one page at a time.
 
@@ -154,8 +149,6 @@ def work_list(
         today: the site's local date (due-today and overdue flags and filters).
         filters: state, service, due, assigned, site/agency narrowing.
         after: the ``next_after`` of the previous page (keyset paging on due date and id).
-        closed_states: the workflow states that are terminal (a state filter on one of them lists
-            closed applications).
 
     Raises:
         NotAllowed: for anyone but officers, site admins and superadmins.
@@ -163,8 +156,7 @@ def work_list(
     if filters.due not in DUE_FILTERS or filters.assigned not in ASSIGNED_FILTERS:
         raise ValidationError("filter", "office.bad_filter")
     scope = scope_of(principal)
-    where = _scope_clause(scope, filters) + _filter_clauses(filters, principal=principal, today=today,
-                                                             closed_states=closed_states)
+    where = _scope_clause(scope, filters) + _filter_clauses(filters, principal=principal, today=today)
     if after is not None:
         where.append(tuple_(Application.due_date, Application.id) > tuple_(after[0], after[1]))
     # The page first (one index range), then its labels: joins never widen the scan.
@@ -305,3 +297,26 @@ def record_refusal(*, session: Session, principal: Principal | None, application
     audit.record(session=session, action="application_refused", now=now,
                  actor_user_id=principal.user_id if principal else None, target=f"application:{application_id}",
                  ip_address=ip_address, detail={"action": action[:24]})
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the work list's filters offer ``principal``: services and agencies of the scope."""
+
+    services: list[tuple[int, str]]
+    agencies: list[tuple[int, str]]  # more than one: a site admin (or a superadmin) may narrow to one
+
+
+def filter_choices(*, session: Session, principal: Principal) -> FilterChoices:
+    """The services and agencies the work list of ``principal`` covers (for its filter menus)."""
+    scope = scope_of(principal)
+    agencies = select(Agency.id, Agency.short_name)
+    if scope is not None:
+        named = {agency for _, agency in scope if agency is not None}
+        whole = {site for site, agency in scope if agency is None}
+        present = select(SiteAgency.agency_id).where(col(SiteAgency.site_id).in_(whole))
+        agencies = agencies.where(or_(col(Agency.id).in_(named), col(Agency.id).in_(present)))
+    agency_rows = [(aid or 0, name) for aid, name in session.exec(agencies.order_by(col(Agency.short_name))).all()]
+    services = session.exec(select(Service.id, Service.name).where(
+        col(Service.agency_id).in_([aid for aid, _ in agency_rows])).order_by(col(Service.name))).all()
+    return FilterChoices(services=[(sid or 0, name) for sid, name in services], agencies=agency_rows)
