@@ -1414,6 +1414,95 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wf.not_from_state": {"id": "Tindakan ini tidak tersedia pada status permohonan saat ini.",
                           "en": "This action is not available in the application's current state."},
     "wf.role": {"id": "Anda tidak berwenang mengambil tindakan ini.", "en": "You may not take this action."},
+    # ---- APPS (online applications, citizen side: issue 13)
+    "page.applications": {"id": "Permohonan saya", "en": "My applications"},
+    "page.application_new": {"id": "Ajukan permohonan online", "en": "Apply online"},
+    "page.application": {"id": "Permohonan", "en": "Application"},
+    "page.notifications": {"id": "Notifikasi", "en": "Notifications"},
+    "app.not_found": {"id": "Permohonan dengan nomor {number} tidak ditemukan. Periksa kembali nomornya.",
+                      "en": "No application with the number {number} was found. Please check the number."},
+    "app.not_allowed": {"id": "Anda tidak berwenang melakukan tindakan ini pada permohonan tersebut.",
+                        "en": "You may not take this action on that application."},
+    "app.closed": {"id": "Permohonan ini sudah selesai diproses; tidak ada tindakan lagi.",
+                   "en": "This application has been decided; no further action is possible."},
+    "app.stale": {"id": "Permohonan ini baru saja diubah oleh orang lain. Data terbaru sudah dimuat; periksa lalu coba lagi.",
+                  "en": "Someone else changed this application just now. The latest data is loaded; check it and try again."},
+    "app.note_required": {"id": "Tuliskan catatan untuk tindakan ini.", "en": "Write a note for this action."},
+    "app.note_too_long": {"id": "Catatan paling panjang {maximum} karakter.", "en": "A note has at most {maximum} characters."},
+    "app.cite_required": {"id": "Pilih persyaratan yang tidak terpenuhi.", "en": "Choose the requirement that was not met."},
+    "app.not_online": {"id": "Layanan ini belum dapat diajukan online.", "en": "This service cannot be applied for online yet."},
+    "app.site_not_online": {"id": "MPP yang dipilih tidak melayani layanan ini secara online.",
+                            "en": "The chosen MPP does not offer this service online."},
+    "app.site_required": {"id": "Pilih MPP yang akan memproses permohonan Anda.",
+                          "en": "Choose the MPP that will process your application."},
+    "app.draft_not_found": {"id": "Draf permohonan tidak ditemukan.", "en": "The application draft was not found."},
+    "app.draft_submitted": {"id": "Draf ini sudah diajukan; lihat di Permohonan saya.",
+                            "en": "This draft was submitted already; see My applications."},
+    "app.unknown_item": {"id": "Persyaratan itu tidak ada pada layanan ini.", "en": "This service has no such requirement."},
+    "app.no_wallet": {"id": "Persyaratan ini harus diunggah baru; dokumen tersimpan tidak dapat dipakai.",
+                      "en": "This requirement needs a fresh upload; a saved document cannot be used."},
+    "app.incomplete": {"id": "Permohonan belum lengkap: {count} isian perlu diperbaiki.",
+                       "en": "The application is not complete: {count} entries need attention."},
+    "app.missing_document": {"id": "Dokumen ini wajib dilampirkan.", "en": "This document is required."},
+    "notif.submitted": {"id": "Permohonan {service} ({tracking}) sudah diterima.",
+                        "en": "Your application for {service} ({tracking}) was received."},
+    "notif.returned": {"id": "Permohonan {tracking} dikembalikan untuk diperbaiki. Baca catatan petugas.",
+                       "en": "Application {tracking} was returned for correction. Read the officer's note."},
+    "notif.finished": {"id": "Permohonan {tracking} selesai. Dokumen Anda dapat diunduh.",
+                       "en": "Application {tracking} is finished. Your document can be downloaded."},
+    "notif.rejected": {"id": "Permohonan {tracking} ditolak. Baca alasannya.",
+                       "en": "Application {tracking} was rejected. Read the reason."},
+    "notif.reminder": {"id": "Permohonan {tracking} masih menunggu perbaikan dari Anda.",
+                       "en": "Application {tracking} is still waiting for your correction."},
+    "mail.app.submitted.subject": {"id": "Permohonan {tracking} diterima", "en": "Application {tracking} received"},
+    "mail.app.submitted.body": {
+        "id": "Halo {name},\n\nPermohonan {service} Anda sudah kami terima dengan nomor {tracking}.\n"
+              "Lacak prosesnya di:\n{link}\n\nMPP Digital",
+        "en": "Hello {name},\n\nWe received your application for {service} with the number {tracking}.\n"
+              "Track it at:\n{link}\n\nMPP Digital"},
+    "mail.app.returned.subject": {"id": "Permohonan {tracking} perlu diperbaiki",
+                                  "en": "Application {tracking} needs correction"},
+    "mail.app.returned.body": {
+        "id": "Halo {name},\n\nPetugas mengembalikan permohonan {service} ({tracking}) untuk diperbaiki.\n"
+              "Catatan petugas:\n{note}\n\nWaktu penyelesaian berhenti sampai Anda mengirim perbaikan di:\n{link}"
+              "\n\nMPP Digital",
+        "en": "Hello {name},\n\nThe officer returned your application for {service} ({tracking}) for correction.\n"
+              "The officer's note:\n{note}\n\nThe clock stops until you send the correction at:\n{link}"
+              "\n\nMPP Digital"},
+    "mail.app.finished.subject": {"id": "Permohonan {tracking} selesai", "en": "Application {tracking} is finished"},
+    "mail.app.finished.body": {
+        "id": "Halo {name},\n\nPermohonan {service} ({tracking}) sudah selesai. Unduh dokumen Anda di:\n{link}"
+              "\n\nMPP Digital",
+        "en": "Hello {name},\n\nYour application for {service} ({tracking}) is finished. Download your document at:"
+              "\n{link}\n\nMPP Digital"},
+    "mail.app.rejected.subject": {"id": "Permohonan {tracking} ditolak", "en": "Application {tracking} was rejected"},
+    "mail.app.rejected.body": {
+        "id": "Halo {name},\n\nMohon maaf, permohonan {service} ({tracking}) ditolak.\nAlasan:\n{note}\n\n"
+              "Rinciannya:\n{link}\n\nMPP Digital",
+        "en": "Hello {name},\n\nWe are sorry: your application for {service} ({tracking}) was rejected.\n"
+              "Reason:\n{note}\n\nDetails:\n{link}\n\nMPP Digital"},
+    "mail.app.reminder.subject": {"id": "Pengingat: permohonan {tracking} menunggu perbaikan",
+                                  "en": "Reminder: application {tracking} waits for your correction"},
+    "mail.app.reminder.body": {
+        "id": "Halo {name},\n\nPermohonan {service} ({tracking}) masih menunggu perbaikan dari Anda.\n"
+              "Catatan petugas:\n{note}\n\nKirim perbaikan di:\n{link}\n\nMPP Digital",
+        "en": "Hello {name},\n\nYour application for {service} ({tracking}) is still waiting for your correction.\n"
+              "The officer's note:\n{note}\n\nSend it at:\n{link}\n\nMPP Digital"},
+    # ---- end APPS
+    # ---- DOCS (issue 13: documents, outputs, verification)
+    "doc.empty": {"id": "Berkas kosong. Pilih berkas yang berisi dokumen.",
+                  "en": "The file is empty. Choose a file with the document in it."},
+    "doc.too_big": {"id": "Berkas terlalu besar: paling besar {mb} MB.", "en": "The file is too big: at most {mb} MB."},
+    "doc.app_too_big": {"id": "Semua dokumen satu permohonan paling besar {mb} MB bersama-sama.",
+                        "en": "All documents of one application may be at most {mb} MB together."},
+    "doc.type": {"id": "Hanya PDF, JPEG atau PNG yang diterima (jenis berkas dibaca dari isinya, bukan dari namanya).",
+                 "en": "Only PDF, JPEG or PNG are accepted (the type is read from the content, not the name)."},
+    "doc.broken": {"id": "Berkas gambar rusak atau terlalu besar untuk dibuka.",
+                   "en": "The image is damaged or too large to open."},
+    "doc.in_use": {"id": "Dokumen ini dipakai permohonan yang masih berjalan; hapus setelah permohonan selesai.",
+                   "en": "An application in progress uses this document; delete it once the application is done."},
+    "doc.not_found": {"id": "Dokumen tidak ditemukan atau Anda tidak berhak membukanya.",
+                      "en": "The document does not exist or you may not open it."},
 }
 
 
