@@ -1503,6 +1503,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "en": "An application in progress uses this document; delete it once the application is done."},
     "doc.not_found": {"id": "Dokumen tidak ditemukan atau Anda tidak berhak membukanya.",
                       "en": "The document does not exist or you may not open it."},
+    "output.bad_pdf": {"id": "PDF tidak dapat dibaca atau terkunci sandi; unggah PDF lain.",
+                       "en": "The PDF cannot be read or is password-protected; upload another PDF."},
+    "output.reason_required": {"id": "Tuliskan alasan pencabutan (paling sedikit 5 karakter).",
+                               "en": "Give the reason for revoking (at least 5 characters)."},
+    "output.already_revoked": {"id": "Dokumen ini sudah dicabut.", "en": "This document has already been revoked."},
 }
 
 

@@ -40,6 +40,9 @@ NOTIFICATIONS = "/notifikasi"
 # ---- OFFICE (issue 13): the back office of online applications
 OFFICE_APPLICATIONS = "/petugas/permohonan"  # the work list
 OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tracking number)
+# ---- DOCS (issue 13): documents and signed outputs
+MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
+VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -50,6 +53,8 @@ AUTH_SIGN_OUT = "/auth/keluar"
 # "Data saya": everything held about the signed-in account, by its own session cookie.
 MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
+# One stored document, by the session cookie's own access rule (services/documents.read_for).
+DOCUMENT_FILE = "/akun/dokumen/{document_id:int}"
 
 SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
@@ -201,3 +206,14 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(NOTIFICATIONS, "page.notifications"),
     PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
 )
+
+
+# ---- DOCS (issue 13)
+def document_file_url(document_id: int, *, download: bool = False) -> str:
+    """The backend route serving one document (inline, or as a download)."""
+    return f"/akun/dokumen/{int(document_id)}" + ("?unduh=1" if download else "")
+
+
+def verification_url(code: str) -> str:
+    """The public verification page of an output (what its QR code points to)."""
+    return f"{VERIFY_EMAIL}/{quote(code, safe='')}"
