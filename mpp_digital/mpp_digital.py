@@ -22,7 +22,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.home import home
-from pages.office import office_applications
+from pages.office import office_applications, office_case
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
@@ -39,7 +39,7 @@ from state.home import LandingState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
-from state.office import WorkListState
+from state.office import CaseState, WorkListState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
 from state.session import EventRateLimit, PersonalDataGate
@@ -236,6 +236,7 @@ PAGE_REGISTRY = [
     (routes.PRIVACY, privacy_page, []),
     # ---- OFFICE (issue 13)
     (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
+    (routes.OFFICE_CASE, office_case, [CaseState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

@@ -205,6 +205,7 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(APPLICATION_PAGE, "page.application"),
     PageRoute(NOTIFICATIONS, "page.notifications"),
     PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
+    PageRoute(OFFICE_CASE, "page.office_case"),
 )
 
 

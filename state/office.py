@@ -10,11 +10,11 @@ from datetime import date
 import reflex as rx
 
 from mpp_digital import formatting, routes
-from mpp_digital.blocking import in_session
+from mpp_digital.blocking import in_session, in_thread
 from mpp_digital.clock import utcnow
-from mpp_digital.errors import DomainError, NotAllowed
+from mpp_digital.errors import DomainError
 from mpp_digital.models import Role
-from mpp_digital.services.applications import worklist
+from mpp_digital.services.applications import casefile, lifecycle, worklist
 from mpp_digital.services.applications.workflow import load_workflow
 from state.lang import LangState, tr
 from state.session import client_ip, principal, protected
@@ -53,6 +53,15 @@ class Choice:
 
 def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
+
+
+def _keyset(key: str) -> tuple[date, int] | None:
+    """The page start "YYYY-MM-DD|id" as (due date, id); None for the first page (or garbage)."""
+    day, _, app_id = key.partition("|")
+    try:
+        return date.fromisoformat(day), int(app_id)
+    except ValueError:
+        return None
 
 
 def _wib_today() -> date:
@@ -94,8 +103,7 @@ class WorkListState(rx.State):
 
     async def _reload(self):
         who, filters, today = principal(), self._filters(), _wib_today()
-        key = self._after[-1] if self._after else ""
-        after = (date.fromisoformat(key.split("|")[0]), int(key.split("|")[1])) if key else None
+        after = _keyset(self._after[-1] if self._after else "")
         lang = (await self.get_state(LangState)).lang
 
         def read(session):
@@ -156,14 +164,13 @@ class WorkListState(rx.State):
         self._after, self.page_number = [], 1
         await self._reload()
 
-    async def _change(self, work, notice_key: str, application_id: str):
+    async def _change(self, work, notice_key: str):
         """Run a claim or assignment; a stale row or a refusal says so and shows fresh data."""
-        who, now, ip = principal(), utcnow(), client_ip(self)
+        now, ip = utcnow(), client_ip(self)
         try:
             await in_session(work)
-        except NotAllowed:
-            await in_session(worklist.record_refusal, principal=who, application_id=_int(application_id) or 0,
-                             action=notice_key.rsplit(".", 1)[-1], now=now, ip_address=ip)
+        except lifecycle.ActionRefused as refusal:  # a crafted event: audited in a transaction of its own
+            await in_session(lifecycle.record_refusal, refusal=refusal, now=now, ip_address=ip)
             raise
         except DomainError as exc:
             self.notice, self.error = "", await tr(self, exc.key, **exc.params)
@@ -179,7 +186,7 @@ class WorkListState(rx.State):
         who, now = principal(), utcnow()
         app_id, seen = _int(application_id) or 0, _int(version) or 0
         await self._change(lambda session: worklist.claim(session=session, principal=who, application_id=app_id,
-                                                          seen_version=seen, now=now), "office.claimed", application_id)
+                                                          seen_version=seen, now=now), "office.claimed")
 
     @rx.event
     @protected(Role.SITE_ADMIN)
@@ -200,5 +207,168 @@ class WorkListState(rx.State):
         self.assign_for = ""
         await self._change(lambda session: worklist.assign(session=session, principal=who, application_id=app_id,
                                                            assignee_id=assignee, seen_version=seen, now=now),
-                           "office.assigned", str(app_id))
+                           "office.assigned")
 
+
+
+@dataclass
+class FieldRow:
+    """One label and value of the case file (the citizen's data and answers)."""
+
+    label: str
+    value: str
+
+
+@dataclass
+class DocumentRow:
+    """A document attached to the application, shown inline through the document route (which logs the read)."""
+
+    id: str
+    item: str
+    label: str
+    url: str
+    download_url: str
+    is_pdf: bool
+    is_image: bool
+
+
+@dataclass
+class HistoryRow:
+    """One step of the application's history."""
+
+    at: str
+    actor: str
+    title: str
+    note: str
+
+
+@dataclass
+class ActionRow:
+    """An action the workflow offers the officer now."""
+
+    key: str
+    label: str
+    note_required: bool
+    cites: bool
+    finishes: bool
+
+
+class CaseState(rx.State):
+    """/petugas/permohonan/[berkas]: one application for the officer: data, documents, history, actions."""
+
+    number: str = ""
+    app_id: str = ""
+    version: str = ""
+    service: str = ""
+    site: str = ""
+    state_label: str = ""
+    is_open: bool = False
+    waiting: bool = False
+    due: str = ""
+    days_left: str = ""
+    submitted: str = ""
+    fee: str = ""
+    citizen: list[FieldRow] = []
+    answers: list[FieldRow] = []
+    documents: list[DocumentRow] = []
+    history: list[HistoryRow] = []
+    actions: list[ActionRow] = []
+    items: list[Choice] = []
+    can_cite: bool = False  # an action (a rejection) cites the unmet requirement item
+    assignee: str = ""
+    unassigned: bool = False
+    missing: bool = False
+    error: str = ""
+    notice: str = ""
+
+    def _berkas(self) -> str:
+        from urllib.parse import unquote
+
+        return unquote(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])[:40]
+
+    async def _read(self):
+        who, now, number = principal(), utcnow(), self._berkas()
+        lang = (await self.get_state(LangState)).lang
+        try:
+            case = await in_session(casefile.case_file, principal=who, tracking_number=number, now=now, lang=lang)
+        except DomainError as exc:
+            self.reset()
+            self.missing, self.error = True, await tr(self, exc.key, **exc.params)
+            return
+        d = case.detail
+        self.missing = False
+        self.number, self.app_id, self.version = d.tracking_number, str(d.id), str(d.version)
+        self.service, self.site, self.state_label = d.service_name, d.site_name, d.state_label
+        self.is_open, self.waiting = d.open, d.waits_on_citizen
+        self.due = formatting.day(d.due_date, lang)
+        self.days_left = formatting.working_days(d.working_days_left, lang) if d.working_days_left is not None else ""
+        self.submitted = formatting.moment(d.submitted_at, lang)
+        self.fee = formatting.rupiah(d.fee_rupiah, lang) if d.fee_rupiah is not None else ""
+        self.citizen = [FieldRow(label=await tr(self, key), value=value) for key, value in (
+            ("field.full_name", case.citizen_name), ("field.nik", case.citizen_nik),
+            ("field.email", case.citizen_email), ("field.phone", case.citizen_phone)) if value]
+        self.answers = [FieldRow(label=a.label, value=a.value) for a in d.answers]
+        self.documents = [DocumentRow(
+            id=str(doc.document_id), item=doc.item_label, label=doc.label,
+            url=routes.document_file_url(doc.document_id), download_url=routes.document_file_url(
+                doc.document_id, download=True), is_pdf=doc.mime == "application/pdf",
+            is_image=doc.mime.startswith("image/")) for doc in d.documents]
+        self.history = [HistoryRow(at=formatting.moment(e.at, lang), actor=await tr(self, f"office.actor.{e.actor_kind}"),
+                                   title=e.title, note=e.note) for e in d.timeline]
+        self.actions = [ActionRow(key=a.key, label=a.label, note_required=a.note_required, cites=a.cites_requirement,
+                                  finishes=a.issues_output) for a in case.actions]
+        self.items = [Choice(value=k, label=label) for k, label in case.requirement_items]
+        self.can_cite = any(a.cites for a in self.actions)
+        self.assignee, self.unassigned = case.assignee_name, case.assigned_to is None
+
+    @rx.event
+    @protected(Role.OFFICER, Role.SITE_ADMIN)
+    async def load(self):
+        """Page loader: the application of the URL, if the officer's grants cover it (the view is logged)."""
+        self.error, self.notice = "", ""
+        await self._read()
+
+    @rx.event
+    @protected(Role.OFFICER, Role.SITE_ADMIN)
+    async def act(self, form: dict):
+        """Take a workflow action with its note (and, for a rejection, the unmet requirement item).
+
+        The version is the one the page showed: when someone acted first, nothing is written, the
+        message says so and the page shows the fresh application.
+        """
+        who, now, ip = principal(), utcnow(), client_ip(self)
+        lang = (await self.get_state(LangState)).lang
+        action, note = str(form.get("action", ""))[:24], str(form.get("note", ""))[:4000]
+        cited = str(form.get("cited_item", "")) or None
+        app_id, seen = _int(str(form.get("application_id", ""))) or 0, _int(str(form.get("version", ""))) or 0
+        try:
+            await in_thread(lifecycle.take_action, ip_address=ip, application_id=app_id, principal=who, action=action,
+                            note=note, seen_version=seen, now=now, cited_item=cited, lang=lang)
+        except lifecycle.ActionRefused:
+            raise  # audited by take_action; the guard shows the refusal
+        except DomainError as exc:
+            message = await tr(self, exc.key, **exc.params)
+            await self._read()
+            self.notice, self.error = "", message
+            return
+        await self._read()
+        self.error, self.notice = "", await tr(self, "office.done")
+
+    @rx.event
+    @protected(Role.OFFICER, Role.SITE_ADMIN)
+    async def claim(self):
+        """Take this application (assign it to oneself)."""
+        who, now, ip = principal(), utcnow(), client_ip(self)
+        app_id, seen = _int(self.app_id) or 0, _int(self.version) or 0
+        try:
+            await in_session(worklist.claim, principal=who, application_id=app_id, seen_version=seen, now=now)
+        except lifecycle.ActionRefused as refusal:
+            await in_session(lifecycle.record_refusal, refusal=refusal, now=now, ip_address=ip)
+            raise
+        except DomainError as exc:
+            message = await tr(self, exc.key, **exc.params)
+            await self._read()
+            self.notice, self.error = "", message
+            return
+        await self._read()
+        self.error, self.notice = "", await tr(self, "office.claimed")

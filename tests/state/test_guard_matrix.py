@@ -53,7 +53,7 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.office")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -477,6 +477,11 @@ EXPECTED_ROLES = {
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
+    # the back office of online applications: officers (their site and agency) and site admins (every
+    # agency of their site), scope checked by the services; only a site admin reassigns
+    "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
+    "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
+    "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
 }
 
 

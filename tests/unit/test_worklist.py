@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Application, ApplicationEvent, AuditLog, MppSite, Role, User
-from mpp_digital.services.applications import worklist
+from mpp_digital.services.applications import lifecycle, worklist
+from mpp_digital.services.applications.lifecycle import ActionRefused
 from mpp_digital.services.applications.worklist import WorkFilter
 from tests.unit.office_setup import (
     agency,
@@ -170,11 +171,16 @@ def test_claim_is_refused_outside_the_grant_and_on_closed_applications(session, 
 
 
 def test_the_refusal_of_a_crafted_action_is_audited(session, desk, now):
-    worklist.record_refusal(session=session, principal=desk["stranger"], application_id=desk["apps"]["overdue"].id,
-                            action="claim", now=now, ip_address="10.2.2.2")
+    app = desk["apps"]["overdue"]
+    with pytest.raises(ActionRefused) as refused:
+        worklist.claim(session=session, principal=desk["stranger"], application_id=app.id, seen_version=app.version,
+                       now=now)
+    session.rollback()
+    lifecycle.record_refusal(session=session, refusal=refused.value, now=now, ip_address="10.2.2.2")
     session.commit()
-    row = session.exec(select(AuditLog).where(AuditLog.action == "application_refused")).one()
-    assert row.actor_user_id == desk["stranger"].user_id and row.detail == {"action": "claim"}
+    row = session.exec(select(AuditLog).where(AuditLog.action == lifecycle.REFUSED)).one()
+    assert row.actor_user_id == desk["stranger"].user_id and row.detail["action"] == "claim"
+    assert row.target == app.tracking_number and row.ip_address == "10.2.2.2"
 
 
 def test_a_site_admin_reassigns_within_the_agency_and_only_at_their_site(session, desk, now):

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Agency, Application, ApplicationEvent, Role, RoleAssignment, Service, SiteAgency, User
-from mpp_digital.services import audit
+from mpp_digital.services.applications.lifecycle import ActionRefused
 from mpp_digital.services.authz import Principal, authorize
 
 PAGE_SIZE = 25
@@ -249,12 +249,13 @@ def claim(*, session: Session, principal: Principal, application_id: int, seen_v
     """Take an open, unassigned application of one's scope (assign to self).
 
     Raises:
-        NotAllowed: outside the officer's site and agency.
+        ActionRefused: outside the officer's site and agency (``lifecycle.record_refusal`` audits it).
         DomainError: ``office.not_found``, ``office.closed``, ``office.claimed_by_other``.
         ValidationError: ``app.stale`` when it changed since ``seen_version`` (someone else claimed it).
     """
     app = _application(session, application_id)
-    authorize(principal, Role.OFFICER, Role.SITE_ADMIN, site_id=app.site_id, agency_id=app.agency_id)
+    if not may_work_on(principal, app):
+        raise ActionRefused(application=app, principal=principal, action="claim", reason="scope")
     return _set_assignee(session, app, assignee=principal.user_id, seen_version=seen_version, actor=principal,
                          action="claim", now=now, require_unassigned=True)
 
@@ -277,26 +278,20 @@ def assign(*, session: Session, principal: Principal, application_id: int, assig
     """A site admin (re)assigns an application of their site to one of its officers (None: nobody).
 
     Raises:
-        NotAllowed: not a site admin of that site.
+        ActionRefused: not a site admin of that site.
         DomainError: ``office.not_assignable`` when the officer's grant does not cover the application.
         ValidationError: ``app.stale`` when it changed since ``seen_version``.
     """
     app = _application(session, application_id)
-    authorize(principal, Role.SITE_ADMIN, site_id=app.site_id)
+    try:
+        authorize(principal, Role.SITE_ADMIN, site_id=app.site_id)
+    except NotAllowed:
+        raise ActionRefused(application=app, principal=principal, action="assign", reason="scope") from None
     if assignee_id is not None and assignee_id not in {
             uid for uid, _ in assignable_officers(session=session, principal=principal, application_id=app.id or 0)}:
         raise DomainError("office.not_assignable")
     return _set_assignee(session, app, assignee=assignee_id, seen_version=seen_version, actor=principal,
                          action="assign", now=now, require_unassigned=False)
-
-
-def record_refusal(*, session: Session, principal: Principal | None, application_id: int, action: str,
-                   now: datetime, ip_address: str = "") -> None:
-    """Audit a refused back-office action (another site's or agency's application, through a crafted
-    event); called in a transaction of its own, since the refused one is rolled back."""
-    audit.record(session=session, action="application_refused", now=now,
-                 actor_user_id=principal.user_id if principal else None, target=f"application:{application_id}",
-                 ip_address=ip_address, detail={"action": action[:24]})
 
 
 @dataclass(frozen=True)
