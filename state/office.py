@@ -71,6 +71,16 @@ def _wib_today() -> date:
     return utcnow().astimezone(WIB).date()
 
 
+async def audited_change(state: rx.State, work) -> None:
+    """Run ``work(session)`` in a transaction; a refusal of scope (a crafted event) is audited in one of
+    its own (the refused one is rolled back) and re-raised for the guard to show."""
+    try:
+        await in_session(work)
+    except lifecycle.ActionRefused as refusal:
+        await in_session(lifecycle.record_refusal, refusal=refusal, now=utcnow(), ip_address=client_ip(state))
+        raise
+
+
 class WorkListState(rx.State):
     """The work list of /petugas/permohonan: filters, flags, paging, claim and (site admin) assign."""
 
@@ -166,11 +176,9 @@ class WorkListState(rx.State):
 
     async def _change(self, work, notice_key: str):
         """Run a claim or assignment; a stale row or a refusal says so and shows fresh data."""
-        now, ip = utcnow(), client_ip(self)
         try:
-            await in_session(work)
-        except lifecycle.ActionRefused as refusal:  # a crafted event: audited in a transaction of its own
-            await in_session(lifecycle.record_refusal, refusal=refusal, now=now, ip_address=ip)
+            await audited_change(self, work)
+        except lifecycle.ActionRefused:
             raise
         except DomainError as exc:
             self.notice, self.error = "", await tr(self, exc.key, **exc.params)
@@ -341,34 +349,30 @@ class CaseState(rx.State):
         action, note = str(form.get("action", ""))[:24], str(form.get("note", ""))[:4000]
         cited = str(form.get("cited_item", "")) or None
         app_id, seen = _int(str(form.get("application_id", ""))) or 0, _int(str(form.get("version", ""))) or 0
+        await self._change(lambda: in_thread(
+            lifecycle.take_action, ip_address=ip, application_id=app_id, principal=who, action=action, note=note,
+            seen_version=seen, now=now, cited_item=cited, lang=lang), "office.done")
+
+    async def _change(self, run, notice_key: str):
+        """Run one change; when a rule refuses it (someone acted first, a missing note) the message is shown
+        with the fresh application; a refusal of scope is left to the guard."""
         try:
-            await in_thread(lifecycle.take_action, ip_address=ip, application_id=app_id, principal=who, action=action,
-                            note=note, seen_version=seen, now=now, cited_item=cited, lang=lang)
+            await run()
         except lifecycle.ActionRefused:
-            raise  # audited by take_action; the guard shows the refusal
+            raise  # audited already
         except DomainError as exc:
             message = await tr(self, exc.key, **exc.params)
             await self._read()
             self.notice, self.error = "", message
             return
         await self._read()
-        self.error, self.notice = "", await tr(self, "office.done")
+        self.error, self.notice = "", await tr(self, notice_key)
 
     @rx.event
     @protected(Role.OFFICER, Role.SITE_ADMIN)
     async def claim(self):
         """Take this application (assign it to oneself)."""
-        who, now, ip = principal(), utcnow(), client_ip(self)
+        who, now = principal(), utcnow()
         app_id, seen = _int(self.app_id) or 0, _int(self.version) or 0
-        try:
-            await in_session(worklist.claim, principal=who, application_id=app_id, seen_version=seen, now=now)
-        except lifecycle.ActionRefused as refusal:
-            await in_session(lifecycle.record_refusal, refusal=refusal, now=now, ip_address=ip)
-            raise
-        except DomainError as exc:
-            message = await tr(self, exc.key, **exc.params)
-            await self._read()
-            self.notice, self.error = "", message
-            return
-        await self._read()
-        self.error, self.notice = "", await tr(self, "office.claimed")
+        await self._change(lambda: audited_change(self, lambda session: worklist.claim(
+            session=session, principal=who, application_id=app_id, seen_version=seen, now=now)), "office.claimed")
