@@ -1527,6 +1527,82 @@ MESSAGES: dict[str, dict[str, str]] = {
     "output.reason_required": {"id": "Tuliskan alasan pencabutan (paling sedikit 5 karakter).",
                                "en": "Give the reason for revoking (at least 5 characters)."},
     "output.already_revoked": {"id": "Dokumen ini sudah dicabut.", "en": "This document has already been revoked."},
+    "fee.from": {"id": "mulai {amount}", "en": "from {amount}"},
+    "fee.by_rule": {"id": "Menurut ketentuan (lihat rincian)", "en": "By rule (see the details)"},
+    "fee.estimate": {"id": "perkiraan {amount}", "en": "estimate {amount}"},
+    "fee.variants": {"id": "Rincian biaya", "en": "Fee details"},
+    "fee.calculate": {"id": "Hitung perkiraan", "en": "Estimate"},
+    "catadmin.json_invalid": {"id": "Bukan JSON yang valid.", "en": "Not valid JSON."},
+    "fee.estimate_note": {
+        "id": "Biaya yang memakai ketentuan adalah perkiraan; jumlah pasti ditetapkan instansi. "
+              "Pembayaran dilakukan di loket atau kanal resmi instansi.",
+        "en": "Fees set by a rule are estimates; the agency sets the exact amount. "
+              "Payment is made at the counter or through the agency's own channel.",
+    },
+    "fee.rule.pkb": {
+        "id": "PKB = NJKB × {rate}% (tarif provinsi) + opsen {opsen_pct}% dari PKB (kabupaten/kota) + SWDKLLJ "
+              "({swdkllj_motor} sepeda motor, {swdkllj_mobil} mobil pribadi)",
+        "en": "PKB = vehicle value (NJKB) × {rate}% (provincial rate) + {opsen_pct}% of PKB as the regency's opsen "
+              "+ SWDKLLJ ({swdkllj_motor} motorcycle, {swdkllj_mobil} private car)",
+    },
+    "fee.rule.pkb_no_tariff": {
+        "id": "Dihitung Samsat dari NJKB kendaraan dan tarif PKB provinsi ini (tarifnya belum tercatat di sini).",
+        "en": "Samsat computes it from the vehicle's value (NJKB) and this province's PKB rate (not recorded here yet).",
+    },
+    "fee.rule.bphtb": {
+        "id": "BPHTB = {rate_pct}% × (NPOP − NPOPTKP {npoptkp}), dibayar ke Bapenda",
+        "en": "BPHTB = {rate_pct}% × (acquisition value NPOP − exempt value NPOPTKP {npoptkp}), paid to Bapenda",
+    },
+    "fee.rule.bphtb_no_tariff": {
+        "id": "BPHTB = {rate_pct}% × (NPOP − NPOPTKP daerah ini; belum tercatat di sini), dibayar ke Bapenda",
+        "en": "BPHTB = {rate_pct}% × (NPOP − this regency's NPOPTKP, not recorded here yet), paid to Bapenda",
+    },
+    "fee.rule.land_value": {
+        "id": "PNBP = nilai tanah × {per_mille}/1000 + {base} (PP 128/2015)",
+        "en": "PNBP = land value × {per_mille}/1000 + {base} (PP 128/2015)",
+    },
+    "fee.rule.radius": {
+        "id": "Panjar biaya perkara menurut radius tempat tinggal para pihak, {minimum} sampai {maximum}; "
+              "jumlah pasti ditaksir kepaniteraan dan sisa panjar dikembalikan",
+        "en": "Court fee advance by the parties' residence radius, {minimum} to {maximum}; the registry sets the "
+              "exact amount and refunds what is left",
+    },
+    "fee.rule.no_tariff": {"id": "tarif daerah ini belum tercatat; tanyakan di loket",
+                           "en": "this regency's tariff is not recorded yet; ask at the counter"},
+    "fee.input.vehicle_value": {"id": "Nilai jual kendaraan (NJKB, rupiah)", "en": "Vehicle value (NJKB, rupiah)"},
+    "fee.input.vehicle_type": {"id": "Jenis kendaraan", "en": "Vehicle type"},
+    "fee.input.npop": {"id": "Nilai perolehan (NPOP, rupiah)", "en": "Acquisition value (NPOP, rupiah)"},
+    "fee.input.land_value": {"id": "Nilai tanah (rupiah)", "en": "Land value (rupiah)"},
+    "fee.input.radius": {"id": "Radius tempat tinggal pihak lawan", "en": "Residence radius of the other party"},
+    "fee.vehicle.motor": {"id": "Sepeda motor", "en": "Motorcycle"},
+    "fee.vehicle.mobil": {"id": "Mobil pribadi", "en": "Private car"},
+    "fee.schedule_invalid": {"id": "Jadwal biaya tidak terbaca.", "en": "The fee schedule cannot be read."},
+    "fee.note_too_long": {"id": "Catatan biaya paling panjang {maximum} karakter.",
+                          "en": "The fee note is at most {maximum} characters."},
+    "fee.variants_required": {"id": "Jadwal biaya perlu 1 sampai {maximum} varian.",
+                              "en": "A fee schedule needs 1 to {maximum} variants."},
+    "fee.variant_invalid": {"id": "Varian biaya ke-{number} tidak terbaca.", "en": "Fee variant {number} cannot be read."},
+    "fee.variant_key": {"id": "Varian biaya ke-{number}: kode harus huruf kecil, angka atau _ (maks. 24).",
+                        "en": "Fee variant {number}: the key must be lower-case letters, digits or _ (max. 24)."},
+    "fee.variant_duplicate": {"id": "Varian biaya {variant} muncul dua kali.", "en": "Fee variant {variant} appears twice."},
+    "fee.label_required": {"id": "Setiap varian dan komponen biaya perlu nama (maks. {maximum} karakter).",
+                           "en": "Every fee variant and part needs a label (max. {maximum} characters)."},
+    "fee.parts_required": {"id": "Setiap varian perlu 1 sampai {maximum} komponen biaya.",
+                           "en": "Every variant needs 1 to {maximum} fee parts."},
+    "fee.amount_or_rule": {"id": "Komponen biaya berisi jumlah tetap atau ketentuan, tidak keduanya.",
+                           "en": "A fee part has a fixed amount or a rule, not both."},
+    "fee.amount_invalid": {"id": "Jumlah biaya harus rupiah bulat 0 atau lebih.",
+                           "en": "A fee amount is a whole rupiah amount of 0 or more."},
+    "fee.regional_invalid": {"id": "Tarif daerah harus berisi default dan/atau by_region.",
+                             "en": "A regional tariff has a default and/or by_region."},
+    "fee.region_code": {"id": "Kode wilayah {code} tidak valid (mis. 33 atau 33.14).",
+                        "en": "Region code {code} is not valid (e.g. 33 or 33.14)."},
+    "fee.rule_kind": {"id": "Jenis ketentuan biaya harus salah satu dari {kinds}.",
+                      "en": "A fee rule's kind must be one of {kinds}."},
+    "fee.rule_param": {"id": "Parameter ketentuan biaya {kind} tidak lengkap atau tidak valid.",
+                       "en": "The parameters of fee rule {kind} are incomplete or not valid."},
+    "fee.unknown_variant": {"id": "Varian biaya {variant} tidak ada untuk layanan ini.",
+                            "en": "Fee variant {variant} does not exist for this service."},
 }
 
 
