@@ -206,6 +206,9 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(NOTIFICATIONS, "page.notifications"),
     PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
     PageRoute(OFFICE_CASE, "page.office_case"),
+    # ---- DOCS (issue 13)
+    PageRoute(MY_DOCUMENTS, "page.my_documents"),
+    PageRoute(VERIFY_OUTPUT, "page.verify_output"),
 )
 
 

@@ -53,7 +53,8 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.office")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.office", "state.documents",
+                   "state.verification")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -72,6 +73,13 @@ PUBLIC_HANDLERS = {
     "state.kiosk.KioskState.check_in",
     "state.kiosk.KioskState.walk_in",
     "state.kiosk.KioskState.clear",
+    # /verifikasi/[kode]: anyone checks an issued output by its code (the QR code's page); the
+    # view holds the holder's masked name only; the dropped PDF is compared by SHA-256 and not
+    # kept (a public upload handler: state/uploads.py serves it without a session; it acts for
+    # nobody). tests/state/test_document_states.py
+    "state.verification.OutputVerificationState.load",
+    "state.verification.OutputVerificationState.go",
+    "state.verification.OutputVerificationState.check_file",
 }
 # Guarded handlers whose denied call may leave the state as it was (none).
 KEEPS_STATE_ON_DENY: set[str] = set()
@@ -170,7 +178,7 @@ def _secret_value(type_name):
 # Arguments by parameter name: ids of things that do not exist or are not the caller's.
 HARMLESS_ARGS = {
     "draft_id": 999_999, "closure_id": 999_999, "channel": "online", "on": True, "name": "agency", "page": 1,
-    "device_id": 999_999,
+    "device_id": 999_999, "document_id": 999_999,
 }
 
 
@@ -482,6 +490,7 @@ EXPECTED_ROLES = {
     "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
     "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
     "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
+    "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
 }
 
 

@@ -134,3 +134,14 @@ def add_application(session: Session, world: QueueWorld, citizen: User, now: dat
     session.add(application)
     session.flush()
     return application
+
+
+def remove_applications(session: Session, application_ids: list[int]) -> None:
+    """Delete committed applications with their documents' links, access log and outputs."""
+    from sqlalchemy import delete
+
+    from mpp_digital.models import ApplicationDocument, DocumentAccess, IssuedOutput
+
+    for table in (DocumentAccess, IssuedOutput, ApplicationDocument):
+        session.exec(delete(table).where(table.application_id.in_(application_ids)))  # type: ignore[call-overload]
+    session.exec(delete(Application).where(Application.id.in_(application_ids)))  # type: ignore[call-overload]

@@ -29,7 +29,7 @@ from mpp_digital.models import (
 from mpp_digital.services import documents
 from mpp_digital.settings import get_settings
 from tests.sso_support import make_user, portal_cookie
-from tests.unit.application_setup import add_application
+from tests.unit.application_setup import add_application, remove_applications
 from tests.unit.queue_setup import make_world
 from tests.unit.test_documents import MINIMAL_PDF, png_with_gps
 
@@ -81,9 +81,7 @@ def served(session, engine, database_url, monkeypatch, tmp_path) -> Iterator[Ser
         cookies = {who: portal_cookie(db, user) for who, user in users.items()}
         yield Served(TestClient(build_api()), cookies, users, pdf.id, png.id, application.id)
         db.rollback()
-        db.exec(delete(DocumentAccess).where(DocumentAccess.application_id == application.id))
-        db.exec(delete(ApplicationDocument).where(ApplicationDocument.application_id == application.id))
-        db.exec(delete(Application).where(Application.id == application.id))
+        remove_applications(db, [application.id])
         sites, agencies = [world.site.id, world.other_site.id], [world.agency.id, world.other_agency.id]
         db.exec(delete(SiteService).where(SiteService.site_id.in_(sites)))
         db.exec(delete(SiteAgency).where(SiteAgency.site_id.in_(sites)))
