@@ -12,7 +12,10 @@ from mpp_digital.services import accounts
 from mpp_digital.services.authz import Principal, principal_for
 
 APPLICATION_TABLES = ("documentaccess", "notification", "issuedoutput", "applicationdocument", "applicationevent",
-                      "application", "applicationdraft", "storeddocument", "serviceevent")
+                      "application", "applicationdraft", "storeddocument", "pendingmail", "signingcertificate",
+                      # what deciding an application feeds (as tests/unit/test_analytics.py empties them)
+                      "analyticsdaily", "analyticsservicedaily", "analyticshourly", "analyticsmonthly",
+                      "analyticsservicemonthly", "analyticshourlymonthly", "serviceevent")
 
 
 def clear_applications(engine) -> None:
