@@ -37,6 +37,9 @@ APPLICATIONS = "/permohonan"  # "Permohonan saya"
 APPLICATION_NEW = "/permohonan/baru/[layanan]"  # the online form of a service
 APPLICATION_PAGE = "/permohonan/[nomor]"  # one application: timeline, deadline, fix, download
 NOTIFICATIONS = "/notifikasi"
+# ---- OFFICE (issue 13): the back office of online applications
+OFFICE_APPLICATIONS = "/petugas/permohonan"  # the work list
+OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tracking number)
 # ---- DOCS (issue 13): documents and signed outputs
 MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
 VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
@@ -148,6 +151,9 @@ def application_url(tracking_number: str) -> str:
 def new_application_url(service_slug: str, site_slug: str = "") -> str:
     """The online form of a service, optionally at a chosen MPP."""
     return f"/permohonan/baru/{quote(service_slug)}" + (f"?mpp={quote(site_slug)}" if site_slug else "")
+def office_case_url(tracking_number: str) -> str:
+    """/petugas/permohonan/<tracking number>: one application in the back office."""
+    return OFFICE_CASE.replace("[berkas]", quote(tracking_number, safe=""))
 
 
 def safe_next(path: str | None) -> str:
@@ -198,6 +204,8 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(APPLICATION_NEW, "page.application_new"),
     PageRoute(APPLICATION_PAGE, "page.application"),
     PageRoute(NOTIFICATIONS, "page.notifications"),
+    PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
+    PageRoute(OFFICE_CASE, "page.office_case"),
     # ---- DOCS (issue 13)
     PageRoute(MY_DOCUMENTS, "page.my_documents"),
     PageRoute(VERIFY_OUTPUT, "page.verify_output"),

@@ -54,7 +54,7 @@ from state.profile import ProfileState  # noqa: E402
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                    "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
-                   "state.documents", "state.verification")
+                   "state.office", "state.documents", "state.verification")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -411,6 +411,9 @@ def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
         call(RolesAdminState.load, admin)
         if who == Role.SUPERADMIN.value:
             assert {u.email for u in admin.users} >= {victim.email, account.email}
+        elif who == Role.SITE_ADMIN.value:  # the staff of their own MPP only, no audit trail
+            emails = {u.email for u in admin.users}
+            assert account.email in emails and victim.email not in emails and admin.audit_rows == []
         else:
             assert admin.users == [] and admin.audit_rows == []
 
@@ -468,7 +471,11 @@ def test_reflex_dispatches_the_guarded_function(key: str):
 # The policy pinned per module: the matrix above takes the roles from the registry, so a
 # handler quietly widened to more roles is caught here.
 EXPECTED_ROLES = {
-    "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
+    # /admin/peran: granting is superadmin only; a site admin revokes and deactivates the officers of
+    # their own MPP (scope checked by the services: tests/unit/test_office_grants.py)
+    "state.admin.RolesAdminState.grant": (Role.SUPERADMIN,),
+    "state.admin.RolesAdminState.pick_scope": (Role.SUPERADMIN,),
+    "state.admin.": (Role.SUPERADMIN, Role.SITE_ADMIN),
     "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
     "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
@@ -485,6 +492,11 @@ EXPECTED_ROLES = {
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
     "state.applications.NotificationsState.": (),  # one's own notices: any signed-in user
     "state.applications.": (Role.CITIZEN,),  # one's own online applications (owner checked inside)
+    # the back office of online applications: officers (their site and agency) and site admins (every
+    # agency of their site), scope checked by the services; only a site admin reassigns
+    "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
+    "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
+    "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
     "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
 }
 

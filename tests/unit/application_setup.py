@@ -126,7 +126,8 @@ def pg_engine(pool_size: int = 5):
 
 def add_application(session: Session, world: QueueWorld, citizen: User, now: datetime, *,
                     state: str = "diajukan", open_: bool = True) -> Application:
-    """An application of ``citizen`` for the world's online service at its site (flushed)."""
+    """An application row of ``citizen`` for the world's online service at its site (flushed): the
+    document and output tests (DOCS), without the lifecycle."""
     application = Application(tracking_number=f"MPP-3314-2026-{uuid.uuid4().int % 10**6:06d}", citizen_id=citizen.id,
                               site_id=world.site.id, agency_id=world.agency.id, service_id=world.online.id,
                               workflow={}, state=state, open=open_, submitted_at=now,
