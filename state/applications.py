@@ -8,6 +8,7 @@ own request, ``state/uploads.py``) and calls services in a thread; no query live
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import reflex as rx
 
@@ -101,6 +102,20 @@ def _answer_params(field: forms.FieldView) -> dict[str, object]:
     return {"length": len(digits), "code": digits[:6], "date": digits[6:12], "maximum": field.max_length}
 
 
+def _shown_answer(field: FieldRow, lang: str) -> str:
+    """An answer as the review shows it: a choice's label, a date in words."""
+    if not field.value:
+        return "–"
+    if field.type == "choice":
+        return next((c.label for c in field.choices if c.value == field.value), field.value)
+    if field.type == "date":
+        try:
+            return formatting.day(date.fromisoformat(field.value), lang)
+        except ValueError:
+            return field.value
+    return field.value
+
+
 async def _field_rows(state: rx.State, fields, errors: dict[str, str]) -> list[FieldRow]:
     return [FieldRow(key=f.key, label=f.label, help=f.help, type=f.type, required=f.required, value=f.value,
                      max_length=f.max_length, choices=[ChoiceRow(v, lbl) for v, lbl in f.choices],
@@ -167,9 +182,10 @@ class ApplyState(rx.State):
         self.fee_variants = [OptionRow(k, label) for k, label in view.fee_variants]
         self.fee_variant = view.fee_variant
         site = next((s.label for s in self.sites if s.value == self.site_id), "")
+        missing = await tr(self, "apply.not_attached")
         self.review = ([ReviewRow(await tr(self, "apply.site"), site)]
-                       + [ReviewRow(f.label, f.value or "–") for f in self.fields]
-                       + [ReviewRow(s.label, s.attached or "–") for s in self.slots])
+                       + [ReviewRow(f.label, _shown_answer(f, lang)) for f in self.fields]
+                       + [ReviewRow(s.label, s.attached or (missing if s.required else "–")) for s in self.slots])
 
     async def _reload(self, errors: dict[str, str] | None = None) -> None:
         view = await in_session(forms.form_view, citizen_id=principal().user_id, draft_id=self._draft_id,
