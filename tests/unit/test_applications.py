@@ -74,6 +74,15 @@ def test_a_draft_resumes_and_keeps_answers_sealed(session, world):
                           now=MONDAY)
 
 
+def test_answers_are_kept_within_their_fields_limits(session, world):
+    me = world.citizen.id
+    draft = drafts.start_draft(session=session, citizen_id=me, service_id=world.service.id, site_id=None, now=MONDAY)
+    drafts.save_draft(session=session, citizen_id=me, draft_id=draft.id, answers={
+        "nama_anak": "B" * 5000, "tanggal_lahir": "2" * 5000}, step=0, now=MONDAY)
+    kept = drafts.open_answers(draft.data_sealed)
+    assert len(kept["nama_anak"]) == 60 and len(kept["tanggal_lahir"]) == drafts.SHORT_ANSWER
+
+
 def test_no_preselection_when_the_nik_regency_does_not_offer_it_online(session, world):
     session.exec(select(SiteService).where(SiteService.site_id == world.q.site.id,
                                            SiteService.service_id == world.service.id)).one().online = False
