@@ -342,3 +342,46 @@ def test_a_finished_application_offers_its_signed_output(accounts_by_role, engin
     call(ApplicationState.load, detail)
     assert not detail.open and detail.decided and detail.output_code
     assert detail.output_href.startswith("/akun/dokumen/") and detail.output_href.endswith("?unduh=1")
+
+
+REGIONAL_FEES = {"variants": [
+    {"key": "baru", "label": "Baru", "parts": [
+        {"label": "Biaya", "amount": {"default": 1_500_000, "by_region": {"33.14": 1_250_000}}}]},
+    {"key": "perpanjangan", "label": "Perpanjangan", "parts": [
+        {"label": "Biaya", "amount": {"default": 200_000, "by_region": {"33.14": 100_000}}}]},
+]}
+
+
+def test_the_fee_follows_the_chosen_mpp_and_variant(accounts_by_role, engine, fresh):
+    from mpp_digital.services import fees
+
+    citizen = accounts_by_role["citizen"]
+    with Session(engine, expire_on_commit=False) as db:
+        banyumas = db.exec(select(MppSite).where(MppSite.slug == "banyumas")).one()
+        db.get(Service, fresh.id).fee_schedule = fees.parse_schedule(REGIONAL_FEES)
+        db.add(SiteService(site_id=banyumas.id, service_id=fresh.id, direct=True, online=True))
+        db.commit()
+    try:
+        _, form = _apply(engine, citizen, fresh)
+        _fill_and_attach(engine, citizen, form)
+        call(ApplyState.go_to, form, "2")
+        assert form.fee == "Rp 1.250.000" and [v.value for v in form.fee_variants] == ["baru", "perpanjangan"]
+        call(ApplyState.pick_fee_variant, form, "perpanjangan")
+        assert form.fee == "Rp 100.000" and form.fee_variant == "perpanjangan"
+        call(ApplyState.pick_fee_variant, form, "hilang")
+        assert form.error == t("fee.unknown_variant", "id", variant="hilang") and form.fee_variant == "perpanjangan"
+        call(ApplyState.pick_site, form, str(banyumas.id))  # another regency, another tariff
+        assert form.site_id == str(banyumas.id) and form.fee == "Rp 200.000" and form.error == ""
+        call(ApplyState.pick_site, form, "999999")  # an MPP that does not offer it online
+        assert form.error == t("app.site_not_online", "id") and form.site_id == str(banyumas.id)
+        call(ApplyState.submit, form)
+        [application] = _applications(engine, citizen.user_id)
+        assert (application.fee_variant, application.fee_rupiah) == ("perpanjangan", 200_000)
+        assert application.tracking_number.startswith("MPP-3302-")
+    finally:
+        with engine.begin() as conn:
+            for table in APP_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("DELETE FROM siteservice WHERE service_id = :s AND site_id = :b"),
+                         {"s": fresh.id, "b": banyumas.id})
+            conn.execute(text("UPDATE service SET fee_schedule = '{}' WHERE id = :s"), {"s": fresh.id})
