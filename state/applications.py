@@ -408,6 +408,15 @@ class TimelineRow:
 
 
 @dataclasses.dataclass
+class AttachedRow:
+    """A document attached to the application, openable by its owner (the document route)."""
+
+    label: str
+    name: str
+    href: str
+
+
+@dataclasses.dataclass
 class ActionRow:
     """An action the citizen may take now."""
 
@@ -435,7 +444,7 @@ class ApplicationState(rx.State):
     timeline: list[TimelineRow] = []
     actions: list[ActionRow] = []
     answers: list[ReviewRow] = []
-    attached: list[ReviewRow] = []
+    attached: list[AttachedRow] = []
     return_note: str = ""
     output_href: str = ""  # the signed output's download (the document route checks the cookie)
     output_code: str = ""
@@ -472,7 +481,8 @@ class ApplicationState(rx.State):
             e.actor_kind, e.actor_kind), title=e.title, text=e.text, note=e.note) for e in detail.timeline]
         self.actions = [ActionRow(a.key, a.label) for a in detail.actions if a.key != "perbaiki"]
         self.answers = [ReviewRow(a.label, a.value) for a in detail.answers]
-        self.attached = [ReviewRow(d.item_label, d.label) for d in detail.documents]
+        self.attached = [AttachedRow(d.item_label, d.label, routes.document_file_url(d.document_id))
+                         for d in detail.documents]
         self.return_note = detail.return_note
         self.output_href = (routes.document_file_url(detail.output_document_id, download=True)
                             if detail.output_document_id else "")

@@ -253,7 +253,7 @@ def test_returned_fixed_and_resubmitted_then_cancelled(accounts_by_role, engine,
     assert detail.notice and any(a.value == "Bima Saputra Wibowo" for a in detail.answers)
     call(ApplicationState.choose_upload, detail, "ktp_ayah")
     _upload(engine, citizen, detail, MINIMAL_PDF + b"sharper", "ktp-baru.pdf")
-    assert any(a.value == "ktp-baru.pdf" for a in detail.attached)
+    assert any(a.name == "ktp-baru.pdf" and a.href.startswith("/akun/dokumen/") for a in detail.attached)
     call(ApplicationState.resubmit, detail)
     assert not detail.waits and detail.state_label == "Diajukan" and detail.fix_fields == []
     call(ApplicationState.take, detail, "batalkan")
