@@ -479,6 +479,7 @@ EXPECTED_ROLES = {
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
     "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
+    "state.verification.OutputRevokeState.": (Role.OFFICER, Role.SITE_ADMIN),  # the issuer / a site admin, inside
 }
 
 
