@@ -52,6 +52,7 @@ class AccessRow:
 
 
 def aware_utc(moment: datetime) -> datetime:
+    """A database datetime as an aware UTC one (SQLite gives them back naive)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -82,6 +83,7 @@ def access_rows(views: list[documents.AccessView], lang: str) -> list[AccessRow]
 
 
 async def reader_lang(state: rx.State) -> str:
+    """The reader's language ("id" unless they chose "en")."""
     lang = (await state.get_state(LangState)).lang
     return lang if lang in ("id", "en") else "id"
 
