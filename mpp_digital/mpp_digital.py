@@ -23,6 +23,7 @@ from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.documents import my_documents, verification_page
 from pages.home import home
+from pages.office import office_applications, office_case
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
@@ -40,6 +41,7 @@ from state.home import LandingState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
+from state.office import CaseState, WorkListState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
 from state.session import EventRateLimit, PersonalDataGate
@@ -235,6 +237,9 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- OFFICE (issue 13)
+    (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
+    (routes.OFFICE_CASE, office_case, [CaseState.load]),
     # ---- DOCS (issue 13)
     (routes.MY_DOCUMENTS, my_documents, [MyDocumentsState.load]),
     (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),

@@ -32,6 +32,14 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- online applications, citizen side (APPS)
+APPLICATIONS = "/permohonan"  # "Permohonan saya"
+APPLICATION_NEW = "/permohonan/baru/[layanan]"  # the online form of a service
+APPLICATION_PAGE = "/permohonan/[nomor]"  # one application: timeline, deadline, fix, download
+NOTIFICATIONS = "/notifikasi"
+# ---- OFFICE (issue 13): the back office of online applications
+OFFICE_APPLICATIONS = "/petugas/permohonan"  # the work list
+OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tracking number)
 # ---- DOCS (issue 13): documents and signed outputs
 MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
 VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
@@ -135,6 +143,19 @@ def kiosk_pair_url(site_slug: str, code: str) -> str:
     return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
+def application_url(tracking_number: str) -> str:
+    """One application's page (citizen side)."""
+    return f"/permohonan/{quote(tracking_number)}"
+
+
+def new_application_url(service_slug: str, site_slug: str = "") -> str:
+    """The online form of a service, optionally at a chosen MPP."""
+    return f"/permohonan/baru/{quote(service_slug)}" + (f"?mpp={quote(site_slug)}" if site_slug else "")
+def office_case_url(tracking_number: str) -> str:
+    """/petugas/permohonan/<tracking number>: one application in the back office."""
+    return OFFICE_CASE.replace("[berkas]", quote(tracking_number, safe=""))
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -178,6 +199,13 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    # ---- online applications, citizen side (APPS)
+    PageRoute(APPLICATIONS, "page.applications"),
+    PageRoute(APPLICATION_NEW, "page.application_new"),
+    PageRoute(APPLICATION_PAGE, "page.application"),
+    PageRoute(NOTIFICATIONS, "page.notifications"),
+    PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
+    PageRoute(OFFICE_CASE, "page.office_case"),
     # ---- DOCS (issue 13)
     PageRoute(MY_DOCUMENTS, "page.my_documents"),
     PageRoute(VERIFY_OUTPUT, "page.verify_output"),
