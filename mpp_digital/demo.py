@@ -58,11 +58,13 @@ class DemoAccount:
     nik: str | None = None
     site_slug: str | None = None
     regency_code: str | None = None
+    agency_slug: str | None = None  # an officer's agency at the site
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("warga@demo.mpp.go.id", "Sri Lestari", Role.CITIZEN, nik="3314014107900001"),
-    DemoAccount("petugas.sragen@demo.mpp.go.id", "Budi Santoso", Role.OFFICER, site_slug="sragen"),
+    DemoAccount("petugas.sragen@demo.mpp.go.id", "Budi Santoso", Role.OFFICER, site_slug="sragen",
+                agency_slug="dukcapil"),
     DemoAccount("admin.sragen@demo.mpp.go.id", "Retno Wulandari", Role.SITE_ADMIN, site_slug="sragen"),
     DemoAccount("bupati.sragen@demo.mpp.go.id", "Kepala Daerah Sragen", Role.REGIONAL_HEAD,
                 regency_code="33.14"),
@@ -215,8 +217,11 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
         session.add(RoleAssignment(user_id=user.id or 0, role=Role.CITIZEN, granted_at=now))
         if account.role != Role.CITIZEN:
             site = sites.get(account.site_slug or "")
+            agency = session.exec(select(Agency).where(Agency.slug == account.agency_slug)).first() \
+                if account.agency_slug else None
             grant_role(session=session, user_id=user.id or 0, role=account.role, now=now,
-                       site_id=site.id if site else None, regency_code=account.regency_code)
+                       site_id=site.id if site else None, regency_code=account.regency_code,
+                       agency_id=agency.id if agency else None)
     return len(DEMO_ACCOUNTS)
 
 
@@ -231,4 +236,8 @@ def load_all(session: Session, now: datetime, *, demo_accounts: bool = True) -> 
     }
     session.flush()
     added["search_index"] = refresh_search_text(session)
+    if demo_accounts:  # applications in every state at MPP Sragen, through the services (issue 13)
+        from mpp_digital.demo_applications import load_demo_applications
+
+        added["applications"] = load_demo_applications(session, now)
     return added

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,6 +22,9 @@ PRODUCTION = {
     "MPP_ALLOWED_ORIGINS": "https://mpp.example.go.id",
     "MPP_METRICS_TOKEN": TOKEN,
     "MPP_TRUSTED_PROXY_HOPS": "1",
+    # a throwaway certificate and key: production refuses the demo signing CA
+    "MPP_SIGNING_CERT_FILE": str(Path(__file__).parents[1] / "fixtures" / "signing" / "cert.pem"),
+    "MPP_SIGNING_KEY_FILE": str(Path(__file__).parents[1] / "fixtures" / "signing" / "key.pem"),
 }
 
 
