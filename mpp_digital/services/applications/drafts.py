@@ -27,6 +27,7 @@ from mpp_digital.models import (
     StoredDocument,
     User,
 )
+from mpp_digital.services import fees
 from mpp_digital.services.accounts import KecamatanLookup, nik_of
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import (
@@ -245,8 +246,15 @@ def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 
 
 def applicable_fee(*, session: Session, service: Service, site: MppSite, variant: str | None) -> int | None:
-    """The fee that applies to an online application (None: decided at the agency by a rule)."""
-    return service.fee_rupiah
+    """The fee that applies to an online application (None: decided at the agency by a rule).
+
+    The service's fee schedule at the site's regency (services/fees.py): a fixed variant gives its amount,
+    a case rule (court advance, taxes) or a tariff not recorded for the regency gives None. A variant the
+    service does not have counts as none chosen (the first variant).
+    """
+    known = {option.key for option in fees.fee_options(service=service, regency_code=site.regency_code)}
+    return fees.quote(service=service, variant=variant if variant in known else None,
+                      regency_code=site.regency_code).amount
 
 
 def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datetime,
