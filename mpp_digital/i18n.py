@@ -1631,7 +1631,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "catadmin.item_key": {"id": "Kode (huruf kecil, angka, _)", "en": "Key (lower case, digits, _)"},
     "catadmin.item_label": {"id": "Nama", "en": "Label (Indonesian)"},
     "catadmin.item_label_en": {"id": "Nama dalam bahasa Inggris", "en": "Label (English)"},
-    "catadmin.item_help": {"id": "Petunjuk", "en": "Help text"},
+    "catadmin.item_help": {"id": "Petunjuk", "en": "Help text (Indonesian)"},
+    "catadmin.item_help_en": {"id": "Petunjuk dalam bahasa Inggris", "en": "Help text (English)"},
     "catadmin.item_required": {"id": "Wajib", "en": "Required"},
     "catadmin.item_wallet": {"id": "Boleh memakai salinan di Dokumen saya", "en": "A copy in My documents may be reused"},
     "catadmin.item_not_future": {"id": "Tidak boleh tanggal mendatang", "en": "No future dates"},
@@ -1801,6 +1802,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verify_doc.file_sha": {"id": "SHA-256 berkas Anda:", "en": "Your file's SHA-256:"},
     "mydata.section.documents": {"id": "Dokumen saya", "en": "My documents"},
     "mydata.section.document_views": {"id": "Petugas yang melihat dokumen saya", "en": "Officers who viewed my documents"},
+    "verify_doc.revoke_title": {"id": "Cabut dokumen ini", "en": "Revoke this document"},
+    "verify_doc.revoke_intro": {"id": "Hanya petugas yang menerbitkannya atau admin MPP penerbit. Alasan wajib dan dicatat.",
+                                "en": "Only the issuing officer or an admin of the issuing MPP. "
+                                      "A reason is required and recorded."},
+    "verify_doc.revoke_reason": {"id": "Alasan pencabutan", "en": "Reason for revoking"},
+    "verify_doc.revoke_button": {"id": "Cabut", "en": "Revoke"},
 }
 
 

@@ -389,6 +389,17 @@ def _wipe(engine) -> None:
     with engine.begin() as conn:
         for table in ACCOUNT_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+        # the committed world (queue_setup.make_world: agencies, sites and services tagged uji-/lain-), so
+        # that later tests see the demo catalog only (catalog totals, the 103 sites)
+        world = "(SELECT id FROM {table} WHERE slug LIKE 'uji-%' OR slug LIKE 'lain-%')"
+        sites, agencies = world.format(table="mppsite"), world.format(table="agency")
+        services = f"(SELECT id FROM service WHERE agency_id IN {agencies})"
+        for table, where in (("siteservice", f"site_id IN {sites} OR service_id IN {services}"),
+                             ("siteagency", f"site_id IN {sites} OR agency_id IN {agencies}"),
+                             ("signingcertificate", f"site_id IN {sites}"),
+                             ("service", f"agency_id IN {agencies}"),
+                             ("mppsite", f"id IN {sites}"), ("agency", f"id IN {agencies}")):
+            conn.execute(text(f"DELETE FROM {table} WHERE {where}"))
 
 
 def test_two_officers_at_once_one_wins_the_other_gets_stale(database_url, tmp_path, monkeypatch):

@@ -313,11 +313,13 @@ def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 def applicable_fee(*, session: Session, service: Service, site: MppSite, variant: str | None) -> int | None:
     """The fee that applies to an online application at ``site`` (its regency's tariff) for the chosen
     variant; None when a rule decides it at the agency (a tax on the declared value, a court advance).
+    A variant the service does not have counts as none chosen (the first variant).
 
     Raises:
         ValidationError: ``fee.unknown_variant``.
     """
-    quoted = fees.quote(service=service, variant=variant, regency_code=site.regency_code)
+    known = {option.key for option in fees.fee_options(service=service, regency_code=site.regency_code)}
+    quoted = fees.quote(service=service, variant=variant if variant in known else None, regency_code=site.regency_code)
     return None if quoted.is_estimate else quoted.amount
 
 
