@@ -617,3 +617,26 @@ def test_closing_the_account_erases_the_unsent_drafts(session, world):
     left = session.exec(select(ApplicationDraft).where(ApplicationDraft.citizen_id == world.citizen.id)).all()
     assert [(d.submitted_application_id, d.data_sealed) for d in left] == [(submitted.id, "")]
     assert session.get(Application, submitted.id).data_sealed  # the agency's record of the application stays
+
+
+def test_the_decision_mails_carry_the_reason_or_the_download(session, world, mailbox):
+    session.execute(PendingMail.__table__.update().values(sent_at=MONDAY))
+    rejected = _submit(session, world)
+    _act(session, rejected, world.officer, "tolak", note="Surat lahir bukan dari bidan", cited_item="surat_lahir")
+    other_draft = drafts.start_draft(session=session, citizen_id=world.citizen.id, service_id=world.service.id,
+                                     site_id=None, now=MONDAY)
+    assert other_draft.id != rejected.draft_id
+    drafts.save_draft(session=session, citizen_id=world.citizen.id, draft_id=other_draft.id, answers=GOOD_ANSWERS,
+                      step=2, now=MONDAY)
+    for key in ("ktp_ayah", "surat_lahir"):
+        drafts.attach_document(session=session, citizen_id=world.citizen.id, draft_id=other_draft.id, item_key=key,
+                               document_id=upload(session, world.citizen, MONDAY).id, now=MONDAY)
+    finished = drafts.submit_draft(session=session, citizen_id=world.citizen.id, draft_id=other_draft.id, now=MONDAY)
+    for step in ("verifikasi", "proses", "selesaikan"):
+        _act(session, finished, world.officer, step)
+    mailbox.collect(session, MONDAY)
+    by_subject = {m["subject"]: m["body"] for m in mailbox.sent}
+    reason = by_subject[f"Permohonan {rejected.tracking_number} ditolak"]
+    assert "[Surat keterangan lahir] Surat lahir bukan dari bidan" in reason
+    done = by_subject[f"Permohonan {finished.tracking_number} selesai"]
+    assert done.count(f"/permohonan/{finished.tracking_number}") == 1 and "Unduh" in done
