@@ -4,7 +4,6 @@ code and drops the PDF (identical; a modified copy is not); the officer opens a 
 application (a staff view) and another citizen cannot; the citizen sees the view in the access log."""
 
 import hashlib
-import re
 
 import pytest
 from playwright.sync_api import expect
@@ -13,19 +12,11 @@ from sqlmodel import Session, col, select
 
 from mpp_digital import routes
 from mpp_digital.models import Application, ApplicationDocument, IssuedOutput, Role, RoleAssignment, User
+from tests.e2e.test_catalog_journey import sign_in  # the demo accounts' sign-in
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 CITIZEN, OFFICER = "warga@demo.mpp.go.id", "petugas.sragen@demo.mpp.go.id"
-
-
-def sign_in(page, email: str):
-    page.goto("/masuk")
-    page.fill("#identifier", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def _demo_facts(database_url: str) -> tuple[IssuedOutput, int, str]:
