@@ -332,3 +332,23 @@ def test_closing_the_account_erases_the_documents_and_their_files(session, now, 
     session.commit()
     assert session.get(StoredDocument, doc.id).deleted_at is not None and _files(storage) == []
     assert documents.documents_of(session=session, owner_id=user.id) == []
+
+
+def test_a_rolled_back_store_leaves_no_file_but_a_committed_ones_stays(engine, now, storage):
+    with Session(engine, expire_on_commit=False) as session:
+        owner = _user(session, "rollback")
+        session.commit()
+        documents.store_document(session=session, owner_id=owner.id, kind="kk", label="", data=MINIMAL_PDF, now=now)
+        assert len(_files(storage)) == 1
+        session.rollback()  # e.g. the application's submission failed after the upload was stored
+        assert _files(storage) == []
+        kept = documents.store_document(session=session, owner_id=owner.id, kind="kk", label="", data=MINIMAL_PDF,
+                                        now=now)
+        session.commit()
+        documents.delete_upload(session=session, owner_id=owner.id, document_id=kept.id, now=now)
+        session.rollback()  # the deletion rolled back: the row is live, its file stays
+        assert len(_files(storage)) == 1
+        documents.store_document(session=session, owner_id=owner.id, kind="kk", label="", data=MINIMAL_PDF, now=now)
+        session.rollback()  # the same content again, rolled back: the committed row still needs the file
+        assert len(_files(storage)) == 1
+        assert documents.document_bytes(session=session, document_id=kept.id) == MINIMAL_PDF
