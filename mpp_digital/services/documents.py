@@ -66,6 +66,7 @@ VIEW, DOWNLOAD = "view", "download"
 _PENDING_REMOVALS = "mpp_documents_pending_removal"
 _HOOKED = "mpp_documents_removal_hooked"
 _WRITTEN = "mpp_documents_written"
+_STORED = "mpp_documents_stored"
 
 
 class DocumentRejected(ValidationError):
@@ -250,6 +251,11 @@ def _track_files(session: Session) -> None:
         if session.in_nested_transaction():  # a savepoint: the outer transaction may still roll back
             return
         session.info.pop(_WRITTEN, None)
+        # Another transaction that deleted the last older row of the same content may have removed
+        # the file between this store and this commit: write it again (its check could not see our row).
+        for sha, data in session.info.pop(_STORED, {}).items():
+            if not storage_path(sha).exists():
+                _write_encrypted(sha, data)
         if shas := session.info.pop(_PENDING_REMOVALS, set()):
             _unused_files(bind, shas)
 
@@ -257,6 +263,7 @@ def _track_files(session: Session) -> None:
         if session.in_nested_transaction():
             return
         session.info.pop(_PENDING_REMOVALS, None)  # the rows are live again
+        session.info.pop(_STORED, None)
         if shas := session.info.pop(_WRITTEN, set()):
             _unused_files(bind, shas)
 
@@ -277,9 +284,10 @@ def store_bytes(*, session: Session, owner_id: int, kind: str, label: str, data:
                 source: str) -> StoredDocument:
     """Store already checked bytes (an upload cleaned by ``clean_upload``, or a signed output)."""
     sha = hashlib.sha256(data).hexdigest()
+    _track_files(session)
     if _write_encrypted(sha, data):  # a rollback removes it again, unless a committed row uses it
-        _track_files(session)
         session.info.setdefault(_WRITTEN, set()).add(sha)
+    session.info.setdefault(_STORED, {})[sha] = data  # until the commit (see _track_files)
     row = StoredDocument(owner_id=owner_id, kind=kind[:24], label=label.strip()[:120], sha256=sha, size=len(data),
                          mime=mime, source=source, created_at=now)
     session.add(row)
