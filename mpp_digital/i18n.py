@@ -1726,3 +1726,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**params) if params else text
+
+
+def in_language(lang: str, text_id: str, text_en: str) -> str:
+    """Text written in both languages by an editor (a standard's label): English when the reader reads
+    English and an English text was written, else the Indonesian."""
+    return text_en if lang == "en" and text_en else text_id

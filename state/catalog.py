@@ -12,7 +12,7 @@ import reflex as rx
 from mpp_digital import formatting, routes
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.i18n import t
+from mpp_digital.i18n import in_language, t
 from mpp_digital.models import Service
 from mpp_digital.services import catalog, fees, life_events
 from mpp_digital.services.catalog import SearchFilters
@@ -227,7 +227,7 @@ class ServicePageState(rx.State):
                                       [fees.part_text(p, lang) for p in quoted.parts]))
             for case_input in option.inputs:
                 choices = [Option(v, t(f"fee.vehicle.{v}", lang) if case_input.key == "vehicle_type"
-                                  else (en if lang == "en" and en else label))
+                                  else in_language(lang, label, en))
                            for v, label, en in case_input.choices]
                 inputs.setdefault(case_input.key, FeeInputRow(case_input.key, t(f"fee.input.{case_input.key}", lang),
                                                               case_input.kind, choices))
