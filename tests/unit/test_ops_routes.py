@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from mpp_digital.settings import get_settings
+from tests.conftest import ROOT
 
 TOKEN = "unit-metrics-token"
 PRODUCTION = {
@@ -22,9 +22,8 @@ PRODUCTION = {
     "MPP_ALLOWED_ORIGINS": "https://mpp.example.go.id",
     "MPP_METRICS_TOKEN": TOKEN,
     "MPP_TRUSTED_PROXY_HOPS": "1",
-    # a throwaway certificate and key: production refuses the demo signing CA
-    "MPP_SIGNING_CERT_FILE": str(Path(__file__).parents[1] / "fixtures" / "signing" / "cert.pem"),
-    "MPP_SIGNING_KEY_FILE": str(Path(__file__).parents[1] / "fixtures" / "signing" / "key.pem"),
+    **{name: str(ROOT / "tests" / "fixtures" / "signing" / file)  # production refuses the demo signing CA
+       for name, file in (("MPP_SIGNING_CERT_FILE", "cert.pem"), ("MPP_SIGNING_KEY_FILE", "key.pem"))},
 }
 
 
