@@ -1329,6 +1329,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "office.actor.citizen": {"id": "pemohon", "en": "applicant"},
     "office.actor.officer": {"id": "petugas", "en": "officer"},
     "office.actor.system": {"id": "sistem", "en": "system"},
+    "office.event.claim": {"id": "Ditangani petugas", "en": "Taken by an officer"},
+    "office.event.assign": {"id": "Dialihkan ke petugas lain", "en": "Passed to another officer"},
+    "office.event.submit": {"id": "Diajukan", "en": "Submitted"},
+    "office.late": {"id": "terlambat {days}", "en": "{days} late"},
     # ---- STANDARD (issue 13: requirement items, workflow, fees, catalog editing of items)
     "req.items.not_list": {"id": "Persyaratan harus berupa daftar.", "en": "The requirements must be a list."},
     "req.items.too_many": {"id": "Paling banyak {maximum} persyaratan.", "en": "At most {maximum} requirements."},

@@ -309,7 +309,9 @@ class CaseState(rx.State):
         self.service, self.site, self.state_label = d.service_name, d.site_name, d.state_label
         self.is_open, self.waiting = d.open, d.waits_on_citizen
         self.due = formatting.day(d.due_date, lang)
-        self.days_left = formatting.working_days(d.working_days_left, lang) if d.working_days_left is not None else ""
+        left = d.working_days_left
+        self.days_left = "" if left is None else formatting.working_days(left, lang) if left >= 0 else await tr(
+            self, "office.late", days=formatting.working_days(-left, lang))
         self.submitted = formatting.moment(d.submitted_at, lang)
         self.fee = formatting.rupiah(d.fee_rupiah, lang) if d.fee_rupiah is not None else ""
         self.citizen = [FieldRow(label=await tr(self, key), value=value) for key, value in (
