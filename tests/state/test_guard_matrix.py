@@ -179,6 +179,7 @@ def _secret_value(type_name):
 HARMLESS_ARGS = {
     "draft_id": 999_999, "closure_id": 999_999, "channel": "online", "on": True, "name": "agency", "page": 1,
     "device_id": 999_999, "document_id": 999_999,
+    "index": 999_999, "delta": 1,  # requirement items in the catalog editor: no such row
 }
 
 

@@ -104,7 +104,7 @@ def test_an_unreachable_state_in_the_workflow_is_refused(session, ministry, now)
     with pytest.raises(InvalidForm) as exc:
         editing.save_draft(session=session, actor=ministry, data=data, service_id=_kia(session).id, now=now)
     assert exc.value.errors["workflow"].key == "wf.unreachable"
-    assert exc.value.errors["workflow"].params == {"state": "arsip"}
+    assert exc.value.errors["workflow"].params == {"status": "arsip"}
 
 
 def test_json_text_is_accepted_and_blank_means_the_default(session, ministry, now):
