@@ -283,6 +283,7 @@ def _item_row(row, index) -> rx.Component:
             _item_input(row, index, "label", "catadmin.item_label"),
             _item_input(row, index, "label_en", "catadmin.item_label_en"),
             _item_input(row, index, "help", "catadmin.item_help"),
+            _item_input(row, index, "help_en", "catadmin.item_help_en"),
             columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%", margin_y="6px",
         ),
         rx.flex(

@@ -270,7 +270,9 @@ class ServicePageState(rx.State):
         self._fee_rupiah, self._fee_schedule, self._fee_values = service.fee_rupiah, dict(service.fee_schedule), {}
         self._fee_regencies = {o.slug: o.regency_code for o in offers}
         self.fee_sites = [Option(o.slug, o.name) for o in offers] if service.fee_schedule else []
-        self.fee_site = offers[0].slug if offers and service.fee_schedule else ""
+        # Show first an MPP whose regional tariffs are recorded (the reader may pick another).
+        known = [o.slug for o in offers if fees.has_tariff(service=service, regency_code=o.regency_code)]
+        self.fee_site = (known or [o.slug for o in offers] or [""])[0] if service.fee_schedule else ""
         await self._show_fees()
         self.product, self.complaint_handling = service.product, service.complaint_handling
         self.legal_basis = list(service.legal_basis)
