@@ -1720,6 +1720,14 @@ MESSAGES: dict[str, dict[str, str]] = {
                                   "en": "DIFFERENT: this file is not the document issued under this code "
                                         "(it may have been altered)."},
     "verify_doc.file_sha": {"id": "SHA-256 berkas Anda:", "en": "Your file's SHA-256:"},
+    "mydata.section.documents": {"id": "Dokumen saya", "en": "My documents"},
+    "mydata.section.document_views": {"id": "Petugas yang melihat dokumen saya", "en": "Officers who viewed my documents"},
+    "verify_doc.revoke_title": {"id": "Cabut dokumen ini", "en": "Revoke this document"},
+    "verify_doc.revoke_intro": {"id": "Hanya petugas yang menerbitkannya atau admin MPP penerbit. Alasan wajib dan dicatat.",
+                                "en": "Only the issuing officer or an admin of the issuing MPP. "
+                                      "A reason is required and recorded."},
+    "verify_doc.revoke_reason": {"id": "Alasan pencabutan", "en": "Reason for revoking"},
+    "verify_doc.revoke_button": {"id": "Cabut", "en": "Revoke"},
 }
 
 

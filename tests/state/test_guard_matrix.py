@@ -492,6 +492,7 @@ EXPECTED_ROLES = {
     "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
     "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
     "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
+    "state.verification.OutputRevokeState.": (Role.OFFICER, Role.SITE_ADMIN),  # the issuer / a site admin, inside
 }
 
 
