@@ -27,6 +27,7 @@ from mpp_digital.models import (
     StoredDocument,
     User,
 )
+from mpp_digital.services import fees
 from mpp_digital.services.accounts import KecamatanLookup, nik_of
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import (
@@ -192,6 +193,15 @@ def save_draft(*, session: Session, citizen_id: int, draft_id: int, answers: dic
     return check_answers(session=session, items=items, answers=cleaned, today=today)
 
 
+def set_step(*, session: Session, citizen_id: int, draft_id: int, step: int, now: datetime) -> ApplicationDraft:
+    """Remember the step the citizen is on (0 data, 1 documents, 2 review)."""
+    draft = _editable(session, citizen_id, draft_id)
+    draft.step = max(0, min(step, STEPS - 1))
+    draft.updated_at = now
+    session.add(draft)
+    return draft
+
+
 def _document_item(items: list[RequirementItem], item_key: str) -> RequirementItem:
     item = next((i for i in items if i.key == item_key and i.is_document), None)
     if item is None:
@@ -232,6 +242,27 @@ def attach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
     return draft
 
 
+def upload_document(*, session: Session, citizen_id: int, draft_id: int, item_key: str, data: bytes, name: str,
+                    now: datetime) -> StoredDocument:
+    """Store an upload for one document item of the draft (its kind and accepted types) and attach it.
+
+    Raises:
+        DocumentRejected: ``doc.empty``, ``doc.too_big``, ``doc.type`` (sniffed from the bytes), ...
+        and what ``attach_document`` raises.
+    """
+    from mpp_digital.services import documents
+
+    draft = _editable(session, citizen_id, draft_id)
+    _, items = online_service(session=session, service_id=draft.service_id)
+    item = _document_item(items, item_key)
+    row = documents.store_document(session=session, owner_id=citizen_id, kind=item.doc_kind or "lainnya",
+                                   label=name or item.label, data=data, now=now, accept=tuple(item.accept))
+    session.flush()
+    attach_document(session=session, citizen_id=citizen_id, draft_id=draft_id, item_key=item_key,
+                    document_id=row.id or 0, now=now)
+    return row
+
+
 def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_key: str,
                     now: datetime) -> ApplicationDraft:
     """Remove the document of one item from the draft (the document stays in "Dokumen saya")."""
@@ -245,8 +276,33 @@ def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 
 
 def applicable_fee(*, session: Session, service: Service, site: MppSite, variant: str | None) -> int | None:
-    """The fee that applies to an online application (None: decided at the agency by a rule)."""
-    return service.fee_rupiah
+    """The fee that applies to an online application at ``site`` (its regency's tariff) for the chosen
+    variant; None when a rule decides it at the agency (a tax on the declared value, a court advance).
+
+    Raises:
+        ValidationError: ``fee.unknown_variant``.
+    """
+    quoted = fees.quote(service=service, variant=variant, regency_code=site.regency_code)
+    return None if quoted.is_estimate else quoted.amount
+
+
+def choose_fee_variant(*, session: Session, citizen_id: int, draft_id: int, variant: str,
+                       now: datetime) -> ApplicationDraft:
+    """Choose the fee variant of the draft (new, renewal, lost, damaged...).
+
+    Raises:
+        ValidationError: ``fee.unknown_variant``.
+    """
+    draft = _editable(session, citizen_id, draft_id)
+    service, _ = online_service(session=session, service_id=draft.service_id)
+    site = session.get(MppSite, draft.site_id) if draft.site_id else None
+    options = fees.fee_options(service=service, regency_code=site.regency_code if site else None)
+    if variant not in {o.key for o in options}:
+        raise ValidationError("fee_variant", "fee.unknown_variant", variant=variant)
+    draft.fee_variant = variant
+    draft.updated_at = now
+    session.add(draft)
+    return draft
 
 
 def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datetime,
