@@ -1,13 +1,10 @@
-"""The online channel in a real browser (issue 13): the demo citizen's application for akta kelahiran
-(made by the demo seed through the services: a draft with the form's answers and its documents, then
-submitted) reaches Dukcapil's officer at MPP Sragen, who reads it with its documents inline and returns
-it for correction with a note; the citizen sends the correction; the officer verifies, processes and
-finishes it; the citizen downloads the signed PDF from "Dokumen saya"; an anonymous visitor opens the
-QR code's URL and reads "valid"; the citizen sees the officer's views in "Siapa yang melihat data saya".
-
-Not yet through the browser (the citizen's pages are not on this branch): filling in and submitting
-the form (the seed's submission stands in for it, through the same services) and sending the
-correction (``lifecycle.act`` as the citizen, the one transition the citizen's page calls).
+"""The online channel in a real browser (issue 13): the demo citizen applies for akta kelahiran at MPP
+Sragen (the form: data, then the documents uploaded one by one, review, submit); Dukcapil's officer finds
+it in the work list, reads it with its documents inline, claims it and returns it for correction with a
+note; the citizen reads the note, replaces the document and sends the correction; the officer verifies,
+processes and finishes it; the citizen downloads the signed PDF from "Dokumen saya"; an anonymous visitor
+opens the QR code's URL and reads "valid"; the citizen sees the officer's views in "Siapa yang melihat
+data saya" on the profile.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from mpp_digital.db import engine_for
-from mpp_digital.models import Application, IssuedOutput, Service, User
+from mpp_digital.models import Application, IssuedOutput
 
 pytestmark = pytest.mark.e2e
 
@@ -46,14 +43,50 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
-def citizens_akta(database_url: str) -> Application:
-    """The demo citizen's submitted application for akta kelahiran (the seed made it through the services)."""
-    with Session(engine_for(database_url), expire_on_commit=False) as db:
-        citizen = db.exec(select(User).where(User.email == CITIZEN)).one()
-        service = db.exec(select(Service).where(Service.slug == "akta-kelahiran")).one()
-        return db.exec(select(Application).where(Application.citizen_id == citizen.id,
-                                                 Application.service_id == service.id,
-                                                 Application.state == "diajukan")).one()
+def scan(folder: Path, name: str, title: str) -> Path:
+    """A one-page PDF standing in for a scanned document."""
+    from reportlab.pdfgen import canvas
+
+    path = folder / f"{name}.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.drawString(72, 760, title)
+    pdf.drawString(72, 740, "Sri Lestari - dokumen uji")
+    pdf.save()
+    return path
+
+
+def upload(page, zone: str, button: str, path: Path) -> None:
+    """Choose a requirement's upload button, drop the file in the zone that opens, send it."""
+    page.click(button)
+    page.locator(f"#{zone} input[type=file]").set_input_files(str(path))
+    page.click(f"#{zone}-send")
+
+
+def apply_for_akta(page, folder: Path) -> str:
+    """Fill in the online form of akta kelahiran at Sragen and submit it; returns the tracking number."""
+    page.goto("/permohonan/baru/akta-kelahiran?mpp=sragen")
+    expect(page.locator("#apply-title")).to_contain_text("Akta Kelahiran")
+    page.fill("#field-nama_anak", "Bima Aditya Saputra")
+    page.fill("#field-tanggal_lahir", "2026-11-20")
+    page.fill("#field-tempat_lahir", "Sragen")
+    page.select_option("#field-jenis_kelamin", "L")
+    page.select_option("#field-anak_ke", "1")
+    page.fill("#field-nik_ibu", "3314015507920011")
+    page.click("#apply-save-data")
+    documents = (("surat_keterangan_lahir", "Surat keterangan lahir RSUD Sragen"),
+                 ("kk_orang_tua", "Kartu Keluarga"), ("buku_nikah", "Buku nikah (halaman 1)"),
+                 ("ktp_pelapor", "KTP-el pelapor"))
+    for key, title in documents:
+        expect(page.locator(f"#upload-{key}")).to_be_visible()
+        upload(page, "apply-upload", f"#upload-{key}", scan(folder, key, title))
+        expect(page.locator(".doc-slot", has=page.locator(f"#upload-{key}")).locator(".slot-attached")).to_be_visible()
+    shot(page, "ajukan-dokumen")
+    page.click("#apply-to-review")
+    page.click("#apply-submit")
+    expect(page).to_have_url(re.compile(r"/permohonan/MPP-3314-\d{4}-\d{6}$"))
+    number = page.url.rstrip("/").rsplit("/", 1)[-1]
+    expect(page.locator("#tracking-number")).to_have_text(number)
+    return number
 
 
 def officer_acts(page, action: str, note: str = "") -> None:
@@ -65,35 +98,15 @@ def officer_acts(page, action: str, note: str = "") -> None:
     expect(page.locator("#case-notice")).to_be_visible()
 
 
-def citizen_sends_the_correction(database_url: str, application_id: int) -> None:
-    """The citizen's "Kirim perbaikan" (their page calls this same transition), in the app's database and keys."""
-    from mpp_digital.clock import utcnow
-    from mpp_digital.services.applications import lifecycle
-    from mpp_digital.services.authz import principal_for
-    from mpp_digital.settings import get_settings
-
-    previous = os.environ.get("MPP_SECRET_KEY")
-    os.environ["MPP_SECRET_KEY"] = "e2e-secret-key"  # the app's own (tests/e2e/conftest.py)
-    get_settings.cache_clear()
-    try:
-        with Session(engine_for(database_url), expire_on_commit=False) as db:
-            application = db.get(Application, application_id)
-            citizen = db.get(User, application.citizen_id)
-            lifecycle.act(session=db, application_id=application_id, action="perbaiki", note="",
-                          principal=principal_for(session=db, user=citizen, session_id=0),
-                          seen_version=application.version, now=utcnow())
-            db.commit()
-    finally:
-        if previous is None:
-            os.environ.pop("MPP_SECRET_KEY", None)
-        else:
-            os.environ["MPP_SECRET_KEY"] = previous
-        get_settings.cache_clear()
-
-
 def test_apply_return_fix_finish_download_verify_and_see_who_viewed(browser, app_url, app_database_url, tmp_path):
-    application = citizens_akta(app_database_url)
-    number = application.tracking_number
+    citizen_ctx = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 900},
+                                      accept_downloads=True)
+    citizen = citizen_ctx.new_page()
+    sign_in(citizen, CITIZEN)
+    number = apply_for_akta(citizen, tmp_path)
+    expect(citizen.locator("#state-text")).to_be_visible()
+    with Session(engine_for(app_database_url)) as db:
+        application = db.exec(select(Application).where(Application.tracking_number == number)).one()
 
     # The officer of Dukcapil at MPP Sragen finds it in the work list and opens it.
     officer_ctx = browser.new_context(base_url=app_url, viewport={"width": 1360, "height": 1000})
@@ -118,7 +131,13 @@ def test_apply_return_fix_finish_download_verify_and_see_who_viewed(browser, app
     expect(officer.locator("#case-state")).to_have_text("Perlu perbaikan")
     expect(officer.locator("#case-history")).to_contain_text(NOTE)
 
-    citizen_sends_the_correction(app_database_url, application.id)
+    # The citizen reads the note, replaces the document and sends the correction.
+    citizen.goto(f"/permohonan/{number}")
+    expect(citizen.locator("#return-note")).to_contain_text(NOTE)
+    upload(citizen, "fix-upload", "#replace-buku_nikah", scan(tmp_path, "buku_nikah_lengkap", "Buku nikah lengkap"))
+    expect(citizen.locator("#fix-upload-zone")).to_have_count(0)
+    citizen.click("#resubmit")
+    expect(citizen.locator("#return-note")).to_have_count(0)
 
     # The officer sees it back, verifies, processes and finishes it: the signed output is issued.
     officer.reload()
@@ -129,10 +148,6 @@ def test_apply_return_fix_finish_download_verify_and_see_who_viewed(browser, app
     expect(officer.locator("#case-actions")).to_have_count(0)
 
     # The citizen downloads the signed PDF from "Dokumen saya".
-    citizen_ctx = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 900},
-                                      accept_downloads=True)
-    citizen = citizen_ctx.new_page()
-    sign_in(citizen, CITIZEN)
     citizen.goto("/dokumen")
     with Session(engine_for(app_database_url)) as db:
         output = db.exec(select(IssuedOutput).where(IssuedOutput.application_id == application.id)).one()
