@@ -347,7 +347,9 @@ class CitizenTab:
             pass
 
     def _router(self) -> dict:
-        return {"pathname": f"/permohonan/baru/{SUBMIT_SERVICE}", "query": {"mpp": "sragen"}}
+        """The page as the browser reports it: the route pattern, the address (asPath) and its query."""
+        return {"pathname": "/permohonan/baru/[layanan]", "asPath": f"/permohonan/baru/{SUBMIT_SERVICE}?mpp=sragen",
+                "query": {"mpp": "sragen", "layanan": SUBMIT_SERVICE}}
 
     async def event(self, name: str, payload: dict, *, until=None) -> dict:
         """Send one event; return the first update (or the first for which ``until(update)`` holds)."""
