@@ -1,6 +1,7 @@
-"""/petugas/permohonan: the back office's work list (officers of an agency at a site; site admins:
-every agency of their site). Scope, filters and claims are decided by the services
-(``services/applications/worklist.py``); every id from the browser is checked there again."""
+"""/petugas/permohonan: the back office's work list, and /petugas/permohonan/[berkas]: one application
+(officers of an agency at a site; site admins: every agency of their site). Scope, filters, claims
+and actions are decided by the services (``applications/worklist.py``, ``casefile.py``,
+``lifecycle.take_action``); every id from the browser is checked there again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mpp_digital.errors import DomainError
 from mpp_digital.models import Role
 from mpp_digital.services.applications import casefile, lifecycle, worklist
 from mpp_digital.services.applications.workflow import load_workflow
+from mpp_digital.services.hours import WIB
 from state.lang import LangState, tr
 from state.session import client_ip, principal, protected
 
@@ -52,7 +54,7 @@ class Choice:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _keyset(key: str) -> tuple[date, int] | None:
@@ -66,8 +68,6 @@ def _keyset(key: str) -> tuple[date, int] | None:
 
 def _wib_today() -> date:
     """The work list's "today" (WIB: flags for WITA/WIT sites shift by at most two hours)."""
-    from mpp_digital.services.hours import WIB
-
     return utcnow().astimezone(WIB).date()
 
 
