@@ -1467,6 +1467,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "app.incomplete": {"id": "Permohonan belum lengkap: {count} isian perlu diperbaiki.",
                        "en": "The application is not complete: {count} entries need attention."},
     "app.missing_document": {"id": "Dokumen ini wajib dilampirkan.", "en": "This document is required."},
+    "app.data_too_long": {"id": "Isian terlalu panjang untuk disimpan; persingkat jawaban Anda.",
+                          "en": "The answers are too long to be saved; please shorten them."},
     "notif.submitted": {"id": "Permohonan {service} ({tracking}) sudah diterima.",
                         "en": "Your application for {service} ({tracking}) was received."},
     "notif.returned": {"id": "Permohonan {tracking} dikembalikan untuk diperbaiki. Baca catatan petugas.",

@@ -239,17 +239,17 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- online applications, citizen side (APPS)
+    (routes.APPLICATIONS, my_applications_page, [MyApplicationsState.load]),
+    (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),
+    (routes.APPLICATION_PAGE, application_page, [ApplicationState.load]),
+    (routes.NOTIFICATIONS, notifications_page, [NotificationsState.load]),
     # ---- OFFICE (issue 13)
     (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
     (routes.OFFICE_CASE, office_case, [CaseState.load]),
     # ---- DOCS (issue 13)
     (routes.MY_DOCUMENTS, my_documents, [MyDocumentsState.load]),
     (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),
-    # ---- online applications, citizen side (APPS)
-    (routes.APPLICATIONS, my_applications_page, [MyApplicationsState.load]),
-    (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),
-    (routes.APPLICATION_PAGE, application_page, [ApplicationState.load]),
-    (routes.NOTIFICATIONS, notifications_page, [NotificationsState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

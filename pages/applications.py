@@ -351,16 +351,21 @@ def application_page() -> rx.Component:
                             rx.text(s.decided, size="2", color=MUTED, margin_top="8px")),
                     rx.flex(rx.text(t("apply.fee"), size="2", color=MUTED), rx.text(s.fee, size="2", weight="bold"),
                             spacing="2", margin_top="8px"),
-                    rx.cond(s.has_output, rx.vstack(
-                        rx.button(rx.icon("download", size=16), t("myapp.download"), size="3", style=PRIMARY,
-                                  on_click=ApplicationState.download, id="download-output"),
+                    rx.cond(s.output_href != "", rx.vstack(
+                        rx.link(rx.button(rx.icon("download", size=16), t("myapp.download"), size="3", style=PRIMARY),
+                                href=s.output_href, id="download-output", is_external=True),
                         rx.text(t("myapp.output_code"), " ", rx.code(s.output_code), size="1", color=MUTED),
                         spacing="1", margin_top="12px")),
                 ),
                 rx.cond(s.waits, _fix_section()),
                 _timeline(),
                 card(rx.heading(t("myapp.answers"), size="4", margin_bottom="8px"), _review_rows(s.answers),
-                     rx.heading(t("myapp.documents"), size="4", margin_y="8px"), _review_rows(s.attached)),
+                     rx.heading(t("myapp.documents"), size="4", margin_y="8px"),
+                     rx.vstack(rx.foreach(s.attached, lambda d: rx.flex(
+                         rx.text(d.label, size="2", color=MUTED, min_width="200px"),
+                         rx.link(d.name, href=d.href, size="2", is_external=True, class_name="attached-document"),
+                         spacing="3", wrap="wrap", padding_y="4px", border_bottom="1px solid #eef1f6", width="100%")),
+                         spacing="0", width="100%")),
                 rx.cond(s.actions.length() > 0, rx.hstack(
                     rx.foreach(s.actions, lambda a: rx.button(a.label, variant="soft", color_scheme="red",
                                                               on_click=ApplicationState.take(a.key),

@@ -8,6 +8,7 @@ own request, ``state/uploads.py``) and calls services in a thread; no query live
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import reflex as rx
 
@@ -101,6 +102,20 @@ def _answer_params(field: forms.FieldView) -> dict[str, object]:
     return {"length": len(digits), "code": digits[:6], "date": digits[6:12], "maximum": field.max_length}
 
 
+def _shown_answer(field: FieldRow, lang: str) -> str:
+    """An answer as the review shows it: a choice's label, a date in words."""
+    if not field.value:
+        return "–"
+    if field.type == "choice":
+        return next((c.label for c in field.choices if c.value == field.value), field.value)
+    if field.type == "date":
+        try:
+            return formatting.day(date.fromisoformat(field.value), lang)
+        except ValueError:
+            return field.value
+    return field.value
+
+
 async def _field_rows(state: rx.State, fields, errors: dict[str, str]) -> list[FieldRow]:
     return [FieldRow(key=f.key, label=f.label, help=f.help, type=f.type, required=f.required, value=f.value,
                      max_length=f.max_length, choices=[ChoiceRow(v, lbl) for v, lbl in f.choices],
@@ -167,9 +182,10 @@ class ApplyState(rx.State):
         self.fee_variants = [OptionRow(k, label) for k, label in view.fee_variants]
         self.fee_variant = view.fee_variant
         site = next((s.label for s in self.sites if s.value == self.site_id), "")
+        missing = await tr(self, "apply.not_attached")
         self.review = ([ReviewRow(await tr(self, "apply.site"), site)]
-                       + [ReviewRow(f.label, f.value or "–") for f in self.fields]
-                       + [ReviewRow(s.label, s.attached or "–") for s in self.slots])
+                       + [ReviewRow(f.label, _shown_answer(f, lang)) for f in self.fields]
+                       + [ReviewRow(s.label, s.attached or (missing if s.required else "–")) for s in self.slots])
 
     async def _reload(self, errors: dict[str, str] | None = None) -> None:
         view = await in_session(forms.form_view, citizen_id=principal().user_id, draft_id=self._draft_id,
@@ -285,6 +301,7 @@ class ApplyState(rx.State):
     @protected(Role.CITIZEN)
     async def reuse(self, item_key: str, document_id: str):
         """Attach a document from "Dokumen saya" to a requirement (where the item allows it)."""
+        document_id = str(document_id)
         if not document_id.isdigit() or not self._draft_id:
             return
         try:
@@ -391,6 +408,15 @@ class TimelineRow:
 
 
 @dataclasses.dataclass
+class AttachedRow:
+    """A document attached to the application, openable by its owner (the document route)."""
+
+    label: str
+    name: str
+    href: str
+
+
+@dataclasses.dataclass
 class ActionRow:
     """An action the citizen may take now."""
 
@@ -418,9 +444,9 @@ class ApplicationState(rx.State):
     timeline: list[TimelineRow] = []
     actions: list[ActionRow] = []
     answers: list[ReviewRow] = []
-    attached: list[ReviewRow] = []
+    attached: list[AttachedRow] = []
     return_note: str = ""
-    has_output: bool = False
+    output_href: str = ""  # the signed output's download (the document route checks the cookie)
     output_code: str = ""
     fix_fields: list[FieldRow] = []
     fix_slots: list[SlotRow] = []
@@ -431,7 +457,6 @@ class ApplicationState(rx.State):
     busy: bool = False
     _application_id: int = 0
     _version: int = 0
-    _output_document_id: int = 0
 
     async def _load(self, errors: dict[str, str] | None = None) -> None:
         lang, who = await _lang(self), principal()
@@ -441,7 +466,6 @@ class ApplicationState(rx.State):
         if not detail.viewer_is_owner:  # staff read it in the back office, with the access log
             raise DomainError("app.not_found", number=number)
         self._application_id, self._version = detail.id, detail.version
-        self._output_document_id = detail.output_document_id or 0
         self.found, self.tracking_number = True, detail.tracking_number
         self.service, self.site = detail.service_name, detail.site_name
         self.state_label, self.state_text = detail.state_label, detail.state_text
@@ -457,9 +481,12 @@ class ApplicationState(rx.State):
             e.actor_kind, e.actor_kind), title=e.title, text=e.text, note=e.note) for e in detail.timeline]
         self.actions = [ActionRow(a.key, a.label) for a in detail.actions if a.key != "perbaiki"]
         self.answers = [ReviewRow(a.label, a.value) for a in detail.answers]
-        self.attached = [ReviewRow(d.item_label, d.label) for d in detail.documents]
+        self.attached = [AttachedRow(d.item_label, d.label, routes.document_file_url(d.document_id))
+                         for d in detail.documents]
         self.return_note = detail.return_note
-        self.has_output, self.output_code = detail.output_document_id is not None, detail.output_code
+        self.output_href = (routes.document_file_url(detail.output_document_id, download=True)
+                            if detail.output_document_id else "")
+        self.output_code = detail.output_code
         if detail.waits_on_citizen:
             fields, slots = await in_session(forms.correction_form, citizen_id=who.user_id,
                                              application_id=detail.id, lang=lang)
@@ -567,21 +594,6 @@ class ApplicationState(rx.State):
                 self.notice = await tr(self, "myapp.resubmitted")
         finally:
             self.busy = False
-
-    @rx.event
-    @protected(Role.CITIZEN)
-    async def download(self):
-        """Download the signed output of a finished application (the owner's own document)."""
-        if not self._output_document_id:
-            return
-        try:
-            data, mime, _ = await in_session(documents.read_for, principal=principal(),
-                                             document_id=self._output_document_id, now=utcnow())
-        except DomainError as exc:
-            self.error = await tr(self, exc.key, **exc.params)
-            return
-        return rx.download(data=data, filename=f"{self.tracking_number}.pdf", mime_type=mime)
-
 
 @dataclasses.dataclass
 class NoticeRow:

@@ -51,6 +51,15 @@ def online_service(accounts_by_role, engine, tmp_path_factory):
         with engine.begin() as conn:
             for table in APP_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
+            decided = conn.execute(text("DELETE FROM serviceevent WHERE service_id = :s RETURNING local_day"),
+                                   {"s": service.id}).scalars().all()
+        if decided:  # the dashboards' rollups as they were before these tests' decisions
+            from mpp_digital.services import analytics
+
+            with Session(engine) as db:
+                analytics.rebuild_rollups(session=db, start=min(decided), end=max(decided))
+                db.commit()
+        with engine.begin() as conn:
             conn.execute(text("DELETE FROM siteservice WHERE service_id = :s"), {"s": service.id})
             conn.execute(text("DELETE FROM service WHERE id = :s"), {"s": service.id})
     get_settings.cache_clear()
@@ -244,7 +253,7 @@ def test_returned_fixed_and_resubmitted_then_cancelled(accounts_by_role, engine,
     assert detail.notice and any(a.value == "Bima Saputra Wibowo" for a in detail.answers)
     call(ApplicationState.choose_upload, detail, "ktp_ayah")
     _upload(engine, citizen, detail, MINIMAL_PDF + b"sharper", "ktp-baru.pdf")
-    assert any(a.value == "ktp-baru.pdf" for a in detail.attached)
+    assert any(a.name == "ktp-baru.pdf" and a.href.startswith("/akun/dokumen/") for a in detail.attached)
     call(ApplicationState.resubmit, detail)
     assert not detail.waits and detail.state_label == "Diajukan" and detail.fix_fields == []
     call(ApplicationState.take, detail, "batalkan")
@@ -320,3 +329,59 @@ def test_apply_online_is_offered_where_a_site_offers_the_form_online(accounts_by
     finally:
         with engine.begin() as conn:
             conn.execute(text("UPDATE siteservice SET online = true WHERE service_id = :s"), {"s": fresh.id})
+
+
+def test_a_finished_application_offers_its_signed_output(accounts_by_role, engine, fresh):
+    citizen = accounts_by_role["citizen"]
+    application = _submitted(engine, citizen, fresh)
+    officer = _principal(engine, accounts_by_role["officer"])
+    for version, step in enumerate(("verifikasi", "proses", "selesaikan"), start=1):
+        lifecycle.take_action(application_id=application.id, principal=officer, action=step, note="",
+                              seen_version=version, now=utcnow())
+    detail = substate(_tree(citizen, f"/permohonan/{application.tracking_number}"), ApplicationState)
+    call(ApplicationState.load, detail)
+    assert not detail.open and detail.decided and detail.output_code
+    assert detail.output_href.startswith("/akun/dokumen/") and detail.output_href.endswith("?unduh=1")
+
+
+REGIONAL_FEES = {"variants": [
+    {"key": "baru", "label": "Baru", "parts": [
+        {"label": "Biaya", "amount": {"default": 1_500_000, "by_region": {"33.14": 1_250_000}}}]},
+    {"key": "perpanjangan", "label": "Perpanjangan", "parts": [
+        {"label": "Biaya", "amount": {"default": 200_000, "by_region": {"33.14": 100_000}}}]},
+]}
+
+
+def test_the_fee_follows_the_chosen_mpp_and_variant(accounts_by_role, engine, fresh):
+    from mpp_digital.services import fees
+
+    citizen = accounts_by_role["citizen"]
+    with Session(engine, expire_on_commit=False) as db:
+        banyumas = db.exec(select(MppSite).where(MppSite.slug == "banyumas")).one()
+        db.get(Service, fresh.id).fee_schedule = fees.parse_schedule(REGIONAL_FEES)
+        db.add(SiteService(site_id=banyumas.id, service_id=fresh.id, direct=True, online=True))
+        db.commit()
+    try:
+        _, form = _apply(engine, citizen, fresh)
+        _fill_and_attach(engine, citizen, form)
+        call(ApplyState.go_to, form, "2")
+        assert form.fee == "Rp 1.250.000" and [v.value for v in form.fee_variants] == ["baru", "perpanjangan"]
+        call(ApplyState.pick_fee_variant, form, "perpanjangan")
+        assert form.fee == "Rp 100.000" and form.fee_variant == "perpanjangan"
+        call(ApplyState.pick_fee_variant, form, "hilang")
+        assert form.error == t("fee.unknown_variant", "id", variant="hilang") and form.fee_variant == "perpanjangan"
+        call(ApplyState.pick_site, form, str(banyumas.id))  # another regency, another tariff
+        assert form.site_id == str(banyumas.id) and form.fee == "Rp 200.000" and form.error == ""
+        call(ApplyState.pick_site, form, "999999")  # an MPP that does not offer it online
+        assert form.error == t("app.site_not_online", "id") and form.site_id == str(banyumas.id)
+        call(ApplyState.submit, form)
+        [application] = _applications(engine, citizen.user_id)
+        assert (application.fee_variant, application.fee_rupiah) == ("perpanjangan", 200_000)
+        assert application.tracking_number.startswith("MPP-3302-")
+    finally:
+        with engine.begin() as conn:
+            for table in APP_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("DELETE FROM siteservice WHERE service_id = :s AND site_id = :b"),
+                         {"s": fresh.id, "b": banyumas.id})
+            conn.execute(text("UPDATE service SET fee_schedule = '{}' WHERE id = :s"), {"s": fresh.id})

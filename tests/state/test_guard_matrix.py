@@ -53,8 +53,8 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.office", "state.documents",
-                   "state.verification", "state.applications")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
+                   "state.office", "state.documents", "state.verification")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -490,6 +490,8 @@ EXPECTED_ROLES = {
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
+    "state.applications.NotificationsState.": (),  # one's own notices: any signed-in user
+    "state.applications.": (Role.CITIZEN,),  # one's own online applications (owner checked inside)
     # the back office of online applications: officers (their site and agency) and site admins (every
     # agency of their site), scope checked by the services; only a site admin reassigns
     "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
@@ -497,8 +499,6 @@ EXPECTED_ROLES = {
     "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
     "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
     "state.verification.OutputRevokeState.": (Role.OFFICER, Role.SITE_ADMIN),  # the issuer / a site admin, inside
-    "state.applications.NotificationsState.": (),  # one's own notices: any signed-in user
-    "state.applications.": (Role.CITIZEN,),  # one's own online applications (owner checked inside)
 }
 
 

@@ -12,7 +12,14 @@ from sqlmodel import Session, select
 
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Application, ApplicationDocument, MppSite, StoredDocument
-from mpp_digital.services.applications.drafts import check_answers, online_service, open_answers, seal_answers
+from mpp_digital.services.applications.drafts import (
+    DATA_MAX,
+    SHORT_ANSWER,
+    check_answers,
+    online_service,
+    open_answers,
+    seal_answers,
+)
 from mpp_digital.services.applications.requirements import clean_answers
 from mpp_digital.services.applications.workflow import load_workflow
 from mpp_digital.services.applications.working_days import local_day
@@ -37,12 +44,16 @@ def revise_answers(*, session: Session, citizen_id: int, application_id: int, an
     application = _waiting_own(session, citizen_id, application_id)
     _, items = online_service(session=session, service_id=application.service_id)
     merged = {**open_answers(application.data_sealed), **answers}
-    cleaned = clean_answers(items, merged)
+    limits = {i.key: i.max_length if i.type == "text" else SHORT_ANSWER for i in items}
+    cleaned = {k: v[:limits[k]] for k, v in clean_answers(items, merged).items()}
     site = session.get(MppSite, application.site_id)
     assert site is not None
     errors = check_answers(session=session, items=items, answers=cleaned, today=local_day(site, now))
+    sealed = seal_answers(cleaned)
+    if len(sealed) > DATA_MAX:
+        raise ValidationError("data", "app.data_too_long")
     if not errors:
-        application.data_sealed = seal_answers(cleaned)
+        application.data_sealed = sealed
         application.updated_at = now
         session.add(application)
     return errors

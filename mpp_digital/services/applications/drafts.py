@@ -45,6 +45,8 @@ from mpp_digital.services.sealing import seal, unseal
 
 PURPOSE_DATA = "application.data"  # sealing purpose of the answers (draft and application)
 STEPS = 3  # 0 data, 1 documents, 2 review
+SHORT_ANSWER = 100  # the longest answer kept for a date, choice or NIK field
+DATA_MAX = 20000  # ApplicationDraft/Application.data_sealed
 
 
 class SubmitRefused(ValidationError):
@@ -181,8 +183,12 @@ def save_draft(*, session: Session, citizen_id: int, draft_id: int, answers: dic
     if site_id is not None:
         _check_site(session, draft.service_id, site_id)
         draft.site_id = site_id
-    cleaned = clean_answers(items, answers)
-    draft.data_sealed = seal_answers(cleaned)
+    limits = {i.key: i.max_length if i.type == "text" else SHORT_ANSWER for i in items}
+    cleaned = {k: v[:limits[k]] for k, v in clean_answers(items, answers).items()}
+    sealed = seal_answers(cleaned)
+    if len(sealed) > DATA_MAX:
+        raise ValidationError("data", "app.data_too_long")
+    draft.data_sealed = sealed
     draft.step = max(0, min(step, STEPS - 1))
     if fee_variant is not None:
         draft.fee_variant = fee_variant or None
@@ -278,11 +284,13 @@ def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 def applicable_fee(*, session: Session, service: Service, site: MppSite, variant: str | None) -> int | None:
     """The fee that applies to an online application at ``site`` (its regency's tariff) for the chosen
     variant; None when a rule decides it at the agency (a tax on the declared value, a court advance).
+    A variant the service does not have counts as none chosen (the first variant).
 
     Raises:
         ValidationError: ``fee.unknown_variant``.
     """
-    quoted = fees.quote(service=service, variant=variant, regency_code=site.regency_code)
+    known = {option.key for option in fees.fee_options(service=service, regency_code=site.regency_code)}
+    quoted = fees.quote(service=service, variant=variant if variant in known else None, regency_code=site.regency_code)
     return None if quoted.is_estimate else quoted.amount
 
 
