@@ -1621,6 +1621,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fee.variants": {"id": "Rincian biaya", "en": "Fee details"},
     "fee.calculate": {"id": "Hitung perkiraan", "en": "Estimate"},
     "catadmin.json_invalid": {"id": "Bukan JSON yang valid.", "en": "Not valid JSON."},
+    "std.online_items": {"id": "Yang disiapkan untuk permohonan online", "en": "What to prepare for an online application"},
+    "std.online_documents": {"id": "Dokumen yang diunggah", "en": "Documents to upload"},
+    "std.online_fields": {"id": "Data yang diisi", "en": "Data to fill in"},
+    "std.optional": {"id": "bila ada", "en": "if any"},
     "catadmin.items": {"id": "Persyaratan untuk permohonan online", "en": "Requirements of the online application"},
     "catadmin.items_help": {
         "id": "Setiap butir menjadi isian formulir online: dokumen yang diunggah atau data yang diisi pemohon. "
@@ -1822,3 +1826,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**params) if params else text
+
+
+def in_language(lang: str, text_id: str, text_en: str) -> str:
+    """Text written in both languages by an editor (a standard's label): English when the reader reads
+    English and an English text was written, else the Indonesian."""
+    return text_en if lang == "en" and text_en else text_id
