@@ -21,6 +21,7 @@ from mpp_digital.services import documents
 from mpp_digital.services.applications import corrections, drafts, forms, lifecycle, notifications, queries
 from mpp_digital.settings import get_settings
 from state.lang import LangState, tr
+from state.nav import NavState
 from state.session import client_ip, principal, protected
 
 TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -642,7 +643,5 @@ class NotificationsState(rx.State):
         """Mark every notice read."""
         await in_session(notifications.mark_read, user_id=principal().user_id, now=utcnow())
         await self._load()
-        from state.nav import NavState
-
         (await self.get_state(NavState)).unread = 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,8 @@ def online_service(accounts_by_role, engine, tmp_path_factory):
         with engine.begin() as conn:
             for table in APP_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
-            decided = conn.execute(text("DELETE FROM serviceevent WHERE service_id = :s RETURNING local_day"),
-                                   {"s": service.id}).scalars().all()
+            decided = [date.fromisoformat(str(day)[:10]) for day in conn.execute(  # SQLite: text
+                text("DELETE FROM serviceevent WHERE service_id = :s RETURNING local_day"), {"s": service.id}).scalars()]
         if decided:  # the dashboards' rollups as they were before these tests' decisions
             from mpp_digital.services import analytics
 

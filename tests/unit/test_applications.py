@@ -561,3 +561,39 @@ def test_no_reminder_once_the_citizen_fixed_it(session, world, mailbox):
     assert _count(session, Notification, Notification.kind == "reminder",
                   Notification.application_id == application.id) == 0
     assert _count(session, PendingMail, col(PendingMail.sent_at).is_(None)) == 0
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def test_only_the_owner_corrects_and_only_while_it_waits(session, world):
+    from mpp_digital.services.applications import corrections
+
+    application = _submit(session, world)
+    replacement = upload(session, world.citizen, MONDAY, "ktp-baru")
+    with pytest.raises(DomainError) as not_waiting:
+        corrections.revise_answers(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                   answers={"nama_anak": "Bima"}, now=MONDAY)
+    assert not_waiting.value.key == "app.not_waiting"
+    _act(session, application, world.officer, "kembalikan", note="KTP ayah buram")
+    with pytest.raises(DomainError) as theirs:
+        corrections.replace_document(session=session, citizen_id=world.other_citizen.id,
+                                     application_id=application.id, item_key="ktp_ayah", document_id=replacement.id,
+                                     now=MONDAY)
+    assert theirs.value.key == "app.not_found"
+    errors = corrections.revise_answers(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                        answers={"nik_ayah": "123"}, now=MONDAY)
+    assert errors == {"nik_ayah": "nik.length"}
+    assert drafts.open_answers(application.data_sealed)["nik_ayah"] == GOOD_ANSWERS["nik_ayah"]  # nothing stored
+    with pytest.raises(ValidationError) as no_wallet:  # this item wants a fresh upload
+        corrections.replace_document(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                     item_key="surat_lahir", document_id=replacement.id, now=MONDAY, reused=True)
+    assert no_wallet.value.key == "app.no_wallet"
+    corrections.replace_document(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                 item_key="ktp_ayah", document_id=replacement.id, now=MONDAY)
+    links = session.exec(select(ApplicationDocument).where(ApplicationDocument.application_id == application.id,
+                                                           ApplicationDocument.item_key == "ktp_ayah")).all()
+    assert [link.document_id for link in links] == [replacement.id]
+    assert corrections.revise_answers(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                      answers={"nama_anak": "Bima Wibowo"}, now=MONDAY) == {}
+    assert drafts.open_answers(application.data_sealed)["nama_anak"] == "Bima Wibowo"
