@@ -220,6 +220,7 @@ def test_the_citizen_reads_their_list_and_detail_and_nobody_elses(accounts_by_ro
     assert detail.found and detail.due and detail.left.startswith("Sisa")
     assert [a.key for a in detail.actions] == ["batalkan"]
     assert detail.timeline[0].who == "Anda"
+    assert {(a.label, a.value) for a in detail.answers} >= {("Tanggal lahir", "20 November 2026")}
     theirs = substate(_tree(victim, f"/permohonan/{application.tracking_number}"), ApplicationState)
     call(ApplicationState.load, theirs)
     assert not theirs.found and theirs.timeline == []

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -410,6 +411,15 @@ def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datet
     notifications.notify(session=session, user_id=citizen_id, kind=notifications.SUBMITTED, application=application,
                          now=now, service_name=service.name, lang=lang)
     return application
+
+
+def erase_drafts_of(*, session: Session, citizen_id: int) -> None:
+    """A closed account's drafts go: unsubmitted ones entirely, submitted ones keep only their link
+    (their answers live on, sealed, in the application the agency decides on)."""
+    session.execute(delete(ApplicationDraft).where(col(ApplicationDraft.citizen_id) == citizen_id,
+                                                   col(ApplicationDraft.submitted_application_id).is_(None)))
+    session.execute(update(ApplicationDraft).where(col(ApplicationDraft.citizen_id) == citizen_id)
+                    .values(data_sealed="", documents={}))
 
 
 def _live_documents(session: Session, citizen_id: int, attached: dict) -> dict[str, int]:

@@ -76,6 +76,7 @@ class AnswerView:
 
     label: str
     value: str
+    type: str = "text"  # the item's type (a date is shown in words at the edge)
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def _answers(items: list, answers: dict[str, str], lang: str) -> tuple[AnswerVie
         if item.type == "choice":
             value = next((c.label_en if lang == "en" and c.label_en else c.label
                           for c in item.choices if c.value == value), value)
-        shown.append(AnswerView(label=item.label_in(lang), value=value))
+        shown.append(AnswerView(label=item.label_in(lang), value=value, type=item.type))
     return tuple(shown)
 
 
