@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from mpp_digital.errors import DomainError, NotAllowed
+from mpp_digital.i18n import t
 from mpp_digital.models import (
     Application,
     ApplicationDocument,
@@ -240,7 +241,8 @@ def _timeline(session: Session, application: Application, workflow: Workflow, si
         if reached is not None and event.to_state != event.from_state:
             title, text = reached.label_in(lang), reached.citizen_text_in(lang)
         else:
-            title, text = (step.label_in(lang) if step else event.action), ""
+            # not a workflow step: the back office's claim / assign (OFFICE), worded by its message key
+            title, text = (step.label_in(lang) if step else t(f"office.event.{event.action}", lang)), ""
         entries.append(TimelineEntry(
             at=event.at.astimezone(zone), actor_kind=event.actor_kind, action=event.action, title=title, text=text,
             note=(unseal(event.note_sealed, purpose=notifications.PURPOSE_NOTE) or "") if event.note_sealed else ""))
