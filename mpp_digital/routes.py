@@ -32,6 +32,8 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- SKM survey (issue 14)
+SURVEY = "/survei/[survey_ref]"  # the SKM questionnaire of one served visit (t<ticket> / a<application>)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -42,6 +44,9 @@ AUTH_SIGN_OUT = "/auth/keluar"
 # "Data saya": everything held about the signed-in account, by its own session cookie.
 MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
+# "Laporan hasil SKM" of one service unit and period (ministry; regional head: own regency).
+SKM_REPORT_PDF = "/laporan/skm.pdf"
+SKM_REPORT_CSV = "/laporan/skm.csv"
 
 SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
@@ -130,6 +135,18 @@ def kiosk_pair_url(site_slug: str, code: str) -> str:
     return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
+# ---- SKM survey (issue 14)
+def survey_url(survey_ref: str) -> str:
+    """The SKM questionnaire of one served visit (``t<ticket id>`` or ``a<application id>``)."""
+    return f"/survei/{quote(survey_ref)}"
+
+
+def skm_report_url(unit: str, period: str, fmt: str = "pdf", lang: str = "id") -> str:
+    """The SKM report of a unit (``<site id>-<agency id>``) and period, as PDF or CSV."""
+    base = SKM_REPORT_PDF if fmt == "pdf" else SKM_REPORT_CSV
+    return f"{base}?unit={quote(unit)}&periode={quote(period)}&lang={quote(lang)}"
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -173,4 +190,5 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    PageRoute(SURVEY, "page.survey"),
 )

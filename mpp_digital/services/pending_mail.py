@@ -26,7 +26,7 @@ from mpp_digital import db
 from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
-from mpp_digital.services import accounts, queue
+from mpp_digital.services import accounts, queue, surveys
 from mpp_digital.services.mail import send_mail
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     queue.TICKET_MAIL: _compose_ticket,
     accounts.VERIFY_MAIL: _compose_link,
     accounts.RESET_MAIL: _compose_link,
+    surveys.SURVEY_MAIL: surveys.compose_invite,
 }
 
 

@@ -1,0 +1,133 @@
+"""IKM (Indeks Kepuasan Masyarakat) exactly as PermenPANRB 14/2017 computes it, and the
+Krejcie-Morgan minimum sample the regulation uses (pure functions, no database).
+
+* NRR per unsur = total of its scores / number of answers to it;
+* weighted NRR = NRR x 1/9 (the weight: 1 / number of unsur);
+* IKM = sum of the weighted NRRs (1.00 .. 4.00); converted IKM = IKM x 25 (25.00 .. 100.00);
+* mutu pelayanan and kinerja from the regulation's table of the converted value
+  (A 88.31-100.00 sangat baik, B 76.61-88.30 baik, C 65.00-76.60 kurang baik, D 25.00-64.99 tidak baik).
+
+Everything is kept as exact fractions and rounded once, at the end, to the two decimals the
+regulation's table uses (half up): the common spreadsheet shortcut of a 0.111 weight and
+rounding at each step moves results across band edges (0.111 x 9 = 0.999).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from mpp_digital.models import SKM_UNSUR_COUNT
+
+TWO = Decimal("0.01")
+FOUR = Decimal("0.0001")
+# (lowest converted IKM of the band, mutu, kinerja)
+BANDS: tuple[tuple[Decimal, str, str], ...] = (
+    (Decimal("88.31"), "A", "sangat_baik"),
+    (Decimal("76.61"), "B", "baik"),
+    (Decimal("65.00"), "C", "kurang_baik"),
+    (Decimal("25.00"), "D", "tidak_baik"),
+)
+
+
+def _decimal(value: Fraction, places: Decimal) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+def mutu(converted: Decimal) -> tuple[str, str]:
+    """(mutu, kinerja) of a converted IKM rounded to two decimals: 88.31 is A, 88.30 is B."""
+    value = converted.quantize(TWO, rounding=ROUND_HALF_UP)
+    if not Decimal("25.00") <= value <= Decimal("100.00"):
+        raise ValueError(f"a converted IKM lies in 25.00..100.00, not {value}")
+    for lowest, grade, performance in BANDS:
+        if value >= lowest:
+            return grade, performance
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Additive totals of a set of responses: count, total score per unsur, straight-lined count."""
+
+    n: int = 0
+    scores: tuple[int, ...] = (0,) * SKM_UNSUR_COUNT
+    straight: int = 0
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(self.n + other.n, tuple(a + b for a, b in zip(self.scores, other.scores, strict=True)),
+                    self.straight + other.straight)
+
+    @classmethod
+    def of(cls, responses: list[tuple[int, ...]]) -> Sums:
+        """The totals of a list of responses (nine scores each)."""
+        total = cls()
+        for scores in responses:
+            total = total + cls(1, tuple(scores), int(is_straight(scores)))
+        return total
+
+
+@dataclass(frozen=True)
+class Ikm:
+    """The IKM of a set of responses."""
+
+    n: int
+    nrr: tuple[Decimal, ...]  # per unsur, two decimals (shown)
+    nrr_weighted: tuple[Decimal, ...]  # NRR x 1/9, four decimals (shown)
+    ikm: Decimal  # 1.0000 .. 4.0000
+    converted: Decimal  # 25.00 .. 100.00
+    mutu: str  # A / B / C / D
+    kinerja: str  # sangat_baik / baik / kurang_baik / tidak_baik
+    straight_share: Decimal  # percent of straight-lined responses, one decimal
+    weakest: tuple[int, ...]  # unsur numbers, lowest NRR first (ties: in the questionnaire's order)
+
+
+def ikm_of(sums: Sums) -> Ikm | None:
+    """The IKM of ``sums`` (None without a response)."""
+    if sums.n <= 0:
+        return None
+    nrr = [Fraction(s, sums.n) for s in sums.scores]
+    weighted = [v * Fraction(1, SKM_UNSUR_COUNT) for v in nrr]
+    index = sum(weighted, Fraction(0))
+    converted = _decimal(index * 25, TWO)
+    grade, performance = mutu(converted)
+    order = sorted(range(SKM_UNSUR_COUNT), key=lambda i: (nrr[i], i))
+    return Ikm(
+        n=sums.n, nrr=tuple(_decimal(v, TWO) for v in nrr), nrr_weighted=tuple(_decimal(v, FOUR) for v in weighted),
+        ikm=_decimal(index, FOUR), converted=converted, mutu=grade, kinerja=performance,
+        straight_share=_decimal(Fraction(sums.straight * 100, sums.n), Decimal("0.1")),
+        weakest=tuple(i + 1 for i in order),
+    )
+
+
+def respondent_ikm(scores: tuple[int, ...] | list[int]) -> int:
+    """One respondent's converted IKM as a whole number 25..100 (the analytics ``satisfaction``)."""
+    return int(_decimal(Fraction(sum(scores), SKM_UNSUR_COUNT) * 25, Decimal("1")))
+
+
+def is_straight(scores: tuple[int, ...] | list[int]) -> bool:
+    """All nine answers the same (straight-lining: a sign of an answer not read)."""
+    return len(set(scores)) == 1
+
+
+# Krejcie & Morgan (1970), the table the regulation refers to: chi-square for 1 degree of
+# freedom at 95 % (3.841), P = 0.5, margin of error d = 0.05.
+KM_CHI2 = Decimal("3.841")
+KM_P = Decimal("0.5")
+KM_D = Decimal("0.05")
+
+
+def minimum_sample(population: int) -> int:
+    """s = X2 N P(1-P) / (d2 (N-1) + X2 P(1-P)), rounded to the nearest whole person as the table
+    is (N=50 -> 44, N=100 -> 80, N=1,000 -> 278, N=10,000 -> 370); 0 for nobody served."""
+    if population <= 0:
+        return 0
+    n = Decimal(population)
+    pq = KM_P * (1 - KM_P)
+    s = KM_CHI2 * n * pq / (KM_D * KM_D * (n - 1) + KM_CHI2 * pq)
+    return min(population, int(s.quantize(Decimal("1"), rounding=ROUND_HALF_UP)))
+
+
+def sample_sufficient(n: int, population: int) -> bool:
+    """Enough responses for the population served (no population known: not sufficient)."""
+    return population > 0 and n >= minimum_sample(population)
