@@ -53,7 +53,8 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data")
+                   "state.dashboard", "state.analytics_admin", "state.my_data",
+                   "state.skm")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -470,6 +471,11 @@ EXPECTED_ROLES = {
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
+    # ---- SKM (issue 14)
+    "state.skm.SurveyState.": (Role.CITIZEN,),  # the questionnaire of one's own served visit
+    "state.skm.SkmDashboardState.load_regional": (Role.REGIONAL_HEAD,),  # one regency, checked inside
+    "state.skm.SkmDashboardState.load_national": (Role.MINISTRY,),
+    "state.skm.SkmDashboardState.choose_period": (Role.REGIONAL_HEAD, Role.MINISTRY),  # the loader's scope
 }
 
 
