@@ -316,3 +316,20 @@ def test_unit_report_scope_pdf_and_csv(session, w):
     assert "sampel belum memadai" in csv_text  # nobody served recorded: no population, never "sufficient"
     pdf = surveys.render_pdf(rep, "en")
     assert pdf.startswith(b"%PDF") and len(pdf) > 1500
+
+
+def test_rebuild_sums_matches_the_live_sums(session, w):
+    for i, scores in enumerate(WORKED):
+        t = _ticket(session, w, w.citizens[i], number=30 + i)
+        surveys.submit(session=session, citizen_id=w.citizens[i].id, ref=f"t{t.id}",
+                       answers=dict(zip(surveys.UNSUR_KEYS, map(str, scores), strict=True)), now=NOW)
+    key = (w.site.id, w.agency.id, date(2026, 11, 1))
+
+    def snapshot():
+        row = session.get(SurveyMonthly, key, populate_existing=True)
+        return (row.n, *(getattr(row, f"s{i}") for i in range(1, 10)), row.straight)
+
+    live = snapshot()
+    assert live == (4, 14, 13, 11, 15, 12, 13, 14, 11, 12, 1)
+    surveys.rebuild_sums(session=session)
+    assert snapshot() == live

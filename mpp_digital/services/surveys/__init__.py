@@ -21,6 +21,7 @@ from mpp_digital.services.surveys.responses import (
     invite_after,
     offer,
     parse_ref,
+    rebuild_sums,
     submit,
     survey_ref,
     validate,
@@ -30,7 +31,7 @@ from mpp_digital.services.surveys.results import Period, Result, Results, curren
 __all__ = [
     "PROFILE_FIELDS", "SARAN_MAX", "SURVEY_MAIL", "UNSUR", "UNSUR_KEYS", "Ikm", "Offer", "Period", "Result",
     "Results", "Sums", "compose_invite", "current_semester", "ikm_of", "invite_after", "is_straight",
-    "minimum_sample", "mutu", "offer", "parse_period", "parse_ref", "parse_unit", "period_choices",
+    "minimum_sample", "mutu", "offer", "parse_period", "parse_ref", "parse_unit", "period_choices", "rebuild_sums",
     "render_csv", "render_pdf", "respondent_ikm", "results", "sample_sufficient", "submit", "survey_ref",
     "unit_report", "validate",
 ]

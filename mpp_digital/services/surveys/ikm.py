@@ -7,7 +7,7 @@ Krejcie-Morgan minimum sample the regulation uses (pure functions, no database).
 * mutu pelayanan and kinerja from the regulation's table of the converted value
   (A 88.31-100.00 sangat baik, B 76.61-88.30 baik, C 65.00-76.60 kurang baik, D 25.00-64.99 tidak baik).
 
-Everything is kept as exact fractions and rounded once, at the end, to the two decimals the
+Everything is kept exact (integer ratios) and rounded once, at the end, to the two decimals the
 regulation's table uses (half up): the common spreadsheet shortcut of a 0.111 weight and
 rounding at each step moves results across band edges (0.111 x 9 = 0.999).
 """
@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from functools import lru_cache
 
 from mpp_digital.models import SKM_UNSUR_COUNT
 
 TWO = Decimal("0.01")
-FOUR = Decimal("0.0001")
 # (lowest converted IKM of the band, mutu, kinerja)
 BANDS: tuple[tuple[Decimal, str, str], ...] = (
     (Decimal("88.31"), "A", "sangat_baik"),
@@ -29,10 +28,6 @@ BANDS: tuple[tuple[Decimal, str, str], ...] = (
     (Decimal("65.00"), "C", "kurang_baik"),
     (Decimal("25.00"), "D", "tidak_baik"),
 )
-
-
-def _decimal(value: Fraction, places: Decimal) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(places, rounding=ROUND_HALF_UP)
 
 
 def mutu(converted: Decimal) -> tuple[str, str]:
@@ -67,42 +62,71 @@ class Sums:
         return total
 
 
+def _rounded(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator rounded half up to ``places`` decimals, in integers (exact)."""
+    scaled = numerator * 10**places
+    return Decimal((2 * scaled + denominator) // (2 * denominator)).scaleb(-places)
+
+
 @dataclass(frozen=True)
 class Ikm:
-    """The IKM of a set of responses."""
+    """The IKM of a set of responses (n > 0).
 
-    n: int
-    nrr: tuple[Decimal, ...]  # per unsur, two decimals (shown)
-    nrr_weighted: tuple[Decimal, ...]  # NRR x 1/9, four decimals (shown)
-    ikm: Decimal  # 1.0000 .. 4.0000
+    Every NRR shares the denominator n, so the exact values are integer ratios: NRR_i = s_i / n,
+    weighted NRR_i = s_i / 9n, IKM = S / 9n, converted = 25 S / 9n (S = the sum of all scores);
+    each is rounded once, half up, in integer arithmetic (no float, no intermediate rounding).
+    The converted value and mutu are computed at once (rankings sort by them); the rest on demand.
+    """
+
+    sums: Sums
     converted: Decimal  # 25.00 .. 100.00
     mutu: str  # A / B / C / D
     kinerja: str  # sangat_baik / baik / kurang_baik / tidak_baik
-    straight_share: Decimal  # percent of straight-lined responses, one decimal
-    weakest: tuple[int, ...]  # unsur numbers, lowest NRR first (ties: in the questionnaire's order)
+
+    @property
+    def n(self) -> int:
+        """Responses."""
+        return self.sums.n
+
+    @property
+    def nrr(self) -> tuple[Decimal, ...]:
+        """NRR per unsur, two decimals."""
+        return tuple(_rounded(s, self.sums.n, 2) for s in self.sums.scores)
+
+    @property
+    def nrr_weighted(self) -> tuple[Decimal, ...]:
+        """NRR x 1/9 per unsur, four decimals."""
+        return tuple(_rounded(s, SKM_UNSUR_COUNT * self.sums.n, 4) for s in self.sums.scores)
+
+    @property
+    def ikm(self) -> Decimal:
+        """The sum of the weighted NRRs (1.0000 .. 4.0000)."""
+        return _rounded(sum(self.sums.scores), SKM_UNSUR_COUNT * self.sums.n, 4)
+
+    @property
+    def straight_share(self) -> Decimal:
+        """Percent of straight-lined responses, one decimal."""
+        return _rounded(100 * self.sums.straight, self.sums.n, 1)
+
+    @property
+    def weakest(self) -> tuple[int, ...]:
+        """Unsur numbers, lowest NRR first (ties: in the questionnaire's order)."""
+        scores = self.sums.scores
+        return tuple(i + 1 for i in sorted(range(len(scores)), key=lambda i: (scores[i], i)))
 
 
 def ikm_of(sums: Sums) -> Ikm | None:
     """The IKM of ``sums`` (None without a response)."""
     if sums.n <= 0:
         return None
-    nrr = [Fraction(s, sums.n) for s in sums.scores]
-    weighted = [v * Fraction(1, SKM_UNSUR_COUNT) for v in nrr]
-    index = sum(weighted, Fraction(0))
-    converted = _decimal(index * 25, TWO)
+    converted = _rounded(25 * sum(sums.scores), SKM_UNSUR_COUNT * sums.n, 2)
     grade, performance = mutu(converted)
-    order = sorted(range(SKM_UNSUR_COUNT), key=lambda i: (nrr[i], i))
-    return Ikm(
-        n=sums.n, nrr=tuple(_decimal(v, TWO) for v in nrr), nrr_weighted=tuple(_decimal(v, FOUR) for v in weighted),
-        ikm=_decimal(index, FOUR), converted=converted, mutu=grade, kinerja=performance,
-        straight_share=_decimal(Fraction(sums.straight * 100, sums.n), Decimal("0.1")),
-        weakest=tuple(i + 1 for i in order),
-    )
+    return Ikm(sums=sums, converted=converted, mutu=grade, kinerja=performance)
 
 
 def respondent_ikm(scores: tuple[int, ...] | list[int]) -> int:
     """One respondent's converted IKM as a whole number 25..100 (the analytics ``satisfaction``)."""
-    return int(_decimal(Fraction(sum(scores), SKM_UNSUR_COUNT) * 25, Decimal("1")))
+    return int(_rounded(25 * sum(scores), SKM_UNSUR_COUNT, 0))
 
 
 def is_straight(scores: tuple[int, ...] | list[int]) -> bool:
@@ -117,6 +141,7 @@ KM_P = Decimal("0.5")
 KM_D = Decimal("0.05")
 
 
+@lru_cache(maxsize=65536)
 def minimum_sample(population: int) -> int:
     """s = X2 N P(1-P) / (d2 (N-1) + X2 P(1-P)), rounded to the nearest whole person as the table
     is (N=50 -> 44, N=100 -> 80, N=1,000 -> 278, N=10,000 -> 370); 0 for nobody served."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -195,6 +196,19 @@ def add_to_sums(*, session: Session, rows: list[SurveyResponse]) -> None:
     analytics._upsert(session, SurveyMonthly.__table__,  # noqa: SLF001 - the rollups' one upsert
                       [{"site_id": k[0], "agency_id": k[1], "month": k[2], **dict(zip(names, v, strict=True))}
                        for k, v in sums.items()], ("site_id", "agency_id", "month"), names)
+
+
+def rebuild_sums(*, session: Session) -> None:
+    """Recompute every unit's monthly sums from the responses in SQL (after a bulk load)."""
+    month = ("CAST(date_trunc('month', local_day) AS date)" if session.get_bind().dialect.name == "postgresql"
+             else "date(local_day, 'start of month')")
+    scores = ", ".join(f"SUM(u{i})" for i in range(1, 10))
+    straight = " AND ".join(f"u{i} = u1" for i in range(2, 10))
+    session.execute(text("DELETE FROM surveymonthly"))
+    session.execute(text(
+        f"INSERT INTO surveymonthly (site_id, agency_id, month, n, {', '.join(f's{i}' for i in range(1, 10))}, "
+        f"straight) SELECT site_id, agency_id, {month}, COUNT(*), {scores}, "
+        f"SUM(CASE WHEN {straight} THEN 1 ELSE 0 END) FROM surveyresponse GROUP BY site_id, agency_id, {month}"))
 
 
 # --------------------------------------------------------------------------- invitation mail

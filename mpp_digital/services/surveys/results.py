@@ -126,8 +126,8 @@ def _unit_sums(session: Session, period: Period, site_ids: list[int] | None) -> 
                func.sum(m.straight).label("straight"))
         .where(cond).group_by(m.site_id, m.agency_id)
     ).all()
-    return {(r.site_id, r.agency_id): Sums(int(r.n), tuple(int(getattr(r, f"s{i}")) for i in range(1, 10)),
-                                           int(r.straight)) for r in rows}
+    # positions, read once from the select's own labels (site, agency, n, s1..s9, straight)
+    return {(r[0], r[1]): Sums(int(r[2]), tuple(map(int, r[3:12])), int(r[12])) for r in rows}
 
 
 def _populations(session: Session, period: Period, site_ids: list[int]) -> dict[tuple[int, int], int]:
