@@ -333,3 +333,36 @@ def test_rebuild_sums_matches_the_live_sums(session, w):
     assert live == (4, 14, 13, 11, 15, 12, 13, 14, 11, 12, 1)
     surveys.rebuild_sums(session=session)
     assert snapshot() == live
+
+
+def test_a_finished_application_is_offered_once(session, w):
+    from mpp_digital.models import Application
+
+    citizen = w.citizens[0]
+
+    def application(state: str, is_open: bool, number: int) -> Application:
+        app = Application(tracking_number=f"MPP-UJI-{number}-{w.site.id}", citizen_id=citizen.id, site_id=w.site.id,
+                          agency_id=w.agency.id, service_id=w.online.id, workflow={}, state=state, open=is_open,
+                          submitted_at=NOW - timedelta(days=3), due_date=MONDAY, updated_at=NOW)
+        session.add(app)
+        session.flush()
+        return app
+
+    done = application("selesai", False, 1)
+    pending = application("diproses", True, 2)
+    rejected = application("ditolak", False, 3)
+    offer = surveys.offer(session=session, citizen_id=citizen.id, ref=surveys.survey_ref("application", done.id))
+    assert (offer.kind, offer.channel, offer.answered) == ("application", "online", False)
+    for app in (pending, rejected):
+        with pytest.raises(DomainError) as err:
+            surveys.offer(session=session, citizen_id=citizen.id, ref=f"a{app.id}")
+        assert err.value.key == "survey.not_finished"
+    with pytest.raises(DomainError) as err:
+        surveys.offer(session=session, citizen_id=w.citizens[1].id, ref=f"a{done.id}")
+    assert err.value.key == "survey.not_found"
+    surveys.submit(session=session, citizen_id=citizen.id, ref=f"a{done.id}", answers=ALL_GOOD, now=NOW)
+    with pytest.raises(DomainError) as err:
+        surveys.submit(session=session, citizen_id=citizen.id, ref=f"a{done.id}", answers=ALL_GOOD, now=NOW)
+    assert err.value.key == "survey.already"
+    # a ticket and an application with the same id are different visits (the hash names the kind)
+    assert surveys.responses.visit_key("ticket", done.id) != surveys.responses.visit_key("application", done.id)
