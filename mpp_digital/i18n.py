@@ -1345,6 +1345,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "skm.dash.short_title": {"id": "Sampel belum memadai (tidak diperingkat)", "en": "Sample too small (not ranked)"},
     "skm.dash.unsur_title": {"id": "Unsur, terlemah lebih dahulu", "en": "Elements, weakest first"},
     "skm.dash.no_data": {"id": "Belum ada jawaban survei pada periode ini.", "en": "No survey answers in this period."},
+    "skm.dash.levels": {"id": "Per wilayah / MPP", "en": "By region / MPP"},
+    "skm.dash.none_ranked": {"id": "Belum ada unit dengan sampel memadai.", "en": "No unit has a sufficient sample yet."},
+    "skm.dash.silent": {"id": "Unit yang melayani tetapi belum ada jawaban survei",
+                        "en": "Units that served people but have no survey answer yet"},
+    "skm.dash.capped": {"id": "Tabel menampilkan paling banyak", "en": "Tables show at most"},
 }
 
 

@@ -113,13 +113,34 @@ def _unit_table(rows, test_id: str) -> rx.Component:
         overflow_y="auto")
 
 
+def _level_table() -> rx.Component:
+    def row(r) -> rx.Component:
+        return rx.table.row(
+            rx.table.cell(rx.text(r["name"], weight="medium"), rx.text(r["region"], size="1", color=MUTED)),
+            rx.table.cell(r["n"]), rx.table.cell(r["minimum"]),
+            rx.table.cell(r["ikm"], rx.cond(r["sufficient"] == "", rx.badge(t("skm.sample.short"),
+                                                                             color_scheme="amber", margin_left="6px"))),
+            rx.table.cell(r["mutu"]), rx.table.cell(r["straight"]), rx.table.cell(r["weakest"]),
+            class_name="skm-level-row",
+        )
+
+    return rx.box(rx.table.root(
+        rx.table.header(rx.table.row(
+            rx.table.column_header_cell(""), header_cell("skm.col.n"), header_cell("skm.col.minimum"),
+            header_cell("skm.col.ikm"), header_cell("skm.col.mutu"), header_cell("skm.col.straight"),
+            header_cell("skm.col.weakest"))),
+        rx.table.body(rx.foreach(S.levels, row)),
+        size="1", variant="surface", width="100%", id="skm-levels"), overflow_x="auto", max_height="320px",
+        overflow_y="auto")
+
+
 def skm_section() -> rx.Component:
     """IKM from the survey table: the scope's IKM with n and the sample flag, the weakest unsur first,
     the straight-lining share, the units ranked (sufficient sample) and the units apart."""
     tot = S.total
     return card(
         rx.flex(
-            rx.vstack(rx.heading(t("skm.dash.title"), size="4"),
+            rx.vstack(rx.heading(t("skm.dash.title"), size="4", id="skm-title"),
                       rx.text(t("skm.dash.lead"), size="1", color=MUTED), spacing="1", max_width="640px"),
             rx.hstack(
                 rx.text(t("skm.dash.period"), size="2", color=MUTED),
@@ -151,10 +172,15 @@ def skm_section() -> rx.Component:
             rx.flex(rx.foreach(S.unsur_rows, lambda u: rx.badge(u["code"], " ", u["name"], ": ", u["nrr"],
                                                                 variant="soft", class_name="skm-unsur")),
                     wrap="wrap", spacing="2", id="skm-unsur"),
-            rx.heading(t("skm.dash.ranked"), size="3", margin_top="8px"),
-            _unit_table(S.units, "skm-units"),
-            rx.heading(t("skm.dash.short_title"), size="3", margin_top="8px"),
-            _unit_table(S.units_short, "skm-short-units"),
+            rx.heading(t("skm.dash.levels"), size="3", margin_top="8px"),
+            _level_table(),
+            rx.heading(t("skm.dash.ranked"), " (", S.counts["ranked"], ")", size="3", margin_top="8px"),
+            rx.cond(S.units.length() > 0, _unit_table(S.units, "skm-units"),
+                    rx.text(t("skm.dash.none_ranked"), size="2", color=MUTED, id="skm-none-ranked")),
+            rx.heading(t("skm.dash.short_title"), " (", S.counts["short"], ")", size="3", margin_top="8px"),
+            rx.cond(S.units_short.length() > 0, _unit_table(S.units_short, "skm-short-units")),
+            rx.text(t("skm.dash.silent"), ": ", S.counts["silent"], ". ", t("skm.dash.capped"), " ",
+                    S.counts["shown"], ".", size="1", color=MUTED, id="skm-silent"),
             spacing="2", width="100%", margin_top="10px",
         )),
     )

@@ -108,6 +108,9 @@ def _unit_row(r: surveys.Result, period: str, lang: str, unsur_names: list[str])
     }
 
 
+MAX_ROWS = 200  # rows of each unit table sent to the page (the report and the CSV have every unit)
+
+
 class SkmDashboardState(rx.State):
     """The SKM section of /dasbor/daerah (the regional head's regency) and /dasbor/nasional."""
 
@@ -117,7 +120,8 @@ class SkmDashboardState(rx.State):
     total: dict[str, str] = {}
     units: list[dict[str, str]] = []
     units_short: list[dict[str, str]] = []
-    sites: list[dict[str, str]] = []
+    levels: list[dict[str, str]] = []  # per province (national) or per site (regional)
+    counts: dict[str, str] = {}  # ranked / short / silent (served, no answer yet) / shown
     unsur_rows: list[dict[str, str]] = []
     has_data: bool = False
     error: str = ""
@@ -151,9 +155,12 @@ class SkmDashboardState(rx.State):
         names = [u.name[lang] for u in UNSUR]
         self.scope_name = res.total.name if regency else await tr(self, "skm.dash.total")
         self.total = _unit_row(res.total, period.code, lang, names)
-        self.units = [_unit_row(r, period.code, lang, names) for r in res.units]
-        self.units_short = [_unit_row(r, period.code, lang, names) for r in res.units_short]
-        self.sites = [_unit_row(r, period.code, lang, names) for r in res.sites]
+        answered_short = [r for r in res.units_short if r.n > 0]
+        self.units = [_unit_row(r, period.code, lang, names) for r in res.units[:MAX_ROWS]]
+        self.units_short = [_unit_row(r, period.code, lang, names) for r in answered_short[:MAX_ROWS]]
+        self.levels = [_unit_row(r, period.code, lang, names) for r in (res.sites if regency else res.provinces)]
+        self.counts = {"ranked": str(len(res.units)), "short": str(len(answered_short)),
+                       "silent": str(len(res.units_short) - len(answered_short)), "shown": str(MAX_ROWS)}
         ikm = res.total.ikm
         self.has_data = ikm is not None
         self.unsur_rows = [{"code": f"U{n}", "name": names[n - 1], "nrr": str(ikm.nrr[n - 1])}

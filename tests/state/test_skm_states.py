@@ -139,6 +139,9 @@ def test_dashboard_sections_keep_to_the_scope(visits, accounts_by_role, engine):
     assert regional.has_data and sites and all("Sragen" in s for s in sites)
     assert regional.total["sufficient"] == "" and regional.units == []  # nobody served recorded: all apart
     assert all("/laporan/skm.pdf?unit=" in u["pdf"] for u in regional.units_short)
+    assert regional.levels and all("Sragen" in r["name"] for r in regional.levels)  # its sites
+    assert all(int(u["n"]) > 0 for u in regional.units_short)  # units with no answer are only counted
+    assert int(regional.counts["silent"]) >= 0
     call(SkmDashboardState.choose_period, regional, "2026-S9")
     assert regional.error == t("survey.error.period", "id")
     ministry = ensure_session(engine, accounts_by_role[Role.MINISTRY.value])
@@ -147,6 +150,7 @@ def test_dashboard_sections_keep_to_the_scope(visits, accounts_by_role, engine):
     sites = {u["site"] for u in national.units + national.units_short}
     assert any("Sragen" in s for s in sites) and any("Banyumas" in s for s in sites)
     assert int(national.total["n"]) >= 2 and len(national.unsur_rows) == 9
+    assert {"Jawa Tengah"} <= {r["name"].strip().title() for r in national.levels}  # per province
     # the regional head cannot run the national loader
     assert is_not_allowed_toast(call(SkmDashboardState.load_national, _dashboard(head, "/dasbor/nasional")))
 
