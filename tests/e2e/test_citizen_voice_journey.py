@@ -95,8 +95,7 @@ def test_served_citizen_answers_skm_and_ministry_sees_it(new_page, app_url, app_
     expect(row.locator(".skm-n")).to_have_text("1")
     expect(row.locator(".skm-ikm")).to_have_text("83.33")
     expect(row.locator(".skm-short")).to_contain_text("sampel belum memadai")
-    ministry.locator("#skm-title").scroll_into_view_if_needed()
-    ministry.evaluate("window.scrollBy(0, -20)")
+    ministry.evaluate("document.getElementById('skm-title').scrollIntoView({block: 'start'}); window.scrollBy(0, -40)")
     shot(ministry, "skm-dashboard")
     ministry.screenshot(path=str(DOCS / "skm-dashboard.png"))  # the SKM section in view
     with ministry.expect_download() as download:
