@@ -32,6 +32,17 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- online applications, citizen side (APPS)
+APPLICATIONS = "/permohonan"  # "Permohonan saya"
+APPLICATION_NEW = "/permohonan/baru/[layanan]"  # the online form of a service
+APPLICATION_PAGE = "/permohonan/[nomor]"  # one application: timeline, deadline, fix, download
+NOTIFICATIONS = "/notifikasi"
+# ---- OFFICE (issue 13): the back office of online applications
+OFFICE_APPLICATIONS = "/petugas/permohonan"  # the work list
+OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tracking number)
+# ---- DOCS (issue 13): documents and signed outputs
+MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
+VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
 # ---- SKM survey (issue 14)
 SURVEY = "/survei/[survey_ref]"  # the SKM questionnaire of one served visit (t<ticket> / a<application>)
 
@@ -44,6 +55,8 @@ AUTH_SIGN_OUT = "/auth/keluar"
 # "Data saya": everything held about the signed-in account, by its own session cookie.
 MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
+# One stored document, by the session cookie's own access rule (services/documents.read_for).
+DOCUMENT_FILE = "/akun/dokumen/{document_id:int}"
 # "Laporan hasil SKM" of one service unit and period (ministry; regional head: own regency).
 SKM_REPORT_PDF = "/laporan/skm.pdf"
 SKM_REPORT_CSV = "/laporan/skm.csv"
@@ -135,6 +148,19 @@ def kiosk_pair_url(site_slug: str, code: str) -> str:
     return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
+def application_url(tracking_number: str) -> str:
+    """One application's page (citizen side)."""
+    return f"/permohonan/{quote(tracking_number)}"
+
+
+def new_application_url(service_slug: str, site_slug: str = "") -> str:
+    """The online form of a service, optionally at a chosen MPP."""
+    return f"/permohonan/baru/{quote(service_slug)}" + (f"?mpp={quote(site_slug)}" if site_slug else "")
+def office_case_url(tracking_number: str) -> str:
+    """/petugas/permohonan/<tracking number>: one application in the back office."""
+    return OFFICE_CASE.replace("[berkas]", quote(tracking_number, safe=""))
+
+
 # ---- SKM survey (issue 14)
 def survey_url(survey_ref: str) -> str:
     """The SKM questionnaire of one served visit (``t<ticket id>`` or ``a<application id>``)."""
@@ -190,5 +216,26 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    # ---- online applications, citizen side (APPS)
+    PageRoute(APPLICATIONS, "page.applications"),
+    PageRoute(APPLICATION_NEW, "page.application_new"),
+    PageRoute(APPLICATION_PAGE, "page.application"),
+    PageRoute(NOTIFICATIONS, "page.notifications"),
+    PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
+    PageRoute(OFFICE_CASE, "page.office_case"),
+    # ---- DOCS (issue 13)
+    PageRoute(MY_DOCUMENTS, "page.my_documents"),
+    PageRoute(VERIFY_OUTPUT, "page.verify_output"),
     PageRoute(SURVEY, "page.survey"),
 )
+
+
+# ---- DOCS (issue 13)
+def document_file_url(document_id: int, *, download: bool = False) -> str:
+    """The backend route serving one document (inline, or as a download)."""
+    return f"/akun/dokumen/{int(document_id)}" + ("?unduh=1" if download else "")
+
+
+def verification_url(code: str) -> str:
+    """The public verification page of an output (what its QR code points to)."""
+    return f"{VERIFY_EMAIL}/{quote(code, safe='')}"

@@ -366,3 +366,13 @@ def test_a_finished_application_is_offered_once(session, w):
     assert err.value.key == "survey.already"
     # a ticket and an application with the same id are different visits (the hash names the kind)
     assert surveys.responses.visit_key("ticket", done.id) != surveys.responses.visit_key("application", done.id)
+
+
+def test_every_message_key_is_translated():
+    from mpp_digital.services.surveys import report, responses, results
+    from tests.unit.message_keys import assert_keys_translated
+
+    keys = set()
+    for module in (responses, results, report):
+        keys |= assert_keys_translated(module, "survey") | assert_keys_translated(module, "skm")
+    assert {"survey.already", "survey.error.score", "survey.error.period", "skm.report.title"} <= keys
