@@ -1740,6 +1740,16 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Please take two minutes for the Community Satisfaction Survey (SKM). It is optional and your "
               "answers are never shown with your identity:\n{link}\n\nMPP Digital",
     },
+    "mail.survey.app.subject": {"id": "Bagaimana layanan kami? (permohonan {code})",
+                                "en": "How was our service? (application {code})"},
+    "mail.survey.app.body": {
+        "id": "Halo {name},\n\nPermohonan {code} untuk {service} di {site} sudah selesai.\n"
+              "Mohon luangkan dua menit untuk Survei Kepuasan Masyarakat (SKM). Survei ini tidak wajib dan "
+              "jawaban Anda tidak ditampilkan bersama identitas Anda:\n{link}\n\nMPP Digital",
+        "en": "Hello {name},\n\nYour application {code} for {service} at {site} is finished.\n"
+              "Please take two minutes for the Community Satisfaction Survey (SKM). It is optional and your "
+              "answers are never shown with your identity:\n{link}\n\nMPP Digital",
+    },
     "survey.title": {"id": "Survei Kepuasan Masyarakat (SKM)", "en": "Community Satisfaction Survey (SKM)"},
     "survey.lead": {"id": "Sembilan pertanyaan tentang layanan yang baru Anda terima. Tidak wajib, tidak memengaruhi "
                             "layanan apa pun, dan jawaban Anda tidak ditampilkan bersama identitas Anda.",

@@ -59,6 +59,7 @@ COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     notifications.APP_REMINDER: notifications.compose_reminder,
     # ---- SKM (issue 14): the survey invitation after a served ticket
     surveys.SURVEY_MAIL: surveys.compose_invite,
+    surveys.SURVEY_MAIL_APPLICATION: surveys.compose_invite_application,
 }
 
 

@@ -369,10 +369,54 @@ def test_a_finished_application_is_offered_once(session, w):
 
 
 def test_every_message_key_is_translated():
-    from mpp_digital.services.surveys import report, responses, results
+    import importlib
+
     from tests.unit.message_keys import assert_keys_translated
 
     keys = set()
-    for module in (responses, results, report):
+    for name in ("responses", "results", "report", "ikm"):  # (the package's ``results`` is the function)
+        module = importlib.import_module(f"mpp_digital.services.surveys.{name}")
         keys |= assert_keys_translated(module, "survey") | assert_keys_translated(module, "skm")
     assert {"survey.already", "survey.error.score", "survey.error.period", "skm.report.title"} <= keys
+
+
+@pytest.fixture()
+def document_storage(tmp_path, monkeypatch):
+    """Documents (uploads, signed outputs) go to a folder of the test's own."""
+    from mpp_digital.settings import get_settings
+
+    monkeypatch.setenv("MPP_DOCUMENT_STORAGE_DIR", str(tmp_path / "documents"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_finishing_an_application_invites_to_its_survey(session, document_storage):
+    """Through the real workflow (online applications): finishing queues the invitation; the citizen
+    answers once; a rejected application gets no invitation."""
+    from mpp_digital.services.applications import drafts, lifecycle
+    from tests.unit.application_setup import make_app_world, ready_draft
+
+    world = make_app_world(session)
+
+    def submitted():
+        draft = ready_draft(session, world, NOW)
+        return drafts.submit_draft(session=session, citizen_id=world.citizen.id, draft_id=draft.id, now=NOW)
+
+    def act(application, action, **kwargs):
+        lifecycle.act(session=session, application_id=application.id, principal=world.officer, action=action,
+                      note="catatan", seen_version=application.version, now=NOW, **kwargs)
+
+    done, rejected = submitted(), submitted()
+    for step in ("verifikasi", "proses", "selesaikan"):
+        act(done, step)
+    act(rejected, "tolak", cited_item="surat_lahir")
+    invites = session.exec(select(PendingMail).where(col(PendingMail.kind) == "survey_invite_app")).all()
+    assert [m.ref for m in invites] == [done.id]
+    to, subject, body = surveys.compose_invite_application(session, done.id, "en", NOW)
+    assert to == world.citizen.email and done.tracking_number in subject and f"/survei/a{done.id}" in body
+    surveys.submit(session=session, citizen_id=world.citizen.id, ref=f"a{done.id}", answers=ALL_GOOD, now=NOW)
+    assert surveys.compose_invite_application(session, done.id, "en", NOW) is None
+    with pytest.raises(DomainError) as err:
+        surveys.offer(session=session, citizen_id=world.citizen.id, ref=f"a{rejected.id}")
+    assert err.value.key == "survey.not_finished"

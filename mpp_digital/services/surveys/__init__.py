@@ -16,9 +16,12 @@ from mpp_digital.services.surveys.questionnaire import PROFILE_FIELDS, SARAN_MAX
 from mpp_digital.services.surveys.report import parse_unit, render_csv, render_pdf, unit_report
 from mpp_digital.services.surveys.responses import (
     SURVEY_MAIL,
+    SURVEY_MAIL_APPLICATION,
     Offer,
     compose_invite,
+    compose_invite_application,
     invite_after,
+    invite_after_application,
     offer,
     parse_ref,
     rebuild_sums,
@@ -29,9 +32,10 @@ from mpp_digital.services.surveys.responses import (
 from mpp_digital.services.surveys.results import Period, Result, Results, current_semester, parse_period, period_choices, results
 
 __all__ = [
-    "PROFILE_FIELDS", "SARAN_MAX", "SURVEY_MAIL", "UNSUR", "UNSUR_KEYS", "Ikm", "Offer", "Period", "Result",
-    "Results", "Sums", "compose_invite", "current_semester", "ikm_of", "invite_after", "is_straight",
-    "minimum_sample", "mutu", "offer", "parse_period", "parse_ref", "parse_unit", "period_choices", "rebuild_sums",
+    "Ikm", "Offer", "PROFILE_FIELDS", "Period", "Result", "Results", "SARAN_MAX", "SURVEY_MAIL",
+    "SURVEY_MAIL_APPLICATION", "Sums", "UNSUR", "UNSUR_KEYS", "compose_invite", "compose_invite_application",
+    "current_semester", "ikm_of", "invite_after", "invite_after_application", "is_straight", "minimum_sample",
+    "mutu", "offer", "parse_period", "parse_ref", "parse_unit", "period_choices", "rebuild_sums",
     "render_csv", "render_pdf", "respondent_ikm", "results", "sample_sufficient", "submit", "survey_ref",
     "unit_report", "validate",
 ]

@@ -20,6 +20,7 @@ from mpp_digital.models import (
     Application,
     Channel,
     EventKind,
+    IssuedOutput,
     MppSite,
     PendingMail,
     QueueTicket,
@@ -36,6 +37,7 @@ from mpp_digital.services.surveys.questionnaire import PROFILE_FIELDS, SARAN_MAX
 TICKET, APPLICATION = "ticket", "application"
 _PREFIX = {TICKET: "t", APPLICATION: "a"}
 SURVEY_MAIL = "survey_invite"  # PendingMail.kind: the invitation after a served ticket (ref: ticket id)
+SURVEY_MAIL_APPLICATION = "survey_invite_app"  # ... after a finished application (ref: application id)
 SARAN_PURPOSE = "surveyresponse.saran"
 FINISHED_APPLICATION_STATE = "selesai"
 
@@ -87,7 +89,8 @@ def _visit(session: Session, citizen_id: int, kind: str, ref_id: int) -> tuple[i
     app = session.get(Application, ref_id)
     if app is None or app.citizen_id != citizen_id:
         raise DomainError("survey.not_found")
-    if app.open or app.state != FINISHED_APPLICATION_STATE:
+    output = session.exec(select(col(IssuedOutput.id)).where(col(IssuedOutput.application_id) == app.id)).first()
+    if app.open or (app.state != FINISHED_APPLICATION_STATE and output is None):  # a service's own end state
         raise DomainError("survey.not_finished")
     return app.site_id, app.agency_id, app.service_id, Channel.ONLINE.value
 
@@ -224,6 +227,32 @@ def invite_after(*, session: Session, ticket: QueueTicket, now: datetime) -> Non
     lang = session.exec(select(PendingMail.lang).where(col(PendingMail.kind) == TICKET_MAIL,
                                                        col(PendingMail.ref) == ticket.id)).first() or "id"
     session.add(PendingMail(kind=SURVEY_MAIL, ref=ticket.id, lang=lang, created_at=now, due_at=now))
+
+
+def invite_after_application(*, session: Session, application: Application, now: datetime, lang: str = "id") -> None:
+    """Queue the invitation mail of a finished application (in the finishing transaction)."""
+    if application.id is not None:
+        session.add(PendingMail(kind=SURVEY_MAIL_APPLICATION, ref=application.id, lang=lang, created_at=now,
+                                due_at=now))
+
+
+def compose_invite_application(session: Session, ref: int, lang: str, now: datetime) -> tuple[str, str, str] | None:
+    """(to, subject, body) of a finished application's invitation, or None once answered."""
+    from mpp_digital import routes
+    from mpp_digital.i18n import t
+    from mpp_digital.settings import get_settings
+
+    app = session.get(Application, ref)
+    if app is None or answered(session=session, kind=APPLICATION, ref_id=ref):
+        return None
+    user, site = session.get(User, app.citizen_id), session.get(MppSite, app.site_id)
+    service = session.get(Service, app.service_id)
+    if user is None or user.closed_at is not None:
+        return None
+    link = get_settings().public_base_url + routes.survey_url(survey_ref(APPLICATION, ref))
+    body = t("mail.survey.app.body", lang, name=user.full_name, service=service.name if service else "",
+             site=site.name if site else "", code=app.tracking_number, link=link)
+    return user.email, t("mail.survey.app.subject", lang, code=app.tracking_number), body
 
 
 def compose_invite(session: Session, ref: int, lang: str, now: datetime) -> tuple[str, str, str] | None:
