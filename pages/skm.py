@@ -7,10 +7,17 @@ from components.dashboard import header_cell
 from components.i18n import t
 from components.layout import NAVY, card, notice, page
 from mpp_digital import routes
+from mpp_digital.services.surveys.questionnaire import SARAN_MAX
+from state.lang import LangState
 from state.skm import SkmDashboardState as S
 from state.skm import SurveyState as Q
 
 MUTED = "#5b6478"
+
+
+def _in_lang(row, key: str):
+    """``row[key_en]`` for an English reader, else ``row[key_id]``."""
+    return rx.cond(LangState.lang == "en", row[f"{key}_en"], row[f"{key}_id"])
 
 
 def _question(item) -> rx.Component:
@@ -18,14 +25,14 @@ def _question(item) -> rx.Component:
         return rx.el.label(
             rx.el.input(type="radio", name=item["key"], value=str(score), required=True,
                         id=f"{item['key']}-{score}", custom_attrs={"data-score": str(score)}),
-            rx.text(item[f"a{score}"], size="2", as_="span"),
+            rx.text(_in_lang(item, f"a{score}"), size="2", as_="span"),
             style={"display": "flex", "gap": "8px", "align_items": "center", "cursor": "pointer",
                    "padding": "6px 10px", "border": "1px solid #e3e8f0", "border_radius": "8px"},
         )
 
     return rx.box(
-        rx.text(item["number"], ". ", item["name"], weight="bold", size="2", color=NAVY),
-        rx.text(item["question"], size="3", margin_y="6px"),
+        rx.text(item["number"], ". ", _in_lang(item, "name"), weight="bold", size="2", color=NAVY),
+        rx.text(_in_lang(item, "question"), size="3", margin_y="6px"),
         rx.flex(choice(1), choice(2), choice(3), choice(4), wrap="wrap", spacing="2"),
         rx.cond(Q.field_errors.contains(item["key"]),
                 rx.text(Q.field_errors[item["key"]], color="red", size="1")),
@@ -38,7 +45,7 @@ def _profile_select(field: str, label_key: str) -> rx.Component:
         rx.text(t(label_key), size="1", color=MUTED),
         rx.el.select(
             rx.el.option(t("survey.choose"), value=""),
-            rx.foreach(Q.options[field], lambda o: rx.el.option(o["label"], value=o["value"])),
+            rx.foreach(Q.options[field], lambda o: rx.el.option(_in_lang(o, "label"), value=o["value"])),
             name=field, id=f"survey-{field}",
             style={"padding": "6px", "border": "1px solid #cfd6e4", "border_radius": "6px", "min_width": "180px"},
         ),
@@ -67,8 +74,8 @@ def survey_page() -> rx.Component:
                         _profile_select("education", "skm.profile.education"),
                         _profile_select("occupation", "skm.profile.occupation"), wrap="wrap", spacing="3"),
                 rx.text(t("survey.saran.label"), size="2", weight="medium", margin_top="14px"),
-                rx.text_area(name="saran", id="survey-saran", max_length=2000, rows="4", width="100%"),
-                rx.text(Q.saran_help, size="1", color=MUTED),
+                rx.text_area(name="saran", id="survey-saran", max_length=SARAN_MAX, rows="4", width="100%"),
+                rx.text(t("survey.saran.help", maximum=SARAN_MAX), size="1", color=MUTED),
                 rx.button(t("survey.submit"), type="submit", size="3", margin_top="14px", id="survey-submit",
                           disabled=~rx.State.is_hydrated, style={"background": f"{NAVY} !important",
                                                                  "color": "white !important"}),

@@ -18,7 +18,7 @@ from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Role
 from mpp_digital.services import analytics, surveys
 from mpp_digital.services.authz import authorize
-from mpp_digital.services.surveys.questionnaire import PROFILE_FIELDS, SARAN_MAX, UNSUR
+from mpp_digital.services.surveys.questionnaire import PROFILE_FIELDS, UNSUR
 from state.dashboard import PILOT_REGENCY, RegionalDashboardState
 from state.lang import LangState, tr
 from state.session import principal, protected
@@ -29,15 +29,22 @@ async def _lang(state: rx.State) -> str:
     return lang if lang in ("id", "en") else "id"
 
 
-def questions(lang: str) -> list[dict[str, str]]:
-    """The nine questions with their four answers (``a1``..``a4`` score 1..4) in ``lang``."""
-    return [{"key": u.key, "number": str(u.number), "name": u.name[lang], "question": u.question[lang],
-             **{f"a{i + 1}": a[lang] for i, a in enumerate(u.answers)}} for u in UNSUR]
+def questions() -> list[dict[str, str]]:
+    """The nine questions with their four answers (``a1``..``a4``: score 1..4), in both languages
+    (``_id`` / ``_en``: the page shows the reader's, and switches without a reload)."""
+    rows = []
+    for u in UNSUR:
+        row = {"key": u.key, "number": str(u.number)}
+        for lang in ("id", "en"):
+            row |= {f"name_{lang}": u.name[lang], f"question_{lang}": u.question[lang],
+                    **{f"a{i + 1}_{lang}": a[lang] for i, a in enumerate(u.answers)}}
+        rows.append(row)
+    return rows
 
 
-def profile_options(lang: str) -> dict[str, list[dict[str, str]]]:
-    """The profile choices per field, in ``lang``."""
-    return {f: [{"value": code, "label": label[lang]} for code, label in choices.items()]
+def profile_options() -> dict[str, list[dict[str, str]]]:
+    """The profile choices per field, in both languages."""
+    return {f: [{"value": code, "label_id": label["id"], "label_en": label["en"]} for code, label in choices.items()]
             for f, choices in PROFILE_FIELDS.items()}
 
 
@@ -52,7 +59,6 @@ class SurveyState(rx.State):
     field_errors: dict[str, str] = {}
     items: list[dict[str, str]] = []
     options: dict[str, list[dict[str, str]]] = {}
-    saran_help: str = ""
 
     def _ref(self) -> str:
         return self.router.url.path.rstrip("/").rsplit("/", 1)[-1]  # /survei/<ref>
@@ -62,15 +68,13 @@ class SurveyState(rx.State):
     async def load(self):
         """Page loader: the visit, and whether it has been rated already."""
         self.reset()
-        lang = await _lang(self)
         try:
             offer = await in_session(surveys.offer, citizen_id=principal().user_id, ref=self._ref())
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
         self.service, self.site, self.answered = offer.service_name, offer.site_name, offer.answered
-        self.items, self.options = questions(lang), profile_options(lang)
-        self.saran_help = await tr(self, "survey.saran.help", maximum=SARAN_MAX)
+        self.items, self.options = questions(), profile_options()
 
     @rx.event
     @protected(Role.CITIZEN)
