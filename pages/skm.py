@@ -7,8 +7,8 @@ from components.dashboard import header_cell
 from components.i18n import t
 from components.layout import NAVY, card, notice, page
 from mpp_digital import routes
-from mpp_digital.services.surveys.questionnaire import SARAN_MAX
 from state.lang import LangState
+from state.skm import SARAN_MAX
 from state.skm import SkmDashboardState as S
 from state.skm import SurveyState as Q
 

@@ -18,10 +18,13 @@ from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Role
 from mpp_digital.services import analytics, surveys
 from mpp_digital.services.authz import authorize
+from mpp_digital.services.surveys import questionnaire
 from mpp_digital.services.surveys.questionnaire import PROFILE_FIELDS, UNSUR
 from state.dashboard import PILOT_REGENCY, RegionalDashboardState
 from state.lang import LangState, tr
 from state.session import principal, protected
+
+SARAN_MAX = questionnaire.SARAN_MAX  # the page's limit on the saran field (pages do not import services)
 
 
 async def _lang(state: rx.State) -> str:
