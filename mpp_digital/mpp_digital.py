@@ -18,6 +18,7 @@ from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
+from pages.applications import application_page, apply_page, my_applications_page, notifications_page
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
@@ -31,6 +32,7 @@ from pages.skm import survey_page
 from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.analytics_admin import MonthlyReportState
+from state.applications import ApplicationState, ApplyState, MyApplicationsState, NotificationsState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
@@ -240,6 +242,11 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load,
                                            SkmDashboardState.load_national]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- online applications, citizen side (APPS)
+    (routes.APPLICATIONS, my_applications_page, [MyApplicationsState.load]),
+    (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),
+    (routes.APPLICATION_PAGE, application_page, [ApplicationState.load]),
+    (routes.NOTIFICATIONS, notifications_page, [NotificationsState.load]),
     # ---- OFFICE (issue 13)
     (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
     (routes.OFFICE_CASE, office_case, [CaseState.load]),
