@@ -420,3 +420,20 @@ def test_finishing_an_application_invites_to_its_survey(session, document_storag
     with pytest.raises(DomainError) as err:
         surveys.offer(session=session, citizen_id=world.citizen.id, ref=f"a{rejected.id}")
     assert err.value.key == "survey.not_finished"
+
+
+def test_the_fast_grade_agrees_with_the_table_everywhere():
+    """ikm_of grades in integer hundredths; the table (mutu) in Decimal: the same answer for every
+    total score of 1..40 respondents, edges included (e.g. 88.30 / 88.31 and 76.60 / 76.61)."""
+    seen = set()
+    for n in range(1, 41):
+        for total in range(9 * n, 36 * n + 1):
+            scores = [total // 9] * 9
+            for i in range(total % 9):
+                scores[i] += 1
+            result = ikm_of(Sums(n, tuple(scores), 0))
+            assert (result.mutu, result.kinerja) == mutu(result.converted)
+            assert result.converted == (Decimal(25 * total) / Decimal(9 * n)).quantize(Decimal("0.01"),
+                                                                                        rounding="ROUND_HALF_UP")
+            seen.add(str(result.converted))
+    assert {"88.30", "88.31", "76.60", "76.61", "65.00"} & seen

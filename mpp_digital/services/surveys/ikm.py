@@ -79,9 +79,14 @@ class Ikm:
     """
 
     sums: Sums
-    converted: Decimal  # 25.00 .. 100.00
+    hundredths: int  # the converted IKM x 100, rounded half up: 2500 .. 10000 (what rankings sort by)
     mutu: str  # A / B / C / D
     kinerja: str  # sangat_baik / baik / kurang_baik / tidak_baik
+
+    @property
+    def converted(self) -> Decimal:
+        """The converted IKM, 25.00 .. 100.00."""
+        return Decimal(self.hundredths).scaleb(-2)
 
     @property
     def n(self) -> int:
@@ -115,13 +120,19 @@ class Ikm:
         return tuple(i + 1 for i in sorted(range(len(scores)), key=lambda i: (scores[i], i)))
 
 
+# the bands in hundredths, for the hot path (ranking thousands of units)
+_BANDS_X100: tuple[tuple[int, str, str], ...] = tuple((int(lowest * 100), g, k) for lowest, g, k in BANDS)
+
+
 def ikm_of(sums: Sums) -> Ikm | None:
     """The IKM of ``sums`` (None without a response)."""
-    if sums.n <= 0:
+    n = sums.n
+    if n <= 0:
         return None
-    converted = _rounded(25 * sum(sums.scores), SKM_UNSUR_COUNT * sums.n, 2)
-    grade, performance = mutu(converted)
-    return Ikm(sums=sums, converted=converted, mutu=grade, kinerja=performance)
+    denominator = 2 * SKM_UNSUR_COUNT * n
+    hundredths = (2 * 2500 * sum(sums.scores) + SKM_UNSUR_COUNT * n) // denominator  # 25 S / 9n, half up
+    grade, performance = next((g, k) for lowest, g, k in _BANDS_X100 if hundredths >= lowest)
+    return Ikm(sums=sums, hundredths=hundredths, mutu=grade, kinerja=performance)
 
 
 def respondent_ikm(scores: tuple[int, ...] | list[int]) -> int:

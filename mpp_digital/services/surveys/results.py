@@ -145,7 +145,9 @@ def _populations(session: Session, period: Period, site_ids: list[int]) -> dict[
 
 
 def _rollup(level: str, key: str, name: str, members: list[Result], region: str = "") -> Result:
-    sums = sum((m.sums for m in members), Sums())
+    parts = [m.sums for m in members]
+    sums = Sums(sum(p.n for p in parts), tuple(map(sum, zip(*(p.scores for p in parts), strict=True))),
+                sum(p.straight for p in parts)) if parts else Sums()
     return Result(level=level, key=key, name=name, region=region, sums=sums,
                   population=sum(m.population for m in members), ikm=ikm_of(sums))
 
@@ -187,7 +189,7 @@ def results(*, session: Session, period: Period, regency_code: str | None = None
     total = _rollup("regency" if regency_code else "national", regency_code or "n", name or "", site_rows)
 
     def best_first(rows: list[Result]) -> list[Result]:
-        return sorted(rows, key=lambda r: (-(r.ikm.converted if r.ikm else -1), r.site, r.name))
+        return sorted(rows, key=lambda r: (-(r.ikm.hundredths if r.ikm else -1), r.site, r.name))
 
     return Results(
         period=period,
