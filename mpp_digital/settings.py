@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     data_key_version: int = 1  # key version that seals personal data at rest (services/sealing.py)
     dpo_email: str = "pelindungan-data@mpp.localhost"  # the data protection officer (privacy notice)
+    # Whether dashboards, reports and /api/v1 count the history generator's synthetic rows ("data
+    # contoh"). Shown apart and labelled when counted; a deployment with real data sets it false.
+    include_synthetic: bool = True
 
     @field_validator("public_base_url")
     @classmethod
