@@ -20,6 +20,7 @@ from pages.account import forgot_password, login, outbox, register, reset_passwo
 from pages.admin import roles_admin
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
+from pages.complaints import complaint_office_page, complaints_page
 from pages.dashboard import national, regional
 from pages.home import home
 from pages.privacy import privacy_page
@@ -32,6 +33,7 @@ from state.auth import LoginState, OutboxState, PasswordResetState, RegisterStat
 from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
 from state.catalog_admin import CatalogAdminState, SiteAdminState
+from state.complaints import ComplaintOfficeState, ComplaintsState
 from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
@@ -232,6 +234,8 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
     (routes.PRIVACY, privacy_page, []),
+    (routes.COMPLAINTS, complaints_page, [ComplaintsState.load]),
+    (routes.COMPLAINT_OFFICE, complaint_office_page, [ComplaintOfficeState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

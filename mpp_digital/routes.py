@@ -32,6 +32,9 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- VOICE (issue 14)
+COMPLAINTS = "/pengaduan"  # file a complaint, my complaints (?no=<id> opens one)
+COMPLAINT_OFFICE = "/petugas/pengaduan"  # the back office of complaints
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -173,4 +176,11 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    PageRoute(COMPLAINTS, "page.complaints"),
+    PageRoute(COMPLAINT_OFFICE, "page.complaint_office"),
 )
+
+
+def complaint_url(complaint_id: int) -> str:
+    """One of my complaints on /pengaduan."""
+    return f"{COMPLAINTS}?no={complaint_id}"

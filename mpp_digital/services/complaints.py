@@ -675,3 +675,48 @@ def site_statistics(*, session: Session, start: date, end: date, now: datetime, 
                                median_days_to_answer=round(statistics.median(v["days"]), 1) if v["days"] else None,
                                overdue=v["overdue"])
             for k, v in sorted(acc.items(), key=lambda kv: (names[kv[0][0]].name, kv[0][1]))]
+
+
+# --------------------------------------------------------------------------- the filing form
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a select on the filing form."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FilingChoices:
+    """What the citizen may complain about: sites, the services of the chosen site, own tickets and applications."""
+
+    sites: list[Choice]
+    services: list[Choice]
+    tickets: list[Choice]
+    applications: list[Choice]
+
+
+def filing_choices(*, session: Session, citizen_id: int, site_id: int | None, limit: int = 20) -> FilingChoices:
+    """The options of the filing form (the citizen's own tickets and applications only, newest first)."""
+    sites = [Choice(str(s.id), s.name) for s in session.exec(select(MppSite).order_by(col(MppSite.name))).all()]
+    services: list[Choice] = []
+    if site_id:
+        services = [Choice(str(s.id), s.name) for s in session.exec(
+            select(Service).join(SiteService, col(SiteService.service_id) == Service.id)
+            .where(SiteService.site_id == site_id).order_by(col(Service.name))).all()]
+    tickets = session.exec(select(QueueTicket, Service.name, MppSite.name)
+                           .join(Service, col(Service.id) == QueueTicket.service_id)
+                           .join(MppSite, col(MppSite.id) == QueueTicket.site_id)
+                           .where(QueueTicket.citizen_id == citizen_id)
+                           .order_by(col(QueueTicket.created_at).desc()).limit(limit)).all()
+    applications = session.exec(select(Application, Service.name)
+                                .join(Service, col(Service.id) == Application.service_id)
+                                .where(Application.citizen_id == citizen_id)
+                                .order_by(col(Application.submitted_at).desc()).limit(limit)).all()
+    return FilingChoices(
+        sites=sites, services=services,
+        tickets=[Choice(str(t.id), f"{t.code} · {t.day.strftime('%d-%m-%Y')} · {service} · {site}")
+                 for t, service, site in tickets],
+        applications=[Choice(str(a.id), f"{a.tracking_number} · {service}") for a, service in applications])

@@ -53,7 +53,7 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.complaints")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -470,6 +470,10 @@ EXPECTED_ROLES = {
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
+    "state.complaints.ComplaintsState.": (Role.CITIZEN,),  # one's own complaints
+    # forwarding is the site admin's step; answering and reading: the officers and admins of the site
+    "state.complaints.ComplaintOfficeState.forward": (Role.SITE_ADMIN,),
+    "state.complaints.ComplaintOfficeState.": (Role.OFFICER, Role.SITE_ADMIN),
 }
 
 
