@@ -72,8 +72,24 @@ async def _lines(state: rx.State, rows: list[complaints.ComplaintRow]) -> list[C
                           overdue=r.overdue, confidential=r.confidential) for r in rows]
 
 
-class _DetailMixin:
-    """Fills the detail vars of a complaint (both pages show the same card)."""
+class ComplaintCard(rx.State, mixin=True):
+    """The complaint card both pages show (a mixin: each page's state has its own copy)."""
+
+    detail_id: str = ""
+    detail_number: str = ""
+    detail_status: str = ""
+    detail_status_label: str = ""
+    detail_about: str = ""
+    detail_category: str = ""
+    detail_description: str = ""
+    detail_filer: str = ""
+    detail_confidential: bool = False
+    detail_due: str = ""
+    detail_overdue: bool = False
+    detail_can_respond: bool = False
+    detail_can_reopen: bool = False
+    timeline: list[StepLine] = []
+    _seen_version: int = 0
 
     async def _show_detail(self, detail: complaints.ComplaintDetail) -> None:
         self.detail_id = str(detail.id)
@@ -96,7 +112,7 @@ class _DetailMixin:
                          for s in detail.timeline]
 
 
-class ComplaintsState(_DetailMixin, rx.State):
+class ComplaintsState(ComplaintCard, rx.State):
     """/pengaduan: the signed-in citizen files complaints and follows their own."""
 
     sites: list[Option] = []
@@ -108,21 +124,6 @@ class ComplaintsState(_DetailMixin, rx.State):
     error: str = ""
     notice: str = ""
     mine: list[ComplaintLine] = []
-    detail_id: str = ""
-    detail_number: str = ""
-    detail_status: str = ""
-    detail_status_label: str = ""
-    detail_about: str = ""
-    detail_category: str = ""
-    detail_description: str = ""
-    detail_filer: str = ""
-    detail_confidential: bool = False
-    detail_due: str = ""
-    detail_overdue: bool = False
-    detail_can_respond: bool = False
-    detail_can_reopen: bool = False
-    timeline: list[StepLine] = []
-    _seen_version: int = 0
 
     async def _refresh(self) -> None:
         who, site_id, now = principal(), _int(self.site_id), utcnow()
@@ -227,7 +228,7 @@ class ComplaintsState(_DetailMixin, rx.State):
         await self._respond(complaints.reopen, reason=str(form.get("reason", "")))
 
 
-class ComplaintOfficeState(_DetailMixin, rx.State):
+class ComplaintOfficeState(ComplaintCard, rx.State):
     """/petugas/pengaduan: the complaints of the officer's or site admin's scope; forward, answer."""
 
     worklist: list[ComplaintLine] = []
@@ -235,21 +236,6 @@ class ComplaintOfficeState(_DetailMixin, rx.State):
     agencies: list[Option] = []
     error: str = ""
     notice: str = ""
-    detail_id: str = ""
-    detail_number: str = ""
-    detail_status: str = ""
-    detail_status_label: str = ""
-    detail_about: str = ""
-    detail_category: str = ""
-    detail_description: str = ""
-    detail_filer: str = ""
-    detail_confidential: bool = False
-    detail_due: str = ""
-    detail_overdue: bool = False
-    detail_can_respond: bool = False
-    detail_can_reopen: bool = False
-    timeline: list[StepLine] = []
-    _seen_version: int = 0
 
     async def _refresh(self) -> None:
         who, now = principal(), utcnow()
