@@ -1366,6 +1366,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.complaint_office": {"id": "Pengaduan (petugas)", "en": "Complaints (back office)"},
     "nav.complaints": {"id": "Pengaduan", "en": "Complaints"},
     "synthetic.label": {"id": "data contoh", "en": "sample data"},
+    "synthetic.share": {"id": "Data contoh: {share} angka periode ini berasal dari pembangkit riwayat, bukan layanan nyata.",
+                        "en": "Sample data: {share} of this period's figures come from the history generator, not real service."},
+    "synthetic.some": {"id": "Sebagian angka adalah data contoh dari pembangkit riwayat; barisnya ditandai \"data contoh\".",
+                       "en": "Some figures are sample data from the history generator; their rows are marked \"sample data\"."},
     "synthetic.note": {"id": "Angka bertanda \"data contoh\" berasal dari pembangkit riwayat, bukan dari layanan nyata.",
                        "en": "Figures marked \"sample data\" come from the history generator, not from real service."},
 }

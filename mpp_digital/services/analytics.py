@@ -37,6 +37,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     union_all,
@@ -67,6 +68,12 @@ from mpp_digital.models import (
 # --------------------------------------------------------------------------- constants
 
 NATIONAL = "n"
+# Provenance: the history generator's events are synthetic ("data contoh"). Their rollup rows are
+# kept apart under the same keys prefixed with SYNTHETIC (``xs12``, ``xp33``, ``xn``), so that a
+# reader sums real and synthetic rows only when the deployment allows it
+# (``MPP_INCLUDE_SYNTHETIC``), and can always say which share of a figure is synthetic.
+SYNTHETIC = "x"
+SYNTHETIC_SOURCES = ("generator",)
 BUCKETS = tuple(f"w{i:02d}" for i in range(len(WAIT_BUCKET_EDGES)))
 MEASURES: tuple[str, ...] = (
     "served", "not_served", "wait_n", "wait_sum", "service_n", "service_sum", "sla_n", "sla_met",
@@ -310,9 +317,38 @@ class Scope:
     kind: str  # regency / province / national / site
     code: str  # regency or province code, site id, or "" for national
     name: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...]  # the real keys, then their synthetic twins when those are included
     site_ids: tuple[int, ...]
     population: int
+
+
+def include_synthetic() -> bool:
+    """Whether readers count the generator's synthetic rows (``MPP_INCLUDE_SYNTHETIC``; labelled when counted)."""
+    from mpp_digital.settings import get_settings
+
+    return get_settings().include_synthetic
+
+
+def reading_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """The rollup keys a reader sums: the real ones and, when included, their synthetic twins."""
+    real = tuple(keys)
+    return real + tuple(SYNTHETIC + k for k in real) if include_synthetic() else real
+
+
+def is_synthetic_key(key: str) -> bool:
+    """Whether a rollup key holds synthetic rows."""
+    return key.startswith(SYNTHETIC)
+
+
+def _volume(m: Measures) -> int:
+    """What a share of provenance is measured in: transactions, survey answers and complaints."""
+    return m["served"] + m["not_served"] + m["survey_n"] + m["complaints_opened"]
+
+
+def synthetic_share(synthetic: Measures, total: Measures) -> float | None:
+    """The share (0..1) of a figure's volume that is synthetic; None when there is no volume."""
+    volume = _volume(total)
+    return _volume(synthetic) / volume if volume else None
 
 
 def _regency_populations(session: Session, codes: Iterable[str]) -> int:
@@ -332,7 +368,7 @@ def regency_scope(*, session: Session, regency_code: str) -> Scope:
                             .order_by(col(MppSite.id))).scalars().all()
     if not sites:
         raise DomainError("analytics.no_site", name=region.name)
-    return Scope("regency", regency_code, region.name.strip(), tuple(site_key(i) for i in sites), tuple(sites),
+    return Scope("regency", regency_code, region.name.strip(), reading_keys(site_key(i) for i in sites), tuple(sites),
                  int(region.population or 0))
 
 
@@ -343,14 +379,14 @@ def province_scope(*, session: Session, province_code: str) -> Scope:
         raise DomainError("analytics.no_region", code=province_code)
     sites = session.execute(select(MppSite.id, MppSite.regency_code)
                             .where(col(MppSite.regency_code).startswith(province_code + "."))).all()
-    return Scope("province", province_code, region.name.strip(), (province_key(province_code),),
+    return Scope("province", province_code, region.name.strip(), reading_keys([province_key(province_code)]),
                  tuple(sorted(s[0] for s in sites)), _regency_populations(session, (s[1] for s in sites)))
 
 
 def national_scope(*, session: Session) -> Scope:
     """Every MPP site; residents: the regencies that have an MPP."""
     sites = session.execute(select(MppSite.id, MppSite.regency_code)).all()
-    return Scope("national", "", "Indonesia", (NATIONAL,), tuple(sorted(s[0] for s in sites)),
+    return Scope("national", "", "Indonesia", reading_keys([NATIONAL]), tuple(sorted(s[0] for s in sites)),
                  _regency_populations(session, (s[1] for s in sites)))
 
 
@@ -359,7 +395,7 @@ def site_scope(*, session: Session, site_id: int) -> Scope:
     site = session.get(MppSite, site_id)
     if site is None:
         raise DomainError("analytics.no_site_id")
-    return Scope("site", str(site_id), site.name, (site_key(site_id),), (site_id,),
+    return Scope("site", str(site_id), site.name, reading_keys([site_key(site_id)]), (site_id,),
                  _regency_populations(session, [site.regency_code]))
 
 
@@ -502,10 +538,12 @@ def _open_complaints(session: Session, keys: Sequence[str], flt: Filters) -> tup
 
 
 def _daily_rows(session: Session, keys: Sequence[str], flt: Filters, start: date, end: date):
+    """(day, channel, measures, synthetic) rows: real and synthetic rows of a day never summed together."""
     t = AnalyticsDaily.__table__
-    stmt = (select(t.c.day, t.c.channel, *_sum_columns(t))
-            .where(_daily_where(t, keys, flt, start, end)).group_by(t.c.day, t.c.channel))
-    return [(row[0], row[1], row[2:]) for row in session.execute(stmt)]
+    synthetic = t.c.scope.like(SYNTHETIC + "%")
+    stmt = (select(t.c.day, t.c.channel, synthetic, *_sum_columns(t))
+            .where(_daily_where(t, keys, flt, start, end)).group_by(t.c.day, t.c.channel, synthetic))
+    return [(row[0], row[1], row[3:], bool(row[2])) for row in session.execute(stmt)]
 
 
 @dataclass
@@ -521,11 +559,12 @@ class Dashboard:
     by_agency: list[dict]  # agency_id, agency, served, wait_median, sla_rate
     top_services: list[dict]  # service_id, service, agency, served
     heatmap: list[list[int]]  # [weekday 0=Mon][hour 0..23] arrivals
+    synthetic_share: float | None = None  # share of the period's volume from synthetic rows ("data contoh")
 
 
 def _kpis_over(rows, start: date, end: date, scope: Scope, open_complaints: int) -> Kpis:
     by_channel: dict[str, Measures] = defaultdict(Measures)
-    for day, channel, values in rows:
+    for day, channel, values, _synthetic in rows:
         if start <= day <= end:
             by_channel[channel].add(values)
     return kpis_from(by_channel, population=scope.population, open_complaints=open_complaints)
@@ -616,10 +655,14 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
     periods: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
     earlier: dict[str, Measures] = defaultdict(Measures)
     starts: dict[date, date] = {}
-    for day, channel, values in rows:
+    synthetic, volume = Measures(), Measures()
+    for day, channel, values, is_synthetic in rows:
         if day < filters.start:
             earlier[channel].add(values)
         else:
+            volume.add(values)
+            if is_synthetic:
+                synthetic.add(values)
             bucket = starts.get(day)
             if bucket is None:
                 bucket = starts[day] = period_start(day, filters.grain)
@@ -645,6 +688,7 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
         by_agency=by_agency(session=session, scope=scope, filters=filters),
         top_services=top_services(session=session, scope=scope, filters=filters),
         heatmap=arrivals_heatmap(session=session, scope=scope, filters=filters),
+        synthetic_share=synthetic_share(synthetic, volume),
     )
 
 
@@ -656,9 +700,19 @@ def _next_period(day: date, grain: str) -> date:
     return day + timedelta(days=1)
 
 
-def _per_scope(session: Session, like: str, filters: Filters, start: date, end: date) -> dict[str, dict[str, Measures]]:
+def _scope_like(table, like: str):
+    """Rows of every scope of a kind (``s%``, ``p%``), and their synthetic twins when those are included."""
+    if not include_synthetic():
+        return table.c.scope.like(like)
+    return or_(table.c.scope.like(like), table.c.scope.like(SYNTHETIC + like))
+
+
+def _per_scope(session: Session, like: str, filters: Filters, start: date, end: date,
+               synthetic: dict[str, Measures] | None = None) -> dict[str, dict[str, Measures]]:
+    """Measures per scope and channel, real and synthetic twins summed under the real key (the
+    synthetic part also in ``synthetic``, when given, so that it can be labelled)."""
     def conds(table):
-        out = [table.c.scope.like(like), table.c.agency_id == filters.agency_id]
+        out = [_scope_like(table, like), table.c.agency_id == filters.agency_id]
         return out + ([table.c.channel == filters.channel] if filters.channel else [])
 
     rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("scope", "channel", *MEASURES), conds,
@@ -666,26 +720,40 @@ def _per_scope(session: Session, like: str, filters: Filters, start: date, end: 
     stmt = select(rows.c.scope, rows.c.channel, *_sum_columns(rows)).group_by(rows.c.scope, rows.c.channel)
     out: dict[str, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
     for row in session.execute(stmt):
-        out[row[0]][row[1]].add(row[2:])
+        key = row[0].removeprefix(SYNTHETIC)
+        out[key][row[1]].add(row[2:])
+        if synthetic is not None and is_synthetic_key(row[0]):
+            synthetic.setdefault(key, Measures()).add(row[2:])
     return out
+
+
+def _share_of(key: str, by_channel: dict[str, Measures], synthetic: dict[str, Measures]) -> float | None:
+    total = Measures()
+    for measures in by_channel.values():
+        total.add(measures)
+    return synthetic_share(synthetic.get(key, Measures()), total)
 
 
 def _open_per_scope(session: Session, like: str, filters: Filters) -> dict[str, int]:
     def conds(table):
-        out = [table.c.scope.like(like), table.c.agency_id == filters.agency_id]
+        out = [_scope_like(table, like), table.c.agency_id == filters.agency_id]
         return out + ([table.c.channel == filters.channel] if filters.channel else [])
 
     rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__,
                    ("scope", "complaints_opened", "complaints_closed"), conds, EPOCH, filters.end)
     stmt = (select(rows.c.scope, func.sum(rows.c.complaints_opened - rows.c.complaints_closed))
             .group_by(rows.c.scope))
-    return {scope: int(v or 0) for scope, v in session.execute(stmt)}
+    out: dict[str, int] = defaultdict(int)
+    for scope, v in session.execute(stmt):
+        out[scope.removeprefix(SYNTHETIC)] += int(v or 0)
+    return out
 
 
 def ranking(*, session: Session, filters: Filters) -> list[dict]:
     """Every site with its KPIs over the period (and the previous served count), by name."""
     prev = filters.previous()
-    current = _per_scope(session, "s%", filters, filters.start, filters.end)
+    synthetic: dict[str, Measures] = {}
+    current = _per_scope(session, "s%", filters, filters.start, filters.end, synthetic)
     before = _per_scope(session, "s%", filters, prev.start, prev.end)
     opened = _open_per_scope(session, "s%", filters)
     out = []
@@ -693,14 +761,16 @@ def ranking(*, session: Session, filters: Filters) -> list[dict]:
         key = site_key(site["id"])
         k = kpis_from(current.get(key, {}), population=site["population"], open_complaints=opened.get(key, 0))
         p = kpis_from(before.get(key, {}), population=site["population"], open_complaints=0)
-        out.append({**site, "kpis": k, "served_change": change("served", "count", k.served, p.served)})
+        out.append({**site, "kpis": k, "served_change": change("served", "count", k.served, p.served),
+                    "synthetic_share": _share_of(key, current.get(key, {}), synthetic)})
     return out
 
 
 def provinces(*, session: Session, filters: Filters) -> list[dict]:
     """Every province that has an MPP, with its KPIs over the period."""
     sites = sites_with_regions(session=session)
-    current = _per_scope(session, "p%", filters, filters.start, filters.end)
+    synthetic: dict[str, Measures] = {}
+    current = _per_scope(session, "p%", filters, filters.start, filters.end, synthetic)
     opened = _open_per_scope(session, "p%", filters)
     by_province: dict[str, list[dict]] = defaultdict(list)
     for site in sites:
@@ -710,24 +780,29 @@ def provinces(*, session: Session, filters: Filters) -> list[dict]:
         population = sum({s["regency_code"]: s["population"] for s in members}.values())
         key = province_key(code)
         k = kpis_from(current.get(key, {}), population=population, open_complaints=opened.get(key, 0))
-        out.append({"code": code, "name": members[0]["province"], "sites": len(members), "kpis": k})
+        out.append({"code": code, "name": members[0]["province"], "sites": len(members), "kpis": k,
+                    "synthetic_share": _share_of(key, current.get(key, {}), synthetic)})
     return out
 
 
 def monthly_series(*, session: Session, scope: Scope, start: date, end: date) -> list[dict]:
     """KPIs per calendar month of a scope (open data, reports)."""
-    t = AnalyticsDaily.__table__
     flt = Filters(start=start, end=end)
-    stmt = (select(t.c.day, t.c.channel, *_sum_columns(t)).where(_daily_where(t, scope.keys, flt, start, end))
-            .group_by(t.c.day, t.c.channel))
     months: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
-    for row in session.execute(stmt):
-        months[row[0].replace(day=1)][row[1]].add(row[2:])
+    synthetic: dict[date, Measures] = defaultdict(Measures)
+    for day, channel, values, is_synthetic in _daily_rows(session, scope.keys, flt, start, end):
+        months[day.replace(day=1)][channel].add(values)
+        if is_synthetic:
+            synthetic[day.replace(day=1)].add(values)
     out = []
     cursor = start.replace(day=1)
     while cursor <= end:
         k = kpis_from(months.get(cursor, {}), population=scope.population, open_complaints=0)
-        out.append({"month": cursor.strftime("%Y-%m"), "kpis": k})
+        total = Measures()
+        for measures in months.get(cursor, {}).values():
+            total.add(measures)
+        out.append({"month": cursor.strftime("%Y-%m"), "kpis": k,
+                    "synthetic_share": synthetic_share(synthetic.get(cursor, Measures()), total)})
         cursor = _next_period(cursor, "month")
     return out
 
@@ -735,7 +810,7 @@ def monthly_series(*, session: Session, scope: Scope, start: date, end: date) ->
 def latest_day(*, session: Session) -> date | None:
     """The newest day with national figures, if any."""
     t = AnalyticsDaily.__table__
-    return session.execute(select(func.max(t.c.day)).where(t.c.scope == NATIONAL)).scalar_one()
+    return session.execute(select(func.max(t.c.day)).where(t.c.scope.in_(reading_keys([NATIONAL])))).scalar_one()
 
 
 def agencies_present(*, session: Session, scope: Scope) -> list[dict]:
@@ -814,7 +889,8 @@ def apply_to_rollups(*, session: Session, events: Sequence[ServiceEvent]) -> Non
         values = [measures[m] for m in MEASURES]
         month = event.local_day.replace(day=1)
         transaction = event.kind in (EventKind.QUEUE, EventKind.APPLICATION)
-        for key in _site_keys(session, event.site_id, cache):
+        prefix = SYNTHETIC if event.source in SYNTHETIC_SOURCES else ""
+        for key in (prefix + k for k in _site_keys(session, event.site_id, cache)):
             for agency in (event.agency_id, 0):
                 for table, when in ((daily, event.local_day), (monthly, month)):
                     row = table.setdefault((key, agency, when, event.channel), [0] * len(MEASURES))
@@ -1015,36 +1091,37 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         else:
             session.execute(delete(table).where(in_range(table.c.day)))
 
-    site_scope_expr = literal("s", String) + cast(e.c.site_id, String)
+    synthetic = e.c.source.in_(list(SYNTHETIC_SOURCES))
+    site_scope_expr = case((synthetic, literal(SYNTHETIC + "s", String)), else_=literal("s", String)) + \
+        cast(e.c.site_id, String)
     transaction = e.c.kind.in_([EventKind.QUEUE.value, EventKind.APPLICATION.value])
     sums = _event_sums(e)
     # 1. site x agency rows, straight from the events
     session.execute(insert(d).from_select(
         ["scope", "agency_id", "day", "channel", *MEASURES],
         select(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel, *(sums[m] for m in MEASURES))
-        .where(in_range(e.c.local_day)).group_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)
-        .order_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)))
+        .where(in_range(e.c.local_day)).group_by(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel)
+        .order_by(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel)))
     session.execute(insert(sv).from_select(
         ["scope", "day", "service_id", "channel", "agency_id", "served"],
         select(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel, func.min(e.c.agency_id),
                func.sum(e.c.quantity))
         .where(and_(in_range(e.c.local_day), transaction, e.c.outcome == EventOutcome.SERVED.value,
                     e.c.service_id.isnot(None)))
-        .group_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)
-        .order_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)))
+        .group_by(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel)
+        .order_by(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel)))
     session.execute(insert(hr).from_select(
         ["scope", "day", "hour", "channel", "arrivals"],
         select(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel, func.sum(e.c.quantity))
         .where(and_(in_range(e.c.local_day), transaction, e.c.local_hour.isnot(None)))
-        .group_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)
-        .order_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)))
+        .group_by(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel)
+        .order_by(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel)))
 
-    # 2. province and national rows from the site rows
-    def lift(table, keys: list[str], sums_of: Sequence[str], extra_where=None) -> None:
-        joined = table.join(site, table.c.scope == literal("s", String) + cast(site.c.id, String))
-        where = and_(table.c.scope.like("s%"), in_range(table.c.day),
-                     extra_where if extra_where is not None else true_())
-        province = literal("p", String) + func.substr(site.c.regency_code, 1, 2)
+    # 2. province and national rows from the site rows, real and synthetic apart
+    def lift(table, keys: list[str], sums_of: Sequence[str], prefix: str) -> None:
+        joined = table.join(site, table.c.scope == literal(prefix + "s", String) + cast(site.c.id, String))
+        where = and_(table.c.scope.like(prefix + "s%"), in_range(table.c.day))
+        province = literal(prefix + "p", String) + func.substr(site.c.regency_code, 1, 2)
         session.execute(insert(table).from_select(
             ["scope", *keys, *sums_of],
             select(province, *(table.c[k] for k in keys), *(func.sum(table.c[m]) for m in sums_of))
@@ -1052,26 +1129,31 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
             .order_by(province, *(table.c[k] for k in keys))))
         session.execute(insert(table).from_select(
             ["scope", *keys, *sums_of],
-            select(literal(NATIONAL, String), *(table.c[k] for k in keys), *(func.sum(table.c[m]) for m in sums_of))
+            select(literal(prefix + NATIONAL, String), *(table.c[k] for k in keys),
+                   *(func.sum(table.c[m]) for m in sums_of))
             .where(where).group_by(*(table.c[k] for k in keys)).order_by(*(table.c[k] for k in keys))))
 
-    lift(d, ["agency_id", "day", "channel"], MEASURES)
-    # service rows: the agency is a property of the service, so it is carried, not summed
-    joined = sv.join(site, sv.c.scope == literal("s", String) + cast(site.c.id, String))
-    province = literal("p", String) + func.substr(site.c.regency_code, 1, 2)
-    sv_where = and_(sv.c.scope.like("s%"), in_range(sv.c.day))
-    session.execute(insert(sv).from_select(
-        ["scope", "day", "service_id", "channel", "agency_id", "served"],
-        select(province, sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
-        .select_from(joined).where(sv_where).group_by(province, sv.c.day, sv.c.service_id, sv.c.channel)
-        .order_by(province, sv.c.day, sv.c.service_id, sv.c.channel)))
-    session.execute(insert(sv).from_select(
-        ["scope", "day", "service_id", "channel", "agency_id", "served"],
-        select(literal(NATIONAL, String), sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id),
-               func.sum(sv.c.served))
-        .where(sv_where).group_by(sv.c.day, sv.c.service_id, sv.c.channel)
-        .order_by(sv.c.day, sv.c.service_id, sv.c.channel)))
-    lift(hr, ["day", "hour", "channel"], ("arrivals",))
+    def lift_services(prefix: str) -> None:
+        # service rows: the agency is a property of the service, so it is carried, not summed
+        joined = sv.join(site, sv.c.scope == literal(prefix + "s", String) + cast(site.c.id, String))
+        province = literal(prefix + "p", String) + func.substr(site.c.regency_code, 1, 2)
+        sv_where = and_(sv.c.scope.like(prefix + "s%"), in_range(sv.c.day))
+        session.execute(insert(sv).from_select(
+            ["scope", "day", "service_id", "channel", "agency_id", "served"],
+            select(province, sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
+            .select_from(joined).where(sv_where).group_by(province, sv.c.day, sv.c.service_id, sv.c.channel)
+            .order_by(province, sv.c.day, sv.c.service_id, sv.c.channel)))
+        session.execute(insert(sv).from_select(
+            ["scope", "day", "service_id", "channel", "agency_id", "served"],
+            select(literal(prefix + NATIONAL, String), sv.c.day, sv.c.service_id, sv.c.channel,
+                   func.min(sv.c.agency_id), func.sum(sv.c.served))
+            .where(sv_where).group_by(sv.c.day, sv.c.service_id, sv.c.channel)
+            .order_by(sv.c.day, sv.c.service_id, sv.c.channel)))
+
+    for prefix in ("", SYNTHETIC):
+        lift(d, ["agency_id", "day", "channel"], MEASURES, prefix)
+        lift_services(prefix)
+        lift(hr, ["day", "hour", "channel"], ("arrivals",), prefix)
 
     # 3. all-agency rows (agency_id = 0) of every scope
     session.execute(insert(d).from_select(

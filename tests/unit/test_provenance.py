@@ -1,0 +1,109 @@
+"""Honest figures: the history generator's rows are synthetic, kept apart in the rollups, labelled
+wherever they are counted (dashboards, reports, /api/v1), and left out with MPP_INCLUDE_SYNTHETIC=false."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mpp_digital.open_data import open_data_routes
+from mpp_digital.services import analytics, complaints, reports
+from mpp_digital.services.analytics import Filters
+from tests.unit.test_analytics import at, clean, offered, site  # noqa: F401  (fixture)
+
+MARCH = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
+
+
+@pytest.fixture()
+def synthetic_setting(monkeypatch, database_url):
+    """Switch MPP_INCLUDE_SYNTHETIC for the code under test."""
+    from mpp_digital.settings import get_settings
+
+    monkeypatch.setenv("MPP_DATABASE_URL", database_url)
+
+    def switch(include: bool) -> None:
+        monkeypatch.setenv("MPP_INCLUDE_SYNTHETIC", "true" if include else "false")
+        get_settings.cache_clear()
+
+    switch(True)
+    yield switch
+    get_settings.cache_clear()
+
+
+def _events(session, *, real: int, synthetic: int) -> None:
+    sragen = site(session, "sragen")
+    service = offered(session, sragen.id)
+    for i in range(real + synthetic):
+        arrived = at(MARCH.start + timedelta(days=i % 20), 9)
+        analytics.record_service_event(
+            session=session, kind="queue", outcome="served", site_id=sragen.id, agency_id=service.agency_id,
+            service_id=service.id, channel="direct", arrived_at=arrived, occurred_at=arrived + timedelta(minutes=10),
+            wait_seconds=300, source="generator" if i >= real else "queue")
+    session.flush()
+
+
+def test_synthetic_rows_are_kept_apart_and_labelled(clean, session, synthetic_setting):  # noqa: F811
+    _events(session, real=3, synthetic=9)
+    national = analytics.dashboard(session=session, scope=analytics.national_scope(session=session), filters=MARCH)
+    assert national.kpis.served == 12 and national.synthetic_share == pytest.approx(0.75)
+    served = dict(session.execute(text("SELECT scope, SUM(served) FROM analyticsdaily WHERE agency_id = 0 "
+                                       "AND scope IN ('n', 'xn') GROUP BY scope")).all())
+    assert served == {"n": 3, "xn": 9}  # never summed into one row
+    row = next(r for r in analytics.ranking(session=session, filters=MARCH) if r["slug"] == "sragen")
+    assert row["kpis"].served == 12 and row["synthetic_share"] == pytest.approx(0.75)
+    assert reports.dashboard_tables(national, "id")["kpi"]["sample_data_pct"].iloc[0] == 75.0
+
+
+def test_a_deployment_with_real_data_excludes_synthetic_rows(clean, session, synthetic_setting):  # noqa: F811
+    _events(session, real=3, synthetic=9)
+    synthetic_setting(False)
+    scope = analytics.national_scope(session=session)
+    board = analytics.dashboard(session=session, scope=scope, filters=MARCH)
+    assert board.kpis.served == 3 and not board.synthetic_share
+    row = next(r for r in analytics.ranking(session=session, filters=MARCH) if r["slug"] == "sragen")
+    assert row["kpis"].served == 3 and not row["synthetic_share"]
+    assert sum(m["kpis"].served for m in analytics.monthly_series(session=session, scope=scope, start=MARCH.start,
+                                                                   end=MARCH.end)) == 3
+
+
+def test_rebuilt_rollups_keep_provenance(clean, session, synthetic_setting):  # noqa: F811
+    _events(session, real=2, synthetic=5)
+    session.execute(text("DELETE FROM analyticsdaily"))
+    analytics.rebuild_rollups(session=session)
+    served = dict(session.execute(text("SELECT scope, SUM(served) FROM analyticsmonthly WHERE agency_id = 0 "
+                                       "AND scope IN ('n', 'xn', 'p33', 'xp33') GROUP BY scope")).all())
+    assert served == {"n": 2, "xn": 5, "p33": 2, "xp33": 5}
+
+
+def test_open_data_says_which_figures_are_synthetic(clean, session, synthetic_setting):  # noqa: F811
+    _events(session, real=1, synthetic=1)
+    session.commit()
+    api = TestClient(Starlette(routes=open_data_routes()))
+    body = api.get("/api/v1/stats/sites", params={"month": "2026-03"}).json()
+    sragen = next(r for r in body["data"] if r["site"] == "sragen")
+    assert body["synthetic_included"] is True and "synthetic_note" in body
+    assert sragen["served"] == 2 and sragen["synthetic"] is True and sragen["synthetic_share"] == 0.5
+    synthetic_setting(False)
+    body = api.get("/api/v1/stats/monthly", params={"scope": "site:sragen", "from": "2026-03", "to": "2026-03"}).json()
+    assert body["synthetic_included"] is False and body["data"][0]["served"] == 1
+    assert body["data"][0]["synthetic"] is False
+
+
+def test_open_complaint_statistics_carry_no_content(clean, session, synthetic_setting):  # noqa: F811
+    from tests.unit.queue_setup import _user
+
+    citizen, sragen = _user(session, "pelapor"), site(session, "sragen")  # users go with the session fixture
+    secret = "Petugas meminta uang pelicin 200 ribu"
+    complaints.file_complaint(session=session, citizen_id=citizen.id, subject_kind="site", site_id=sragen.id,
+                              category="biaya", description=secret, confidential=True,
+                              now=at(date(2026, 3, 3), 10), holidays=set())
+    session.commit()
+    api = TestClient(Starlette(routes=open_data_routes()))
+    response = api.get("/api/v1/stats/complaints", params={"month": "2026-03"})
+    row = next(r for r in response.json()["data"] if r["site"] == "sragen")
+    assert row["received"] == 1 and row["synthetic"] is False
+    assert "pelicin" not in response.text and citizen.full_name not in response.text
