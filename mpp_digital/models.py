@@ -953,6 +953,11 @@ class Notification(SQLModel, table=True):
 # office sorts and filters by, and what the public statistics count.
 
 
+# What a complaint may be about, and its categories (the values; labels are message keys).
+COMPLAINT_SUBJECTS = ("service", "site", "ticket", "application")
+COMPLAINT_CATEGORIES = ("lambat", "biaya", "perilaku", "persyaratan", "sarana", "informasi", "lainnya")
+
+
 class ComplaintStatus(StrEnum):
     """Where a complaint stands (the LAPOR! statuses)."""
 

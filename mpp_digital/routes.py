@@ -32,6 +32,11 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- online applications, citizen side (APPS)
+APPLICATIONS = "/permohonan"  # "Permohonan saya"
+APPLICATION_NEW = "/permohonan/baru/[layanan]"  # the online form of a service
+APPLICATION_PAGE = "/permohonan/[nomor]"  # one application: timeline, deadline, fix, download
+NOTIFICATIONS = "/notifikasi"
 # ---- VOICE (issue 14)
 COMPLAINTS = "/pengaduan"  # file a complaint, my complaints (?no=<id> opens one)
 COMPLAINT_OFFICE = "/petugas/pengaduan"  # the back office of complaints
@@ -133,6 +138,16 @@ def kiosk_pair_url(site_slug: str, code: str) -> str:
     return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
+def application_url(tracking_number: str) -> str:
+    """One application's page (citizen side)."""
+    return f"/permohonan/{quote(tracking_number)}"
+
+
+def new_application_url(service_slug: str, site_slug: str = "") -> str:
+    """The online form of a service, optionally at a chosen MPP."""
+    return f"/permohonan/baru/{quote(service_slug)}" + (f"?mpp={quote(site_slug)}" if site_slug else "")
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -176,6 +191,11 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    # ---- online applications, citizen side (APPS)
+    PageRoute(APPLICATIONS, "page.applications"),
+    PageRoute(APPLICATION_NEW, "page.application_new"),
+    PageRoute(APPLICATION_PAGE, "page.application"),
+    PageRoute(NOTIFICATIONS, "page.notifications"),
     PageRoute(COMPLAINTS, "page.complaints"),
     PageRoute(COMPLAINT_OFFICE, "page.complaint_office"),
 )

@@ -4,7 +4,8 @@ import reflex as rx
 
 from components.i18n import t
 from components.layout import card, notice, page
-from mpp_digital.services.complaints import CATEGORIES, SUBJECT_KINDS
+from mpp_digital.models import COMPLAINT_CATEGORIES as CATEGORIES
+from mpp_digital.models import COMPLAINT_SUBJECTS as SUBJECT_KINDS
 from state.complaints import ComplaintOfficeState, ComplaintsState
 
 MUTED = "#5b6478"

@@ -19,8 +19,10 @@ from sqlmodel import Session
 # Tests never touch the developer's database, mail server or secret.
 os.environ.setdefault("MPP_SECRET_KEY", "test-secret-key-not-for-production")
 
-ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint", "pendingmail", "claimrelease", "kioskdevice",
-                  "queueticket",
+ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint",
+                  "documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
+                  "application", "applicationdraft", "storeddocument",
+                  "pendingmail", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')

@@ -146,7 +146,7 @@ class Registration:
     password: str
 
 
-class _KecamatanLookup:
+class KecamatanLookup:
     """Container of kecamatan codes backed by the Region table."""
 
     def __init__(self, session: Session) -> None:
@@ -159,7 +159,7 @@ class _KecamatanLookup:
 
 def check_nik(*, session: Session, nik: str, now: datetime) -> NikInfo:
     """Validate a NIK against the region table and the calendar (used to preview too)."""
-    return parse_nik(nik, kecamatan_codes=_KecamatanLookup(session), today=now.date())
+    return parse_nik(nik, kecamatan_codes=KecamatanLookup(session), today=now.date())
 
 
 def register_citizen(*, session: Session, registration: Registration, now: datetime) -> User:

@@ -2,7 +2,8 @@
 
 A citizen files a complaint about a service at a site, the site itself, their own queue ticket
 or their own application. It gets a tracking number and walks a timeline whose deadlines are
-working days (``services.working_days``, national holidays included):
+working days (``services.applications.working_days``, the one clock of issue 13, national holidays
+and cuti bersama included):
 
     diterima --(site admin forwards, within 3)--> diteruskan --(agency answers, within 5)-->
     ditindaklanjuti --(citizen accepts, or 10 working days pass)--> selesai
@@ -34,6 +35,8 @@ from sqlmodel import Session, col, select
 
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import (
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_SUBJECTS,
     Agency,
     Application,
     Complaint,
@@ -53,10 +56,9 @@ from mpp_digital.models import (
     User,
 )
 from mpp_digital.services import analytics, audit
+from mpp_digital.services.applications.working_days import add_working_days, local_day
 from mpp_digital.services.authz import Principal
-from mpp_digital.services.hours import zone_for_region
 from mpp_digital.services.sealing import seal, unseal
-from mpp_digital.services.working_days import add_working_days
 
 # LAPOR! deadlines, in working days.
 FORWARD_DAYS = 3  # diterima -> diteruskan
@@ -65,8 +67,8 @@ RESPONSE_DAYS = 10  # the citizen's window to accept or reopen; then it closes i
 MAX_REOPENS = 1
 MAX_TEXT = 5_000  # characters of a description, an answer or a note
 MAX_ATTACHMENTS = 5
-SUBJECT_KINDS = ("service", "site", "ticket", "application")
-CATEGORIES = ("lambat", "biaya", "perilaku", "persyaratan", "sarana", "informasi", "lainnya")
+SUBJECT_KINDS = COMPLAINT_SUBJECTS
+CATEGORIES = COMPLAINT_CATEGORIES
 OPEN_STATUSES = (ComplaintStatus.RECEIVED.value, ComplaintStatus.FORWARDED.value, ComplaintStatus.ANSWERED.value)
 # Steps whose deadline is the back office's (overdue, escalated); the citizen's window is theirs.
 STAFF_STEPS = (ComplaintStatus.RECEIVED.value, ComplaintStatus.FORWARDED.value)
@@ -77,11 +79,6 @@ SYNTHETIC_SOURCE = "generator"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def local_day(site: MppSite, at: datetime) -> date:
-    """The site's local date at ``at`` (WIB/WITA/WIT)."""
-    return at.astimezone(zone_for_region(site.regency_code)).date()
 
 
 def _text(value: str | None, field: str, *, required: bool = True) -> str:
@@ -220,7 +217,7 @@ def file_complaint(*, session: Session, citizen_id: int, subject_kind: str, cate
         service_id=subject.service_id, ticket_id=subject.ticket_id, application_id=subject.application_id,
         subject_kind=subject.kind, category=category, description_sealed=seal(text, purpose=SEAL_PURPOSE) or "",
         anonymous=anonymous, confidential=confidential, status=ComplaintStatus.RECEIVED.value, filed_at=now,
-        filed_day=day, due_date=add_working_days(day, FORWARD_DAYS, _holidays(holidays)), source=source,
+        filed_day=day, due_date=add_working_days(day, FORWARD_DAYS, holidays=_holidays(holidays)), source=source,
         updated_at=now)
     session.add(complaint)
     session.flush()
@@ -470,7 +467,7 @@ def forward(*, session: Session, principal: Principal, complaint_id: int, seen_v
     had_agency = complaint.agency_id is not None
     before = complaint.status
     _transition(session, complaint, seen_version, now, status=ComplaintStatus.FORWARDED.value, agency_id=target,
-                forwarded_at=now, due_date=add_working_days(local_day(site, now), ANSWER_DAYS, _holidays(holidays)))
+                forwarded_at=now, due_date=add_working_days(local_day(site, now), ANSWER_DAYS, holidays=_holidays(holidays)))
     _event(session, complaint, at=now, action="forward", actor=principal.user_id, actor_kind=role, before=before,
            note=text)
     if not had_agency:
@@ -491,7 +488,7 @@ def answer(*, session: Session, principal: Principal, complaint_id: int, seen_ve
     before = complaint.status
     _transition(session, complaint, seen_version, now, status=ComplaintStatus.ANSWERED.value, answered_at=now,
                 first_answered_at=complaint.first_answered_at or now, escalated_step=None,
-                due_date=add_working_days(local_day(site, now), RESPONSE_DAYS, _holidays(holidays)))
+                due_date=add_working_days(local_day(site, now), RESPONSE_DAYS, holidays=_holidays(holidays)))
     _event(session, complaint, at=now, action="answer", actor=principal.user_id, actor_kind=role, before=before,
            note=body)
     audit.record(session=session, action="complaint.answer", now=now, actor_user_id=principal.user_id,
@@ -541,7 +538,7 @@ def reopen(*, session: Session, citizen_id: int, complaint_id: int, seen_version
     before = complaint.status
     _transition(session, complaint, seen_version, now, status=ComplaintStatus.FORWARDED.value,
                 reopen_count=complaint.reopen_count + 1, escalated_step=None,
-                due_date=add_working_days(today, ANSWER_DAYS, _holidays(holidays)))
+                due_date=add_working_days(today, ANSWER_DAYS, holidays=_holidays(holidays)))
     _event(session, complaint, at=now, action="reopen", actor=citizen_id, actor_kind="citizen", before=before,
            note=text)
     return complaint

@@ -27,6 +27,7 @@ from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
 from mpp_digital.services import accounts, complaints, queue
+from mpp_digital.services.applications import notifications
 from mpp_digital.services.mail import send_mail
 from mpp_digital.settings import get_settings
 
@@ -63,6 +64,9 @@ COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     queue.TICKET_MAIL: _compose_ticket,
     accounts.VERIFY_MAIL: _compose_link,
     accounts.RESET_MAIL: _compose_link,
+    # ---- online applications (APPS): a notice's mail, and the reminder of a returned application
+    notifications.APP_MAIL: notifications.compose_notice_mail,
+    notifications.APP_REMINDER: notifications.compose_reminder,
     complaints.ESCALATION_MAIL: _compose_complaint_escalation,
     complaints.UPDATE_MAIL: _compose_complaint_update,
 }

@@ -21,8 +21,8 @@ from mpp_digital.models import (
     StoredDocument,
 )
 from mpp_digital.services import complaints
+from mpp_digital.services.applications.working_days import add_working_days, working_days_between
 from mpp_digital.services.authz import Grant, Principal
-from mpp_digital.services.working_days import add_working_days, working_days_between
 from tests.unit.queue_setup import MONDAY, QueueWorld, at, make_world
 
 FRIDAY = MONDAY + timedelta(days=4)  # 2026-12-04
@@ -62,10 +62,10 @@ def _answered(session: Session, w: QueueWorld, *, when: datetime) -> Complaint:
 
 
 def test_working_days_skip_weekends_and_holidays():
-    assert add_working_days(FRIDAY, 3, set()) == date(2026, 12, 9)  # Fri -> Mon, Tue, Wed
-    assert add_working_days(FRIDAY, 3, HOLIDAYS) == date(2026, 12, 10)  # the Monday holiday pushes it a day
-    assert add_working_days(date(2026, 12, 5), 0, set()) == date(2026, 12, 7)  # Saturday -> Monday
-    assert working_days_between(FRIDAY, date(2026, 12, 10), HOLIDAYS) == 3
+    assert add_working_days(FRIDAY, 3, holidays=set()) == date(2026, 12, 9)  # Fri -> Mon, Tue, Wed
+    assert add_working_days(FRIDAY, 3, holidays=HOLIDAYS) == date(2026, 12, 10)  # the Monday holiday pushes it a day
+    assert add_working_days(date(2026, 12, 5), 0, holidays=set()) == date(2026, 12, 7)  # Saturday -> Monday
+    assert working_days_between(FRIDAY, date(2026, 12, 10), holidays=HOLIDAYS) == 3
 
 
 # --------------------------------------------------------------------------- filing
@@ -127,7 +127,7 @@ def test_forward_answer_accept(session, w):
     c = _file(session, w)
     complaints.forward(session=session, principal=_admin(w), complaint_id=c.id, seen_version=c.version,
                        now=at(date(2026, 12, 8), "09:00"), holidays=HOLIDAYS)
-    assert c.status == "diteruskan" and c.due_date == add_working_days(date(2026, 12, 8), 5, HOLIDAYS)
+    assert c.status == "diteruskan" and c.due_date == add_working_days(date(2026, 12, 8), 5, holidays=HOLIDAYS)
     complaints.answer(session=session, principal=w.officer, complaint_id=c.id, seen_version=c.version,
                       text="Sudah kami perbaiki.", now=at(date(2026, 12, 9), "09:00"), holidays=HOLIDAYS)
     assert c.status == "ditindaklanjuti" and c.due_date == date(2026, 12, 23)
@@ -148,7 +148,7 @@ def test_reopen_once_within_the_window(session, w):
     complaints.reopen(session=session, citizen_id=w.citizens[0].id, complaint_id=c.id, seen_version=c.version,
                       reason="Masih lambat.", now=day, holidays=HOLIDAYS)
     assert c.status == "diteruskan" and c.reopen_count == 1
-    assert c.due_date == add_working_days(date(2026, 12, 14), 5, HOLIDAYS)
+    assert c.due_date == add_working_days(date(2026, 12, 14), 5, holidays=HOLIDAYS)
     complaints.answer(session=session, principal=w.officer, complaint_id=c.id, seen_version=c.version,
                       text="Petugas tambahan sudah bertugas.", now=day, holidays=HOLIDAYS)
     with pytest.raises(DomainError) as err:
