@@ -11,7 +11,8 @@ from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
-from mpp_digital.services import complaints
+from mpp_digital.services import complaints, documents
+from mpp_digital.settings import get_settings
 from state.lang import LangState, tr
 from state.session import client_ip, principal, protected
 
@@ -124,6 +125,8 @@ class ComplaintsState(ComplaintCard, rx.State):
     error: str = ""
     notice: str = ""
     mine: list[ComplaintLine] = []
+    attached: list[str] = []  # names of the files attached to the complaint being written
+    _document_ids: list[int] = []
 
     async def _refresh(self) -> None:
         who, site_id, now = principal(), _int(self.site_id), utcnow()
@@ -170,6 +173,26 @@ class ComplaintsState(ComplaintCard, rx.State):
 
     @rx.event
     @protected(Role.CITIZEN, verified=True)
+    async def attach(self, files: list[rx.UploadFile]):
+        """Attach evidence (PDF, JPEG, PNG): checked, cleaned and stored encrypted as my private documents."""
+        who, limit = principal(), get_settings().document_max_bytes
+        self.error = ""
+        for upload in files:
+            if len(self._document_ids) >= complaints.MAX_ATTACHMENTS:
+                self.error = await tr(self, "complaint.too_many_documents", max=complaints.MAX_ATTACHMENTS)
+                return
+            try:
+                data = await documents.read_limited(upload, limit)
+                doc = await in_session(documents.store_document, owner_id=who.user_id, kind="pengaduan",
+                                       label=(upload.name or "lampiran")[:120], data=data, now=utcnow())
+            except DomainError as exc:
+                self.error = await tr(self, exc.key, **exc.params)
+                return
+            self._document_ids = [*self._document_ids, doc.id or 0]
+            self.attached = [*self.attached, (upload.name or "lampiran")[:120]]
+
+    @rx.event
+    @protected(Role.CITIZEN, verified=True)
     async def file(self, form: dict):
         """File the complaint; the whole form is checked before anything is stored."""
         who, lang = principal(), await _lang(self)
@@ -181,13 +204,14 @@ class ComplaintsState(ComplaintCard, rx.State):
                 ticket_id=_int(form.get("ticket_id")), application_id=_int(form.get("application_id")),
                 category=str(form.get("category", "")), description=str(form.get("description", "")),
                 anonymous=_checked(form.get("anonymous")), confidential=_checked(form.get("confidential")),
-                now=utcnow(), lang=lang)
+                document_ids=list(self._document_ids), now=utcnow(), lang=lang)
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
                 raise
             self.error = await tr(self, exc.key, **exc.params)
             return
         self.notice = await tr(self, "complaint.filed", number=complaint.tracking_number)
+        self._document_ids, self.attached = [], []
         await self._refresh()
         await self._open(complaint.id or 0)
 

@@ -18,6 +18,7 @@ from mpp_digital.models import (
     MppSite,
     PendingMail,
     Service,
+    StoredDocument,
     User,
 )
 from state.complaints import ComplaintOfficeState, ComplaintsState  # noqa: E402
@@ -36,7 +37,7 @@ def world(accounts_by_role, engine):
         db.commit()
     yield {"site": site, "service": service}
     with engine.begin() as conn:
-        for table in (ComplaintAttachment, ComplaintEvent, Complaint):
+        for table in (ComplaintAttachment, ComplaintEvent, Complaint, StoredDocument):
             conn.execute(delete(table))
         conn.execute(delete(PendingMail))
 
@@ -137,3 +138,52 @@ def test_officer_cannot_forward_even_with_a_crafted_event(accounts_by_role, engi
     call(ComplaintOfficeState.forward, officer, {"agency_id": "1"})
     with Session(engine) as db:
         assert db.get(Complaint, int(citizen.detail_id)).status == "diterima"
+
+
+class _Upload:
+    """A file of POST /_upload, as Reflex hands it to the handler."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        import io
+
+        self.name, self._stream = name, io.BytesIO(data)
+
+    async def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_attachments_are_stored_encrypted_and_linked_to_the_complaint(accounts_by_role, engine, world, tmp_path,
+                                                                       monkeypatch):
+    from mpp_digital.settings import get_settings
+    from state.uploads import serving_upload
+    from tests.state.test_guard_matrix import principal_of
+
+    monkeypatch.setenv("MPP_DOCUMENT_STORAGE_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    account = accounts_by_role["citizen"]
+    state = _citizen(account)
+    call(ComplaintsState.load, state)
+    with serving_upload(account.client_token, principal_of(engine, account)):
+        call(ComplaintsState.attach, state, [_Upload("bukti.png", _png())])
+        call(ComplaintsState.attach, state, [_Upload("bukan.exe", b"MZ\x90\x00 not a document")])
+    assert state.attached == ["bukti.png"] and state.error != ""  # the second one refused by its bytes
+    _file(state, world)
+    assert state.error == "" and state.attached == []
+    with Session(engine) as db:
+        links = db.exec(select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == int(state.detail_id))).all()
+        assert len(links) == 1
+        doc = db.get(StoredDocument, links[0].document_id)
+        assert doc.owner_id == account.user_id and doc.kind == "pengaduan"
+    stored = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert stored and all(b"IHDR" not in p.read_bytes() for p in stored)  # never written in the clear
+    get_settings.cache_clear()
