@@ -107,3 +107,25 @@ def test_open_complaint_statistics_carry_no_content(clean, session, synthetic_se
     row = next(r for r in response.json()["data"] if r["site"] == "sragen")
     assert row["received"] == 1 and row["synthetic"] is False
     assert "pelicin" not in response.text and citizen.full_name not in response.text
+
+
+def test_generator_makes_realistic_volumes_and_synthetic_complaint_rows(clean, session, synthetic_setting):  # noqa: F811
+    from sqlmodel import select
+
+    from mpp_digital.models import Complaint
+    from mpp_digital.services import history
+
+    per_year = history.realistic_events(session=session, years=1.0)
+    assert 9_000_000 < per_year < 13_000_000  # 103 sites at Sragen's ~400 people a day
+    result = history.generate_history(session=session, events=20_000, years=0.2, end=date(2026, 3, 31), seed=3)
+    opened = session.execute(text("SELECT COUNT(*) FROM serviceevent WHERE kind = 'complaint' "
+                                  "AND outcome = 'opened'")).scalar()
+    rows = session.exec(select(Complaint).where(Complaint.source == "generator")).all()
+    assert result.events == 20_000 and opened > 0 and len(rows) == opened
+    assert {r.status for r in rows} <= {"selesai", "diteruskan"} and any(r.status == "selesai" for r in rows)
+    assert all(r.closed_at is None or r.first_answered_at <= r.closed_at for r in rows)
+    stats = complaints.site_statistics(session=session, start=date(2026, 1, 1), end=date(2026, 3, 31),
+                                       now=at(date(2026, 4, 1), 9), include_synthetic=True)
+    assert stats and all(s.synthetic for s in stats) and sum(s.received for s in stats) > 0
+    assert complaints.site_statistics(session=session, start=date(2026, 1, 1), end=date(2026, 3, 31),
+                                      now=at(date(2026, 4, 1), 9), include_synthetic=False) == []
