@@ -39,7 +39,8 @@ def _lines_table(rows, on_open, test_id: str) -> rx.Component:
             rx.table.column_header_cell(t("complaint.col.due")),
         )),
         rx.table.body(rx.foreach(rows, lambda r: rx.table.row(
-            rx.table.cell(rx.link(r.number, on_click=on_open(r.id), href="#", class_name="complaint-open")),
+            rx.table.cell(rx.button(r.number, on_click=on_open(r.id), variant="ghost", size="1",
+                                    class_name="complaint-open")),
             rx.table.cell(rx.hstack(rx.text(r.status),
                                     rx.cond(r.overdue, rx.badge(t("complaint.overdue"), color_scheme="red")),
                                     rx.cond(r.confidential, rx.badge(t("complaint.confidential_badge"))),

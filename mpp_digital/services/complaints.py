@@ -415,7 +415,8 @@ def _staff_complaint(session: Session, principal: Principal, complaint_id: int) 
 def worklist(*, session: Session, principal: Principal, now: datetime, open_only: bool = True,
              limit: int = 200) -> list[ComplaintRow]:
     """The complaints of the principal's scope, the earliest deadline first."""
-    query = select(Complaint)
+    # the generator's complaints feed the (labelled) statistics only: nobody works on sample data
+    query = select(Complaint).where(col(Complaint.source) != SYNTHETIC_SOURCE)
     clause = _staff_clause(principal)
     if clause is not None:
         query = query.where(clause)
@@ -555,7 +556,8 @@ def sweep(*, session: Session, now: datetime, limit: int = 500) -> tuple[int, in
     """
     horizon = now.date()  # no site is more than a day ahead of UTC: a cheap superset, checked per row
     rows = session.exec(select(Complaint).where(col(Complaint.status).in_(OPEN_STATUSES),
-                                                col(Complaint.due_date) <= horizon)
+                                                col(Complaint.due_date) <= horizon,
+                                                col(Complaint.source) != SYNTHETIC_SOURCE)
                         .order_by(col(Complaint.due_date)).limit(limit)).all()
     sites: dict[int, MppSite] = {}
     closed = escalated = 0

@@ -300,3 +300,13 @@ def test_public_statistics_count_without_content_and_keep_synthetic_apart(sessio
 def test_filing_time_is_the_sites_local_day(session, w):
     late = datetime(2026, 12, 3, 18, 30, tzinfo=UTC)  # 01:30 WIB on Friday 4 Dec
     assert _file(session, w, when=late).filed_day == FRIDAY
+
+
+def test_synthetic_complaints_are_never_worked_on_nor_escalated(session, w):
+    sample = _file(session, w, source=complaints.SYNTHETIC_SOURCE)
+    real = _file(session, w)
+    late = at(date(2026, 12, 11), "09:00")
+    assert [r.id for r in complaints.worklist(session=session, principal=_admin(w), now=late)] == [real.id]
+    assert complaints.sweep(session=session, now=late) == (0, 1)
+    session.refresh(sample)
+    assert sample.escalated_step is None
