@@ -973,7 +973,8 @@ class Complaint(SQLModel, table=True):
     __table_args__ = (
         Index("ix_complaint_worklist", "site_id", "status", "due_date"),
         Index("ix_complaint_citizen", "citizen_id", "filed_at"),
-        Index("ix_complaint_site_filed", "site_id", "filed_at"),
+        Index("ix_complaint_filed_day", "filed_day"),
+        Index("ix_complaint_closed_day", "closed_day"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -997,6 +998,7 @@ class Complaint(SQLModel, table=True):
     answered_at: datetime | None = None  # the agency's latest answer
     first_answered_at: datetime | None = None
     closed_at: datetime | None = None
+    closed_day: date | None = None  # the site's local date of closing (the statistics count by it)
     closed_by: str | None = Field(default=None, max_length=12)  # citizen / system
     reopen_count: int = 0
     escalated_step: str | None = Field(default=None, max_length=16)  # the overdue status last escalated

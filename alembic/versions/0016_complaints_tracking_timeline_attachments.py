@@ -2,7 +2,7 @@
 
 Revision ID: 0016
 Revises: 0014
-Create Date: 2026-11-30 04:49:04.460011
+Create Date: 2026-11-30 05:17:23.486853
 """
 from collections.abc import Sequence
 
@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('first_answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('closed_day', sa.Date(), nullable=True),
     sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
     sa.Column('escalated_step', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
@@ -64,7 +65,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.create_index('ix_complaint_citizen', ['citizen_id', 'filed_at'], unique=False)
-        batch_op.create_index('ix_complaint_site_filed', ['site_id', 'filed_at'], unique=False)
+        batch_op.create_index('ix_complaint_closed_day', ['closed_day'], unique=False)
+        batch_op.create_index('ix_complaint_filed_day', ['filed_day'], unique=False)
         batch_op.create_index('ix_complaint_worklist', ['site_id', 'status', 'due_date'], unique=False)
 
     op.create_table('complaintattachment',
@@ -112,7 +114,8 @@ def downgrade() -> None:
     op.drop_table('complaintattachment')
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_worklist')
-        batch_op.drop_index('ix_complaint_site_filed')
+        batch_op.drop_index('ix_complaint_filed_day')
+        batch_op.drop_index('ix_complaint_closed_day')
         batch_op.drop_index('ix_complaint_citizen')
 
     op.drop_table('complaint')

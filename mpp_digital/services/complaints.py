@@ -26,9 +26,9 @@ import statistics
 from collections import defaultdict
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlmodel import Session, col, select
@@ -517,7 +517,7 @@ def accept(*, session: Session, citizen_id: int, complaint_id: int, seen_version
     complaint, _ = _citizen_complaint(session, citizen_id, complaint_id, now)
     before = complaint.status
     _transition(session, complaint, seen_version, now, status=ComplaintStatus.CLOSED.value, closed_at=now,
-                closed_by="citizen", due_date=None)
+                closed_day=local_day(_site(session, complaint.site_id), now), closed_by="citizen", due_date=None)
     _event(session, complaint, at=now, action="accept", actor=citizen_id, actor_kind="citizen", before=before,
            note=text)
     _record_fact(session, complaint, "closed", now, "closed")
@@ -569,7 +569,7 @@ def sweep(*, session: Session, now: datetime, limit: int = 500) -> tuple[int, in
         try:
             if complaint.status == ComplaintStatus.ANSWERED.value:
                 _transition(session, complaint, complaint.version, now, status=ComplaintStatus.CLOSED.value,
-                            closed_at=now, closed_by="system", due_date=None)
+                            closed_at=now, closed_day=local_day(site, now), closed_by="system", due_date=None)
                 _event(session, complaint, at=now, action="auto_close", actor=None, actor_kind="system",
                        before=ComplaintStatus.ANSWERED.value)
                 _record_fact(session, complaint, "closed", now, "closed")
@@ -640,40 +640,53 @@ class SiteComplaintStats:
 def site_statistics(*, session: Session, start: date, end: date, now: datetime, include_synthetic: bool,
                     site_ids: Iterable[int] | None = None) -> list[SiteComplaintStats]:
     """Per site (and provenance): complaints filed in [start, end], finished in it, the median calendar
-    days from filing to the first answer (of those filed in it), and those overdue now."""
-    query = select(Complaint.site_id, Complaint.source, Complaint.status, Complaint.filed_day, Complaint.filed_at,
-                   Complaint.first_answered_at, Complaint.closed_at, Complaint.due_date)
-    if not include_synthetic:
-        query = query.where(col(Complaint.source) != SYNTHETIC_SOURCE)
+    days from filing to the first answer (of those filed in it), and those overdue now.
+
+    Three grouped queries (no row per complaint reaches Python on PostgreSQL): the dashboards and
+    /api/v1 read it on every view.
+    """
+    c = Complaint.__table__.c
+    synthetic = (c.source == SYNTHETIC_SOURCE).label("synthetic")
+    scoped = [c.source != SYNTHETIC_SOURCE] if not include_synthetic else []
     if site_ids is not None:
-        query = query.where(col(Complaint.site_id).in_(list(site_ids)))
-    closed_from = datetime.combine(start - timedelta(days=1), time(), UTC)
-    closed_to = datetime.combine(end + timedelta(days=2), time(), UTC)
-    query = query.where(or_(and_(col(Complaint.filed_day) >= start, col(Complaint.filed_day) <= end),
-                            and_(col(Complaint.closed_at) >= closed_from, col(Complaint.closed_at) < closed_to),
-                            col(Complaint.status).in_(STAFF_STEPS)))
+        scoped.append(c.site_id.in_(list(site_ids)))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    answered = c.first_answered_at.is_not(None)
+    if postgres:
+        seconds = func.extract("epoch", c.first_answered_at - c.filed_at)
+        median = func.percentile_cont(0.5).within_group(seconds).filter(answered) / 86400
+    else:  # SQLite: the median of a few rows per site, in Python
+        median = func.group_concat(case((answered, (func.julianday(c.first_answered_at)
+                                                    - func.julianday(c.filed_at))), else_=None))
+    acc: dict[tuple[int, bool], dict] = defaultdict(lambda: {"received": 0, "finished": 0, "median": None,
+                                                            "overdue": 0})
+    for site_id, is_synthetic, count, middle in session.execute(
+            select(c.site_id, synthetic, func.count(), median)
+            .where(c.filed_day >= start, c.filed_day <= end, *scoped).group_by(c.site_id, synthetic)):
+        entry = acc[(site_id, bool(is_synthetic))]
+        entry["received"] = int(count)
+        if postgres:
+            entry["median"] = None if middle is None else float(middle)
+        elif middle:
+            entry["median"] = statistics.median(float(v) for v in str(middle).split(","))
+    for site_id, is_synthetic, count in session.execute(
+            select(c.site_id, synthetic, func.count())
+            .where(c.closed_day >= start, c.closed_day <= end, *scoped).group_by(c.site_id, synthetic)):
+        acc[(site_id, bool(is_synthetic))]["finished"] = int(count)
     names = {s.id: s for s in session.exec(select(MppSite)).all()}
-    acc: dict[tuple[int, bool], dict] = defaultdict(lambda: {"received": 0, "finished": 0, "days": [], "overdue": 0})
-    for row in session.exec(query).all():
-        m = row._mapping
-        site = names.get(m["site_id"])
-        if site is None:
-            continue
-        entry = acc[(m["site_id"], m["source"] == SYNTHETIC_SOURCE)]
-        if start <= m["filed_day"] <= end:
-            entry["received"] += 1
-            if m["first_answered_at"] is not None:
-                entry["days"].append((m["first_answered_at"] - m["filed_at"]).total_seconds() / 86400)
-        closed_at = m["closed_at"]
-        if closed_at is not None and start <= local_day(site, closed_at) <= end:
-            entry["finished"] += 1
-        if m["status"] in STAFF_STEPS and m["due_date"] is not None and m["due_date"] < local_day(site, now):
-            entry["overdue"] += 1
+    horizon = now.date() + timedelta(days=1)  # no site is more than a day ahead of UTC: checked per site below
+    for site_id, is_synthetic, due, count in session.execute(
+            select(c.site_id, synthetic, c.due_date, func.count())
+            .where(c.status.in_(STAFF_STEPS), c.due_date < horizon, *scoped)
+            .group_by(c.site_id, synthetic, c.due_date)):
+        site = names.get(site_id)
+        if site is not None and due < local_day(site, now):
+            acc[(site_id, bool(is_synthetic))]["overdue"] += int(count)
     return [SiteComplaintStats(site_id=k[0], site_name=names[k[0]].name, synthetic=k[1], received=v["received"],
                                finished=v["finished"],
-                               median_days_to_answer=round(statistics.median(v["days"]), 1) if v["days"] else None,
+                               median_days_to_answer=None if v["median"] is None else round(v["median"], 1),
                                overdue=v["overdue"])
-            for k, v in sorted(acc.items(), key=lambda kv: (names[kv[0][0]].name, kv[0][1]))]
+            for k, v in sorted(acc.items(), key=lambda kv: (names[kv[0][0]].name, kv[0][1])) if k[0] in names]
 
 
 # --------------------------------------------------------------------------- the filing form

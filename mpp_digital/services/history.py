@@ -409,6 +409,8 @@ def store_complaints(session: Session, filed: pd.DataFrame, *, end: date, chunk:
             "due_date": None if closed_at else add_working_days(day, 8, holidays=holidays),
             "forwarded_at": filed_at, "answered_at": answered if closed_at else None,
             "first_answered_at": answered if closed_at else None, "closed_at": closed_at,
+            "closed_day": (closed_at + timedelta(hours=analytics.utc_offset_hours(site.regency_code if site else "33"))
+                           ).date() if closed_at else None,
             "closed_by": "citizen" if closed_at else None, "reopen_count": 0, "source": "generator",
             "version": 1, "updated_at": closed_at or filed_at,
         })

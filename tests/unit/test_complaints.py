@@ -294,7 +294,22 @@ def test_public_statistics_count_without_content_and_keep_synthetic_apart(sessio
     assert "uang" not in repr(rows) and real.tracking_number not in repr(rows)
     rows = complaints.site_statistics(session=session, start=MONDAY, end=date(2026, 12, 31), now=now,
                                       include_synthetic=False, site_ids=[w.site.id])
-    assert [r.synthetic for r in rows] == [False]
+    assert [r.synthetic for r in rows] == [False] and rows[0].finished == 0
+
+
+def test_statistics_count_finished_complaints_by_the_local_day_they_closed(session, w):
+    c = _answered(session, w, when=at(date(2026, 12, 28), "10:00"))
+    complaints.accept(session=session, citizen_id=w.citizens[0].id, complaint_id=c.id, seen_version=c.version,
+                      now=datetime(2026, 12, 31, 18, 0, tzinfo=UTC))  # 1 January 01:00 WIB
+    assert c.closed_day == date(2027, 1, 1)
+    december = complaints.site_statistics(session=session, start=MONDAY, end=date(2026, 12, 31),
+                                          now=at(date(2027, 1, 2), "09:00"), include_synthetic=False,
+                                          site_ids=[w.site.id])
+    january = complaints.site_statistics(session=session, start=date(2027, 1, 1), end=date(2027, 1, 31),
+                                         now=at(date(2027, 1, 2), "09:00"), include_synthetic=False,
+                                         site_ids=[w.site.id])
+    assert (december[0].received, december[0].finished) == (1, 0)
+    assert (january[0].received, january[0].finished) == (0, 1)
 
 
 def test_filing_time_is_the_sites_local_day(session, w):
