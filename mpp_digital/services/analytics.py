@@ -923,6 +923,17 @@ def apply_to_rollups(*, session: Session, events: Sequence[ServiceEvent]) -> Non
             ("scope", "month", "weekday", "hour", "channel"), ("arrivals",))
 
 
+def within_jangka_waktu(regency_code: str, submitted_at: datetime, decided_at: datetime, working_days: int) -> bool:
+    """The SLA fact of an application: decided by the last working day of the service's jangka waktu
+    (weekends, national holidays and cuti bersama not counted; 0 days: the same working day)."""
+    from mpp_digital.services.applications.working_days import add_working_days
+    from mpp_digital.services.queue import national_holidays
+
+    zone = timezone(timedelta(hours=utc_offset_hours(regency_code)))
+    due = add_working_days(submitted_at.astimezone(zone).date(), max(0, working_days), holidays=national_holidays())
+    return decided_at.astimezone(zone).date() <= due
+
+
 def build_event(
     *,
     session: Session,
@@ -975,8 +986,9 @@ def build_event(
         sla_met = wait_seconds <= QUEUE_WAIT_STANDARD.total_seconds()
     if derive_sla and sla_met is None and kind == EventKind.APPLICATION and service_id and service_seconds is not None:
         service = session.get(Service, service_id)
-        if service is not None:  # jangka waktu in working days, counted here as calendar days
-            sla_met = service_seconds <= max(1, service.duration_days) * 86400
+        if service is not None:
+            sla_met = within_jangka_waktu(site.regency_code, occurred_at - timedelta(seconds=service_seconds),
+                                          occurred_at, service.duration_days)
     local = (arrived_at or occurred_at).astimezone(timezone(timedelta(hours=utc_offset_hours(site.regency_code))))
     day = occurred_at.astimezone(local.tzinfo).date()
     return ServiceEvent(
@@ -1005,7 +1017,8 @@ def record_service_event(*, session: Session, **fields) -> ServiceEvent:
         wait_seconds: from check-in to the call (queue), when known.
         service_seconds: at the counter, or from submission to decision (application).
         sla_met: whether the service standard was met; derived when None (queue: wait within
-            ``QUEUE_WAIT_STANDARD``; application: within the service's jangka waktu).
+            ``QUEUE_WAIT_STANDARD``; application: decided within the service's jangka waktu, in
+            working days, ``within_jangka_waktu``).
         satisfaction: the respondent's IKM 25-100 (survey).
         quantity: 1 for a live transaction; a history row's volume.
         source, source_ref: who wrote it and its id there; (source, source_ref) is unique, so a

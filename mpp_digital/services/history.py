@@ -97,6 +97,16 @@ def _catalog(session: Session):
     return sites, population, agencies, services, offers
 
 
+def due_days(start: np.ndarray, working_days: np.ndarray, holidays) -> np.ndarray:
+    """``working_days.add_working_days`` over arrays (numpy's business days with the same holidays)."""
+    hol = np.array(sorted(holidays), dtype="datetime64[D]")
+    first = np.busday_offset(start, 0, roll="forward", holidays=hol)
+    due = np.busday_offset(first, working_days, roll="forward", holidays=hol)
+    # from a day off, the first working day after it is already the first one counted
+    return np.where(np.is_busday(start, holidays=hol) | (working_days == 0), due,
+                    np.busday_offset(first, np.maximum(working_days - 1, 0), holidays=hol))
+
+
 def generate_frame(session: Session, *, events: int, years: float, end: date, seed: int = 5) -> pd.DataFrame:
     """Draw ``events`` service events over ``years`` years up to ``end`` (local days), as a DataFrame."""
     rng = np.random.default_rng(seed)
@@ -182,6 +192,11 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
     occurred_utc = np.minimum(occurred_utc, np.maximum(end_utc, arrival_utc))
     spent = (occurred_utc - arrival_utc).astype(np.int64)
     local_day = (occurred_utc + (offsets[site_index] * 3600).astype("timedelta64[s]")).astype("datetime64[D]")
+    # the SLA of an application: decided within its jangka waktu in working days (holidays skipped)
+    from mpp_digital.services.queue import national_holidays
+
+    arrival_day = (arrival_utc + (offsets[site_index] * 3600).astype("timedelta64[s]")).astype("datetime64[D]")
+    decided_in_time = local_day <= due_days(arrival_day, duration, national_holidays())
 
     tx = pd.DataFrame({
         "kind": np.where(online, "application", "queue"),
@@ -196,7 +211,7 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
         "local_hour": hour,
         "wait_seconds": pd.array(np.where(online, 0, wait), dtype="Int64"),
         "service_seconds": pd.array(np.where(online, spent, counter_time), dtype="Int64"),
-        "sla_met": np.where(online, spent <= allowed, wait <= analytics.QUEUE_WAIT_STANDARD.total_seconds()),
+        "sla_met": np.where(online, decided_in_time, wait <= analytics.QUEUE_WAIT_STANDARD.total_seconds()),
         "satisfaction": pd.array([pd.NA] * n_tx, dtype="Int64"),
     })
     tx.loc[online, "wait_seconds"] = pd.NA

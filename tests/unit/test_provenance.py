@@ -129,3 +129,32 @@ def test_generator_makes_realistic_volumes_and_synthetic_complaint_rows(clean, s
     assert stats and all(s.synthetic for s in stats) and sum(s.received for s in stats) > 0
     assert complaints.site_statistics(session=session, start=date(2026, 1, 1), end=date(2026, 3, 31),
                                       now=at(date(2026, 4, 1), 9), include_synthetic=False) == []
+
+
+def test_sla_of_an_application_counts_working_days_of_its_jangka_waktu():
+    from datetime import UTC, datetime
+
+    friday = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)  # 10:00 WIB
+    # 2 working days from Friday: Monday and Tuesday; calendar days would have said 4 > 2
+    assert analytics.within_jangka_waktu("33.14", friday, datetime(2026, 12, 8, 8, 0, tzinfo=UTC), 2)
+    assert not analytics.within_jangka_waktu("33.14", friday, datetime(2026, 12, 9, 3, 0, tzinfo=UTC), 2)
+    # national holidays are not working days: 24 and 25 December 2026 (cuti bersama, Natal)
+    assert analytics.within_jangka_waktu("33.14", datetime(2026, 12, 23, 3, 0, tzinfo=UTC),
+                                         datetime(2026, 12, 28, 3, 0, tzinfo=UTC), 1)
+    # 0 days: the same working day
+    assert not analytics.within_jangka_waktu("33.14", friday, datetime(2026, 12, 7, 3, 0, tzinfo=UTC), 0)
+
+
+def test_the_generator_uses_the_same_working_day_clock():
+    import numpy as np
+
+    from mpp_digital.services import history
+    from mpp_digital.services.applications.working_days import add_working_days
+    from mpp_digital.services.queue import national_holidays
+
+    holidays = national_holidays()
+    days = np.arange(np.datetime64("2026-12-01"), np.datetime64("2027-01-10"))
+    for n in (0, 1, 2, 5, 14):
+        due = history.due_days(days, np.full(len(days), n), holidays)
+        assert [d.astype(object) for d in due] == [add_working_days(d.astype(object), n, holidays=holidays)
+                                                   for d in days], n
