@@ -57,6 +57,7 @@ from mpp_digital.models import (
     AnalyticsServiceDaily,
     AnalyticsServiceMonthly,
     Channel,
+    Complaint,
     EventKind,
     EventOutcome,
     MppSite,
@@ -520,21 +521,31 @@ def _daily_where(table, keys: Sequence[str], flt: Filters, start: date | None, e
     return and_(*conds)
 
 
-def _balance(session: Session, keys: Sequence[str], flt: Filters, upto: date) -> int:
-    """Complaints opened minus closed, from the beginning up to ``upto``."""
-    def conds(table):
-        out = [table.c.scope.in_(list(keys)), table.c.agency_id == flt.agency_id]
-        return out + ([table.c.channel == flt.channel] if flt.channel else [])
+def _open_complaint_counts(session: Session, site_ids: Sequence[int] | None, flt: Filters) -> dict[int, tuple[int, int]]:
+    """Complaints open at the end of the period and at the end of the previous one, per site, from the
+    complaint table (filed by then and not closed by then); synthetic ones only when included."""
+    c = Complaint.__table__.c
+    end, before = flt.end, flt.previous().end
 
-    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("complaints_opened", "complaints_closed"),
-                   conds, EPOCH, upto)
-    stmt = select(func.coalesce(func.sum(rows.c.complaints_opened - rows.c.complaints_closed), 0))
-    return int(session.execute(stmt).scalar_one())
+    def open_at(day: date):
+        return func.coalesce(func.sum(case((and_(c.filed_day <= day, or_(c.closed_day.is_(None), c.closed_day > day)),
+                                            1), else_=0)), 0)
+
+    conds = [c.filed_day <= end, or_(c.closed_day.is_(None), c.closed_day > before)]
+    if site_ids is not None:
+        conds.append(c.site_id.in_(list(site_ids)))
+    if flt.agency_id:
+        conds.append(c.agency_id == flt.agency_id)
+    if not include_synthetic():
+        conds.append(c.source.not_in(list(SYNTHETIC_SOURCES)))
+    stmt = select(c.site_id, open_at(end), open_at(before)).where(*conds).group_by(c.site_id)
+    return {site_id: (int(now), int(then)) for site_id, now, then in session.execute(stmt)}
 
 
-def _open_complaints(session: Session, keys: Sequence[str], flt: Filters) -> tuple[int, int]:
-    """Complaints still open at the end of the period and at the end of the previous one."""
-    return _balance(session, keys, flt, flt.end), _balance(session, keys, flt, flt.previous().end)
+def _open_complaints(session: Session, scope: Scope, flt: Filters) -> tuple[int, int]:
+    """Complaints still open at the end of the period and at the end of the previous one (the scope's sites)."""
+    counts = _open_complaint_counts(session, scope.site_ids, flt).values()
+    return sum(n for n, _ in counts), sum(p for _, p in counts)
 
 
 def _daily_rows(session: Session, keys: Sequence[str], flt: Filters, start: date, end: date):
@@ -574,7 +585,7 @@ def kpis(*, session: Session, scope: Scope, filters: Filters) -> tuple[Kpis, Kpi
     """KPIs of the period and of the previous period of the same length."""
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
-    now_open, before_open = _open_complaints(session, scope.keys, filters)
+    now_open, before_open = _open_complaints(session, scope, filters)
     return (_kpis_over(rows, filters.start, filters.end, scope, now_open),
             _kpis_over(rows, prev.start, prev.end, scope, before_open))
 
@@ -650,7 +661,7 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
     """Every figure of one dashboard view (what one page load costs): five rollup queries."""
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
-    now_open, before_open = _open_complaints(session, scope.keys, filters)
+    now_open, before_open = _open_complaints(session, scope, filters)
     # one pass over the rows: each goes to its trend period, or to the previous period
     periods: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
     earlier: dict[str, Measures] = defaultdict(Measures)
@@ -700,19 +711,14 @@ def _next_period(day: date, grain: str) -> date:
     return day + timedelta(days=1)
 
 
-def _scope_like(table, like: str):
-    """Rows of every scope of a kind (``s%``, ``p%``), and their synthetic twins when those are included."""
-    if not include_synthetic():
-        return table.c.scope.like(like)
-    return or_(table.c.scope.like(like), table.c.scope.like(SYNTHETIC + like))
-
-
-def _per_scope(session: Session, like: str, filters: Filters, start: date, end: date,
+def _per_scope(session: Session, keys: Sequence[str], filters: Filters, start: date, end: date,
                synthetic: dict[str, Measures] | None = None) -> dict[str, dict[str, Measures]]:
-    """Measures per scope and channel, real and synthetic twins summed under the real key (the
-    synthetic part also in ``synthetic``, when given, so that it can be labelled)."""
+    """Measures per scope key and channel (each key one index range), real and synthetic twins summed
+    under the real key (the synthetic part also in ``synthetic``, when given, so that it can be labelled)."""
+    wanted = list(reading_keys(keys))
+
     def conds(table):
-        out = [_scope_like(table, like), table.c.agency_id == filters.agency_id]
+        out = [table.c.scope.in_(wanted), table.c.agency_id == filters.agency_id]
         return out + ([table.c.channel == filters.channel] if filters.channel else [])
 
     rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("scope", "channel", *MEASURES), conds,
@@ -727,6 +733,22 @@ def _per_scope(session: Session, like: str, filters: Filters, start: date, end: 
     return out
 
 
+def _served_per_scope(session: Session, keys: Sequence[str], filters: Filters, start: date, end: date) -> dict[str, int]:
+    """Services delivered per scope key (real and included synthetic twins together): the previous
+    period of the ranking needs nothing else."""
+    wanted = list(reading_keys(keys))
+
+    def conds(table):
+        out = [table.c.scope.in_(wanted), table.c.agency_id == filters.agency_id]
+        return out + ([table.c.channel == filters.channel] if filters.channel else [])
+
+    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("scope", "served"), conds, start, end)
+    out: dict[str, int] = defaultdict(int)
+    for scope, served in session.execute(select(rows.c.scope, func.sum(rows.c.served)).group_by(rows.c.scope)):
+        out[scope.removeprefix(SYNTHETIC)] += int(served or 0)
+    return out
+
+
 def _share_of(key: str, by_channel: dict[str, Measures], synthetic: dict[str, Measures]) -> float | None:
     total = Measures()
     for measures in by_channel.values():
@@ -734,34 +756,21 @@ def _share_of(key: str, by_channel: dict[str, Measures], synthetic: dict[str, Me
     return synthetic_share(synthetic.get(key, Measures()), total)
 
 
-def _open_per_scope(session: Session, like: str, filters: Filters) -> dict[str, int]:
-    def conds(table):
-        out = [_scope_like(table, like), table.c.agency_id == filters.agency_id]
-        return out + ([table.c.channel == filters.channel] if filters.channel else [])
-
-    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__,
-                   ("scope", "complaints_opened", "complaints_closed"), conds, EPOCH, filters.end)
-    stmt = (select(rows.c.scope, func.sum(rows.c.complaints_opened - rows.c.complaints_closed))
-            .group_by(rows.c.scope))
-    out: dict[str, int] = defaultdict(int)
-    for scope, v in session.execute(stmt):
-        out[scope.removeprefix(SYNTHETIC)] += int(v or 0)
-    return out
-
-
 def ranking(*, session: Session, filters: Filters) -> list[dict]:
     """Every site with its KPIs over the period (and the previous served count), by name."""
     prev = filters.previous()
+    sites = sites_with_regions(session=session)
+    keys = [site_key(s["id"]) for s in sites]
     synthetic: dict[str, Measures] = {}
-    current = _per_scope(session, "s%", filters, filters.start, filters.end, synthetic)
-    before = _per_scope(session, "s%", filters, prev.start, prev.end)
-    opened = _open_per_scope(session, "s%", filters)
+    current = _per_scope(session, keys, filters, filters.start, filters.end, synthetic)
+    before = _served_per_scope(session, keys, filters, prev.start, prev.end)
+    opened = _open_complaint_counts(session, None, filters)
     out = []
-    for site in sites_with_regions(session=session):
+    for site in sites:
         key = site_key(site["id"])
-        k = kpis_from(current.get(key, {}), population=site["population"], open_complaints=opened.get(key, 0))
-        p = kpis_from(before.get(key, {}), population=site["population"], open_complaints=0)
-        out.append({**site, "kpis": k, "served_change": change("served", "count", k.served, p.served),
+        k = kpis_from(current.get(key, {}), population=site["population"],
+                      open_complaints=opened.get(site["id"], (0, 0))[0])
+        out.append({**site, "kpis": k, "served_change": change("served", "count", k.served, before.get(key, 0)),
                     "synthetic_share": _share_of(key, current.get(key, {}), synthetic)})
     return out
 
@@ -769,17 +778,19 @@ def ranking(*, session: Session, filters: Filters) -> list[dict]:
 def provinces(*, session: Session, filters: Filters) -> list[dict]:
     """Every province that has an MPP, with its KPIs over the period."""
     sites = sites_with_regions(session=session)
-    synthetic: dict[str, Measures] = {}
-    current = _per_scope(session, "p%", filters, filters.start, filters.end, synthetic)
-    opened = _open_per_scope(session, "p%", filters)
     by_province: dict[str, list[dict]] = defaultdict(list)
     for site in sites:
         by_province[site["province_code"]].append(site)
+    synthetic: dict[str, Measures] = {}
+    current = _per_scope(session, [province_key(code) for code in by_province], filters, filters.start, filters.end,
+                         synthetic)
+    opened = _open_complaint_counts(session, None, filters)
     out = []
     for code, members in sorted(by_province.items()):
         population = sum({s["regency_code"]: s["population"] for s in members}.values())
         key = province_key(code)
-        k = kpis_from(current.get(key, {}), population=population, open_complaints=opened.get(key, 0))
+        k = kpis_from(current.get(key, {}), population=population,
+                      open_complaints=sum(opened.get(s["id"], (0, 0))[0] for s in members))
         out.append({"code": code, "name": members[0]["province"], "sites": len(members), "kpis": k,
                     "synthetic_share": _share_of(key, current.get(key, {}), synthetic)})
     return out
