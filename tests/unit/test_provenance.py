@@ -158,3 +158,19 @@ def test_the_generator_uses_the_same_working_day_clock():
         due = history.due_days(days, np.full(len(days), n), holidays)
         assert [d.astype(object) for d in due] == [add_working_days(d.astype(object), n, holidays=holidays)
                                                    for d in days], n
+
+
+def test_open_complaints_come_from_the_complaint_table_with_provenance(clean, session, synthetic_setting):  # noqa: F811
+    from tests.unit.queue_setup import _user
+
+    citizen, sragen = _user(session, "pelapor"), site(session, "sragen")
+    for source in ("app", "generator"):
+        complaints.file_complaint(session=session, citizen_id=citizen.id, subject_kind="site", site_id=sragen.id,
+                                  category="sarana", description="Toilet rusak.", now=at(date(2026, 3, 3), 10),
+                                  holidays=set(), source=source)
+    scope = analytics.regency_scope(session=session, regency_code="33.14")
+    assert analytics.kpis(session=session, scope=scope, filters=MARCH)[0].open_complaints == 2
+    synthetic_setting(False)
+    assert analytics.kpis(session=session, scope=scope, filters=MARCH)[0].open_complaints == 1
+    row = next(r for r in analytics.ranking(session=session, filters=MARCH) if r["slug"] == "sragen")
+    assert row["kpis"].open_complaints == 1
