@@ -401,10 +401,17 @@ def site_scope(*, session: Session, site_id: int) -> Scope:
 
 
 def sites_with_regions(*, session: Session) -> list[dict]:
-    """Every site with its regency and province (for pickers, rankings and the API)."""
-    regions = {r.code: r for r in session.execute(select(Region).where(col(Region.level) <= 2)).scalars()}
+    """Every site with its regency and province (for pickers, rankings and the API).
+
+    Plain columns, not ORM objects: the ranking, the provinces and the API read it on every view.
+    """
+    r, m = Region.__table__.c, MppSite.__table__.c
+    sites = session.execute(select(m.id, m.slug, m.name, m.regency_code).order_by(m.name)).all()
+    codes = {row.regency_code for row in sites} | {row.regency_code[:2] for row in sites}
+    regions = {row.code: row for row in session.execute(select(r.code, r.name, r.population)
+                                                        .where(r.code.in_(sorted(codes))))}
     out = []
-    for site in session.execute(select(MppSite).order_by(col(MppSite.name))).scalars():
+    for site in sites:
         regency = regions.get(site.regency_code)
         province = regions.get(site.regency_code[:2])
         out.append({
