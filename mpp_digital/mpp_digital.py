@@ -18,17 +18,21 @@ from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
+from pages.applications import application_page, apply_page, my_applications_page, notifications_page
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.complaints import complaint_office_page, complaints_page
 from pages.dashboard import national, regional
+from pages.documents import my_documents, verification_page
 from pages.home import home
+from pages.office import office_applications, office_case
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.analytics_admin import MonthlyReportState
+from state.applications import ApplicationState, ApplyState, MyApplicationsState, NotificationsState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
@@ -36,16 +40,19 @@ from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.complaints import ComplaintOfficeState, ComplaintsState
 from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
+from state.documents import AccessLogState, MyDocumentsState
 from state.home import LandingState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
+from state.office import CaseState, WorkListState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
 from state.session import EventRateLimit, PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 from state.uploads import UploadGate
+from state.verification import OutputVerificationState
 
 
 def _built_pages() -> list[Path]:
@@ -210,7 +217,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, AccessLogState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -234,6 +241,17 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- online applications, citizen side (APPS)
+    (routes.APPLICATIONS, my_applications_page, [MyApplicationsState.load]),
+    (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),
+    (routes.APPLICATION_PAGE, application_page, [ApplicationState.load]),
+    (routes.NOTIFICATIONS, notifications_page, [NotificationsState.load]),
+    # ---- OFFICE (issue 13)
+    (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
+    (routes.OFFICE_CASE, office_case, [CaseState.load]),
+    # ---- DOCS (issue 13)
+    (routes.MY_DOCUMENTS, my_documents, [MyDocumentsState.load]),
+    (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),
     (routes.COMPLAINTS, complaints_page, [ComplaintsState.load]),
     (routes.COMPLAINT_OFFICE, complaint_office_page, [ComplaintOfficeState.load]),
 ]

@@ -69,7 +69,7 @@ def _result(row) -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.badge(row.fee, color_scheme=rx.cond(row.fee == "Gratis", "green", "amber"), size="2"),
+                    rx.badge(row.fee, color_scheme=rx.cond(row.free, "green", "amber"), size="2"),
                     rx.text(row.duration, size="1", color=MUTED),
                     align="end", spacing="1",
                 ),
@@ -158,6 +158,65 @@ def _not_found(title_key: str, body_key: str, back_key: str, href: str) -> rx.Co
     )
 
 
+def _fee_input(row) -> rx.Component:
+    return rx.vstack(
+        rx.text(row.label, size="1", color=MUTED, weight="medium"),
+        rx.cond(
+            row.kind == "choice",
+            rx.select.root(
+                rx.select.trigger(width="100%", id="fee-input-" + row.key),
+                rx.select.content(rx.foreach(row.choices, lambda o: rx.select.item(o.label, value=o.value))),
+                name=row.key,
+            ),
+            rx.input(name=row.key, input_mode="numeric", placeholder="Rp", id="fee-input-" + row.key, width="100%"),
+        ),
+        spacing="1", width="100%",
+    )
+
+
+def _fee_section() -> rx.Component:
+    """The fee variants and rules of the standard, for the chosen MPP's regency, with an estimate form."""
+    s = ServicePageState
+    return _section(
+        "fee.variants",
+        rx.cond(
+            s.fee_sites.length() > 1,
+            rx.hstack(
+                rx.text(t("catalog.filter.site"), size="2", color=MUTED),
+                rx.select.root(
+                    rx.select.trigger(id="fee-site", min_width="220px"),
+                    rx.select.content(rx.foreach(s.fee_sites, lambda o: rx.select.item(o.label, value=o.value))),
+                    value=s.fee_site, on_change=s.set_fee_site,
+                ),
+                align="center", spacing="2", margin_bottom="8px",
+            ),
+        ),
+        rx.vstack(
+            rx.foreach(s.fee_variants, lambda v: rx.box(
+                rx.flex(rx.text(v.label, weight="bold", size="2"),
+                        rx.text(v.total, weight="bold", size="2", class_name="fee-total"),
+                        justify="between", spacing="3", width="100%"),
+                _bulleted(v.parts),
+                class_name="fee-variant", padding="8px", border="1px solid #eef1f6", border_radius="8px",
+                width="100%",
+            )),
+            spacing="2", width="100%",
+        ),
+        rx.cond(
+            s.fee_inputs.length() > 0,
+            rx.form(
+                rx.grid(rx.foreach(s.fee_inputs, _fee_input), columns=rx.breakpoints(initial="1", sm="2"),
+                        spacing="2", width="100%"),
+                rx.button(t("fee.calculate"), type="submit", size="2", margin_top="8px", id="fee-estimate"),
+                on_submit=s.estimate, reset_on_submit=False, margin_top="12px",
+            ),
+        ),
+        rx.cond(s.fee_note != "", rx.text(s.fee_note, size="1", color=MUTED, margin_top="8px")),
+        rx.text(t("fee.estimate_note"), size="1", color=MUTED),
+        test_id="service-fees",
+    )
+
+
 def service_page() -> rx.Component:
     """/layanan/<slug>."""
     s = ServicePageState
@@ -170,6 +229,9 @@ def service_page() -> rx.Component:
                 rx.heading(s.name, size="7", id="service-name"),
                 rx.text(s.agency, color=MUTED),
                 rx.text(s.summary, size="3"),
+                rx.cond(s.apply_href != "", rx.link(rx.button(rx.icon("send", size=16), t("apply.cta"), size="3",
+                                                              color_scheme="amber"),
+                                                    href=s.apply_href, id="apply-online")),
                 rx.grid(
                     card(rx.text(t("std.fee"), size="1", color=MUTED), rx.text(s.fee, size="5", weight="bold",
                                                                              id="service-fee")),
@@ -179,6 +241,7 @@ def service_page() -> rx.Component:
                          rx.flex(rx.foreach(s.channels, lambda c: rx.badge(c, size="2")), spacing="2", wrap="wrap")),
                     columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
                 ),
+                rx.cond(s.fee_variants.length() > 0, _fee_section()),
                 _section("std.requirements", _numbered(s.requirements), test_id="service-requirements"),
                 _section("std.procedure", _numbered(s.procedure)),
                 _section("std.product", rx.text(s.product, size="2")),
@@ -194,6 +257,9 @@ def service_page() -> rx.Component:
                             rx.cond(o.booking != "", rx.link(rx.hstack(rx.icon("ticket", size=14),
                                                                        rx.text(t("service.book"), size="1")),
                                                              href=o.booking, class_name="book-link")),
+                            rx.cond(o.apply != "", rx.link(rx.hstack(rx.icon("send", size=14),
+                                                                     rx.text(t("apply.cta"), size="1")),
+                                                           href=o.apply, class_name="apply-link")),
                             padding="8px", border="1px solid #eef1f6", border_radius="8px")),
                         columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="2", width="100%",
                     ),
@@ -249,7 +315,11 @@ def sites_page() -> rx.Component:
 def _offer_list(title_key: str, rows) -> rx.Component:
     return rx.vstack(
         rx.text(t(title_key), weight="bold", size="2"),
-        rx.foreach(rows, lambda o: rx.link(o.name, href="/layanan/" + o.slug, size="2")),
+        rx.foreach(rows, lambda o: rx.flex(
+            rx.link(o.name, href="/layanan/" + o.slug, size="2"),
+            rx.cond(o.apply != "", rx.link(rx.badge(rx.icon("send", size=12), t("apply.cta"), color_scheme="amber"),
+                                           href=o.apply, class_name="apply-link")),
+            spacing="2", align="center", wrap="wrap")),
         spacing="1", align="start",
     )
 

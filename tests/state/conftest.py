@@ -31,9 +31,12 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin", "state.my_data",
-                 "state.privacy", "state.complaints")
+                 "state.privacy", "state.applications", "state.office", "state.documents", "state.verification",
+                 "state.complaints")
 
-ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint", "claimrelease", "kioskdevice", "queueticket",
+ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint",
+                  "documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
+                  "application", "applicationdraft", "storeddocument", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')

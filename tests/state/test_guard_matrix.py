@@ -53,7 +53,8 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.complaints")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
+                   "state.office", "state.documents", "state.verification", "state.complaints")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -72,6 +73,13 @@ PUBLIC_HANDLERS = {
     "state.kiosk.KioskState.check_in",
     "state.kiosk.KioskState.walk_in",
     "state.kiosk.KioskState.clear",
+    # /verifikasi/[kode]: anyone checks an issued output by its code (the QR code's page); the
+    # view holds the holder's masked name only; the dropped PDF is compared by SHA-256 and not
+    # kept (a public upload handler: state/uploads.py serves it without a session; it acts for
+    # nobody). tests/state/test_document_states.py
+    "state.verification.OutputVerificationState.load",
+    "state.verification.OutputVerificationState.go",
+    "state.verification.OutputVerificationState.check_file",
 }
 # Guarded handlers whose denied call may leave the state as it was (none).
 KEEPS_STATE_ON_DENY: set[str] = set()
@@ -170,7 +178,8 @@ def _secret_value(type_name):
 # Arguments by parameter name: ids of things that do not exist or are not the caller's.
 HARMLESS_ARGS = {
     "draft_id": 999_999, "closure_id": 999_999, "channel": "online", "on": True, "name": "agency", "page": 1,
-    "device_id": 999_999,
+    "device_id": 999_999, "document_id": 999_999,
+    "index": 999_999, "delta": 1,  # requirement items in the catalog editor: no such row
 }
 
 
@@ -366,19 +375,19 @@ def test_an_upload_acts_only_as_the_upload_requests_own_cookie(key, accounts_by_
     import as the ministry (the principal came from the headers stored with the tab). An upload
     handler takes its principal from the upload request being served, never from the tab."""
     cls, _, handler = resolve(key)
-    # the tab's owner may run the handler, the uploader may not (a citizen's handler: the other way round)
-    owner_role, uploader_role = Role.MINISTRY, Role.CITIZEN
-    if Role.CITIZEN in guard.PROTECTED_HANDLERS[key]:
-        owner_role, uploader_role = Role.CITIZEN, Role.MINISTRY
+    roles = guard.PROTECTED_HANDLERS[key]
+    # the tab belongs to someone the handler admits; the upload request comes from someone it does not
+    owner_role = next(r for r in (Role.MINISTRY, Role.CITIZEN) if role_admits(roles, r.value))
+    uploader_role = next(r for r in (Role.CITIZEN, Role.MINISTRY) if not role_admits(roles, r.value))
     owner = ensure_session(engine, accounts_by_role[owner_role.value])
     root = make_tree(cookie=owner.cookie_header, client_token=owner.client_token)
     result = call(handler, substate(root, cls), *handler_args(key, owner))
-    assert login_redirect(result), "no upload request of the tab owner's is being served"
+    assert login_redirect(result), f"no upload request of the {owner_role.value}'s is being served"
     assert spy.entered == []
     uploader = ensure_session(engine, accounts_by_role[uploader_role.value])
     with serving_upload(owner.client_token, principal_of(engine, uploader)):
         result = call(handler, substate(root, cls), *handler_args(key, owner))
-    assert is_not_allowed_toast(result) and spy.entered == [], "the uploader acts, not the tab's owner"
+    assert is_not_allowed_toast(result) and spy.entered == [], "the uploader is the request's, not the tab's owner"
 
 
 def test_login_redirect_comes_back_to_the_page(accounts_by_role, engine):
@@ -402,6 +411,9 @@ def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
         call(RolesAdminState.load, admin)
         if who == Role.SUPERADMIN.value:
             assert {u.email for u in admin.users} >= {victim.email, account.email}
+        elif who == Role.SITE_ADMIN.value:  # the staff of their own MPP only, no audit trail
+            emails = {u.email for u in admin.users}
+            assert account.email in emails and victim.email not in emails and admin.audit_rows == []
         else:
             assert admin.users == [] and admin.audit_rows == []
 
@@ -459,7 +471,11 @@ def test_reflex_dispatches_the_guarded_function(key: str):
 # The policy pinned per module: the matrix above takes the roles from the registry, so a
 # handler quietly widened to more roles is caught here.
 EXPECTED_ROLES = {
-    "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
+    # /admin/peran: granting is superadmin only; a site admin revokes and deactivates the officers of
+    # their own MPP (scope checked by the services: tests/unit/test_office_grants.py)
+    "state.admin.RolesAdminState.grant": (Role.SUPERADMIN,),
+    "state.admin.RolesAdminState.pick_scope": (Role.SUPERADMIN,),
+    "state.admin.": (Role.SUPERADMIN, Role.SITE_ADMIN),
     "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
     "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
@@ -474,6 +490,15 @@ EXPECTED_ROLES = {
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
+    "state.applications.NotificationsState.": (),  # one's own notices: any signed-in user
+    "state.applications.": (Role.CITIZEN,),  # one's own online applications (owner checked inside)
+    # the back office of online applications: officers (their site and agency) and site admins (every
+    # agency of their site), scope checked by the services; only a site admin reassigns
+    "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
+    "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
+    "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
+    "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
+    "state.verification.OutputRevokeState.": (Role.OFFICER, Role.SITE_ADMIN),  # the issuer / a site admin, inside
     "state.complaints.ComplaintsState.": (Role.CITIZEN,),  # one's own complaints
     # forwarding is the site admin's step; answering and reading: the officers and admins of the site
     "state.complaints.ComplaintOfficeState.forward": (Role.SITE_ADMIN,),

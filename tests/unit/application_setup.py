@@ -1,15 +1,16 @@
-"""A world for the online-application tests: the queue tests' MPP with a service that has an online form."""
+"""A world for the online-application tests: the queue tests' MPP with a service that has an online form;
+and a bare application row for the document and output tests."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
-from mpp_digital.models import Role, Service, StoredDocument, User
+from mpp_digital.models import Application, Role, Service, StoredDocument, User
 from mpp_digital.services import accounts, documents
 from mpp_digital.services.applications import drafts
 from mpp_digital.services.authz import Grant, Principal
@@ -121,3 +122,27 @@ def pg_engine(pool_size: int = 5):
     if not url.startswith("postgres"):
         pytest.skip("MPP_TEST_DATABASE_URL does not name a PostgreSQL database")
     return create_engine(normalise_url(url), pool_size=pool_size, max_overflow=0)
+
+
+def add_application(session: Session, world: QueueWorld, citizen: User, now: datetime, *,
+                    state: str = "diajukan", open_: bool = True) -> Application:
+    """An application row of ``citizen`` for the world's online service at its site (flushed): the
+    document and output tests (DOCS), without the lifecycle."""
+    application = Application(tracking_number=f"MPP-3314-2026-{uuid.uuid4().int % 10**6:06d}", citizen_id=citizen.id,
+                              site_id=world.site.id, agency_id=world.agency.id, service_id=world.online.id,
+                              workflow={}, state=state, open=open_, submitted_at=now,
+                              due_date=date(2026, 12, 10), updated_at=now)
+    session.add(application)
+    session.flush()
+    return application
+
+
+def remove_applications(session: Session, application_ids: list[int]) -> None:
+    """Delete committed applications with their documents' links, access log and outputs."""
+    from sqlalchemy import delete
+
+    from mpp_digital.models import ApplicationDocument, DocumentAccess, IssuedOutput
+
+    for table in (DocumentAccess, IssuedOutput, ApplicationDocument):
+        session.exec(delete(table).where(table.application_id.in_(application_ids)))  # type: ignore[call-overload]
+    session.exec(delete(Application).where(Application.id.in_(application_ids)))  # type: ignore[call-overload]

@@ -6,18 +6,19 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PIL import ExifTags, Image
 from sqlmodel import Session, select
 
 from mpp_digital.errors import NotAllowed, ValidationError
-from mpp_digital.models import Application, ApplicationDocument, DocumentAccess, Role, User
+from mpp_digital.models import ApplicationDocument, DocumentAccess, Role, StoredDocument, User
 from mpp_digital.services import documents
 from mpp_digital.services.authz import Grant, Principal
 from mpp_digital.settings import get_settings
 from tests.loops import run_on_own_loop
+from tests.unit.application_setup import add_application
 from tests.unit.queue_setup import make_world
 
 MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -217,12 +218,7 @@ def applied(session, now):
     doc = documents.store_document(session=session, owner_id=citizen.id, kind="ktp_el", label="KTP",
                                    data=MINIMAL_PDF, now=now)
     session.flush()
-    application = Application(tracking_number=f"MPP-3314-2026-{uuid.uuid4().int % 10**6:06d}", citizen_id=citizen.id,
-                              site_id=world.site.id, agency_id=world.agency.id, service_id=world.online.id,
-                              workflow={}, state="diajukan", open=True, submitted_at=now,
-                              due_date=date(2026, 12, 10), updated_at=now)
-    session.add(application)
-    session.flush()
+    application = add_application(session, world, citizen, now)
     session.add(ApplicationDocument(application_id=application.id, item_key="ktp", document_id=doc.id, attached_at=now))
     session.flush()
     return world, citizen, doc, application
@@ -317,3 +313,22 @@ def test_the_application_size_limit(session, now, monkeypatch):
     with pytest.raises(documents.DocumentRejected, match="doc.app_too_big"):
         documents.check_application_size(session=session, document_ids=[one.id, two.id])
 
+
+
+def test_closing_the_account_erases_the_documents_and_their_files(session, now, mailbox, storage):
+    from mpp_digital.services import accounts, my_data
+    from tests.unit.test_privacy import PASSWORD, register, sign_in
+
+    user = register(session, now, mailbox)
+    _row, raw = sign_in(session, now)
+    doc = documents.store_document(session=session, owner_id=user.id, kind="kk", label="KK", data=MINIMAL_PDF, now=now)
+    session.commit()
+    exported = my_data.export_my_data(session=session, user_id=user.id, now=now)
+    assert [d["label"] for d in exported["documents"]] == ["KK"] and exported["document_views"] == []
+    assert my_data.render_pdf(exported).startswith(b"%PDF")
+    assert len(_files(storage)) == 1
+    who = accounts.resolve_session(session=session, raw=raw, now=now)
+    my_data.close_account(session=session, principal=who, password=PASSWORD, now=now)
+    session.commit()
+    assert session.get(StoredDocument, doc.id).deleted_at is not None and _files(storage) == []
+    assert documents.documents_of(session=session, owner_id=user.id) == []

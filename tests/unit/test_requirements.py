@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import string
 from datetime import date
 
 import pytest
 
 from mpp_digital.errors import ValidationError
-from mpp_digital.i18n import MESSAGES
 from mpp_digital.services.applications.requirements import (
     DOC_KINDS,
     ITEMS_MAX,
@@ -20,6 +18,7 @@ from mpp_digital.services.applications.requirements import (
     parse_items,
     validate_answers,
 )
+from tests.unit.message_keys import assert_keys_translated
 
 TODAY = date(2026, 11, 30)
 
@@ -154,19 +153,10 @@ def test_every_doc_kind_is_accepted():
 
 
 def test_every_message_key_exists_in_both_languages_with_the_same_placeholders():
-    import inspect
-
     from mpp_digital.services.applications import requirements
 
-    source = inspect.getsource(requirements)
-    keys = {word.strip('"') for word in source.split() if word.strip('",)(').startswith("req.")}
-    keys = {k.strip('",)(') for k in keys}
-    assert keys, "no message keys found"
-    fmt = string.Formatter()
-    for key in keys:
-        assert key in MESSAGES, key
-        names = [{f for _, f, _, _ in fmt.parse(MESSAGES[key][lang]) if f} for lang in ("id", "en")]
-        assert names[0] == names[1], key
+    keys = assert_keys_translated(requirements, "req")
+    assert {"req.item.doc_kind", "req.answer.required", "req.items.not_list"} <= keys
 
 
 # --------------------------------------------------------------------------- answers

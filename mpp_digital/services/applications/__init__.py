@@ -27,3 +27,7 @@ from mpp_digital.services.applications.workflow import Workflow as Workflow
 from mpp_digital.services.applications.workflow import load_workflow as load_workflow
 from mpp_digital.services.applications.working_days import add_working_days as add_working_days
 from mpp_digital.services.applications.working_days import working_days_between as working_days_between
+from mpp_digital.services.applications.worklist import WorkFilter as WorkFilter
+from mpp_digital.services.applications.worklist import assign as assign
+from mpp_digital.services.applications.worklist import claim as claim
+from mpp_digital.services.applications.worklist import work_list as work_list

@@ -323,3 +323,62 @@ def document_items(items: list[RequirementItem]) -> list[RequirementItem]:
 def data_items(items: list[RequirementItem]) -> list[RequirementItem]:
     """The data-field items, in order."""
     return [item for item in items if not item.is_document]
+
+
+# --------------------------------------------------------------------------- the catalog editor's rows
+
+FORM_FIELDS: tuple[str, ...] = ("key", "type", "label", "label_en", "required", "help", "help_en", "doc_kind",
+                                "accept", "wallet", "max_length", "pattern", "not_future", "choices")
+
+
+def item_to_form(raw: Mapping) -> dict[str, str | bool]:
+    """An item as the editor's row: every field present, text for text inputs, booleans for switches.
+
+    ``accept`` is comma-separated; ``choices`` is one "value | label | label_en" per line.
+    """
+    choices = "\n".join(" | ".join(filter(None, (c.get("value", ""), c.get("label", ""), c.get("label_en", ""))))
+                        for c in raw.get("choices") or [] if isinstance(c, Mapping))
+    return {
+        "key": str(raw.get("key", "")), "type": str(raw.get("type", "document")),
+        "label": str(raw.get("label", "")), "label_en": str(raw.get("label_en", "")),
+        "required": bool(raw.get("required", True)),
+        "help": str(raw.get("help", "")), "help_en": str(raw.get("help_en", "")),
+        "doc_kind": str(raw.get("doc_kind") or ""), "accept": ", ".join(raw.get("accept") or DOCUMENT_TYPES),
+        "wallet": bool(raw.get("wallet", True)), "max_length": str(raw.get("max_length", DEFAULT_TEXT_MAX)),
+        "pattern": str(raw.get("pattern") or ""), "not_future": bool(raw.get("not_future", False)),
+        "choices": choices,
+    }
+
+
+def item_from_form(row: Mapping) -> dict:
+    """An editor's row back to an item with only the fields of its type (``parse_items`` then checks it).
+
+    A value that is not what the type needs (a max length that is not a number) is passed on as typed,
+    so that ``parse_items`` names the problem.
+    """
+    kind = str(row.get("type", ""))
+    item: dict = {"key": str(row.get("key", "")).strip(), "type": kind, "label": str(row.get("label", "")),
+                  "label_en": str(row.get("label_en", "")), "required": bool(row.get("required", True))}
+    for name in ("help", "help_en"):
+        if str(row.get(name, "")).strip():
+            item[name] = str(row[name])
+    if kind == "document":
+        item["doc_kind"] = str(row.get("doc_kind", ""))
+        item["accept"] = [a.strip() for a in str(row.get("accept", "")).split(",") if a.strip()]
+        item["wallet"] = bool(row.get("wallet", True))
+    elif kind == "text":
+        text = str(row.get("max_length", "")).strip()
+        item["max_length"] = int(text) if text.isdigit() else text or DEFAULT_TEXT_MAX
+        if str(row.get("pattern", "")).strip():
+            item["pattern"] = str(row["pattern"]).strip()
+    elif kind == "date":
+        item["not_future"] = bool(row.get("not_future", False))
+    elif kind == "choice":
+        choices = []
+        for line in str(row.get("choices", "")).splitlines():
+            if not line.strip():
+                continue
+            value, label, label_en = ([p.strip() for p in line.split("|")] + ["", "", ""])[:3]
+            choices.append({"value": value, "label": label or value, "label_en": label_en})
+        item["choices"] = choices
+    return item

@@ -137,7 +137,7 @@ class Workflow:
         """
         found = self.states.get(key)
         if found is None:
-            raise ValidationError("state", "wf.unknown_state", state=key)
+            raise ValidationError("state", "wf.unknown_state", status=key)
         return found
 
     def actions_for(self, state: str, role: str) -> list[Action]:
@@ -160,9 +160,9 @@ class Workflow:
         if step is None:
             raise ValidationError("action", "wf.unknown_action", action=action)
         if current.terminal:
-            raise NotAllowed("wf.finished", state=state)
+            raise NotAllowed("wf.finished", status=state)
         if state not in step.sources:
-            raise NotAllowed("wf.not_from_state", action=action, state=state)
+            raise NotAllowed("wf.not_from_state", action=action, status=state)
         if _ACTS_AS.get(role) not in step.roles:
             raise NotAllowed("wf.role", action=action, role=role)
         return step.to
@@ -218,11 +218,11 @@ def _load_state(raw: Mapping, index: int) -> State:
     key = _checked_key(raw, field, _STATE_FIELDS)
     share = raw.get("share", 0)
     if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
-        raise _fail(field, "wf.bad_share", state=key)
+        raise _fail(field, "wf.bad_share", status=key)
     terminal = _flag(raw, "terminal", field)
     waits = _flag(raw, "waits_on_citizen", field)
     if terminal and (share or waits):
-        raise _fail(field, "wf.terminal_share", state=key)
+        raise _fail(field, "wf.terminal_share", status=key)
     return State(
         key=key,
         label=_text(raw, "label", field, maximum=LABEL_MAX, required=True),
@@ -243,12 +243,12 @@ def _load_action(raw: Mapping, index: int, states: Mapping[str, State]) -> Actio
         raise _fail(field, "wf.action_from", action=key)
     for source in sources:
         if source not in states:
-            raise _fail(field, "wf.action_unknown_state", action=key, state=source)
+            raise _fail(field, "wf.action_unknown_state", action=key, status=source)
         if states[source].terminal:
-            raise _fail(field, "wf.action_from_terminal", action=key, state=source)
+            raise _fail(field, "wf.action_from_terminal", action=key, status=source)
     to = raw.get("to")
     if not isinstance(to, str) or to not in states:
-        raise _fail(field, "wf.action_unknown_state", action=key, state=str(to))
+        raise _fail(field, "wf.action_unknown_state", action=key, status=str(to))
     roles = raw.get("roles")
     if (not isinstance(roles, list | tuple) or not roles
             or any(r not in WORKFLOW_ROLES for r in roles) or len(set(roles)) != len(roles)):
@@ -306,7 +306,7 @@ def load_workflow(spec: Mapping | None) -> Workflow:
     for index, raw in enumerate(raw_states):
         state = _load_state(raw, index)
         if state.key in states:
-            raise _fail(f"states.{index}", "wf.duplicate_state", state=state.key)
+            raise _fail(f"states.{index}", "wf.duplicate_state", status=state.key)
         states[state.key] = state
     actions: dict[str, Action] = {}
     for index, raw in enumerate(raw_actions):
@@ -316,9 +316,9 @@ def load_workflow(spec: Mapping | None) -> Workflow:
         actions[action.key] = action
     initial = spec.get("initial")
     if not isinstance(initial, str) or initial not in states:
-        raise _fail("workflow", "wf.initial_unknown", state=str(initial))
+        raise _fail("workflow", "wf.initial_unknown", status=str(initial))
     if states[initial].terminal:
-        raise _fail("workflow", "wf.initial_terminal", state=initial)
+        raise _fail("workflow", "wf.initial_terminal", status=initial)
     if not any(s.terminal for s in states.values()):
         raise _fail("workflow", "wf.no_terminal")
     total = sum(s.share for s in states.values() if not s.terminal)
@@ -333,14 +333,14 @@ def load_workflow(spec: Mapping | None) -> Workflow:
     reached = _reachable(initial, forward)
     for key in states:  # spec order, so the message names the first offender
         if key not in reached:
-            raise _fail("workflow", "wf.unreachable", state=key)
+            raise _fail("workflow", "wf.unreachable", status=key)
     can_finish: set[str] = set()
     for key, state in states.items():
         if state.terminal:
             can_finish |= _reachable(key, backward)
     for key in states:
         if key not in can_finish:
-            raise _fail("workflow", "wf.dead_end", state=key)
+            raise _fail("workflow", "wf.dead_end", status=key)
     return Workflow(
         initial=initial,
         states=MappingProxyType(states),
