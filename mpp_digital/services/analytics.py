@@ -642,25 +642,35 @@ def top_services(*, session: Session, scope: Scope, filters: Filters, limit: int
     return [{"service_id": r[0], "service": r[1], "agency": r[2], "served": int(r[3])} for r in session.execute(stmt)]
 
 
+def _weekday_of(column, postgres: bool):
+    """SQL: the weekday of a date column, 0 = Monday."""
+    if postgres:
+        return cast(func.extract("isodow", column), Integer) - 1
+    return (cast(func.strftime("%w", column), Integer) + 6) % 7
+
+
 def arrivals_heatmap(*, session: Session, scope: Scope, filters: Filters) -> list[list[int]]:
-    """Arrivals per local weekday (0 = Monday) and hour, over the period (all agencies)."""
+    """Arrivals per local weekday (0 = Monday) and hour, over the period (all agencies): one query,
+    partial months from the daily rows and whole months from the monthly ones."""
     grid = [[0] * 24 for _ in range(7)]
     day_parts, months = split_range(filters.start, filters.end)
     t, m = AnalyticsHourly.__table__, AnalyticsHourlyMonthly.__table__
-    channel = [t.c.channel == filters.channel] if filters.channel else []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    parts = []
     for lo, hi in day_parts:
-        stmt = (select(t.c.day, t.c.hour, func.sum(t.c.arrivals))
-                .where(t.c.scope.in_(list(scope.keys)), t.c.day >= lo, t.c.day <= hi, *channel)
-                .group_by(t.c.day, t.c.hour))
-        for day, hour, arrivals in session.execute(stmt):
-            grid[day.weekday()][hour] += int(arrivals)
+        channel = [t.c.channel == filters.channel] if filters.channel else []
+        parts.append(select(_weekday_of(t.c.day, postgres).label("weekday"), t.c.hour.label("hour"),
+                            t.c.arrivals.label("arrivals"))
+                     .where(t.c.scope.in_(list(scope.keys)), t.c.day >= lo, t.c.day <= hi, *channel))
     if months:
         channel = [m.c.channel == filters.channel] if filters.channel else []
-        stmt = (select(m.c.weekday, m.c.hour, func.sum(m.c.arrivals))
-                .where(m.c.scope.in_(list(scope.keys)), m.c.month >= months[0], m.c.month <= months[1], *channel)
-                .group_by(m.c.weekday, m.c.hour))
-        for weekday, hour, arrivals in session.execute(stmt):
-            grid[weekday][hour] += int(arrivals)
+        parts.append(select(m.c.weekday.label("weekday"), m.c.hour.label("hour"), m.c.arrivals.label("arrivals"))
+                     .where(m.c.scope.in_(list(scope.keys)), m.c.month >= months[0], m.c.month <= months[1],
+                            *channel))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    stmt = select(rows.c.weekday, rows.c.hour, func.sum(rows.c.arrivals)).group_by(rows.c.weekday, rows.c.hour)
+    for weekday, hour, arrivals in session.execute(stmt):
+        grid[int(weekday)][int(hour)] += int(arrivals)
     return grid
 
 
@@ -1199,11 +1209,6 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
             return cast(func.date_trunc("month", column), Date)
         return func.date(column, "start of month")
 
-    def weekday_of(column):  # 0 = Monday
-        if postgres:
-            return cast(func.extract("isodow", column), Integer) - 1
-        return (cast(func.strftime("%w", column), Integer) + 6) % 7
-
     dm, svm, hrm = AnalyticsMonthly.__table__, AnalyticsServiceMonthly.__table__, AnalyticsHourlyMonthly.__table__
     for table in (dm, svm, hrm):
         if postgres and start is None and end is None:
@@ -1222,7 +1227,7 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         select(sv.c.scope, month, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
         .where(in_range(sv.c.day)).group_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)
         .order_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)))
-    month, weekday = month_of(hr.c.day), weekday_of(hr.c.day)
+    month, weekday = month_of(hr.c.day), _weekday_of(hr.c.day, postgres)
     session.execute(insert(hrm).from_select(
         ["scope", "month", "weekday", "hour", "channel", "arrivals"],
         select(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel, func.sum(hr.c.arrivals))

@@ -673,7 +673,8 @@ def site_statistics(*, session: Session, start: date, end: date, now: datetime, 
             select(c.site_id, synthetic, func.count())
             .where(c.closed_day >= start, c.closed_day <= end, *scoped).group_by(c.site_id, synthetic)):
         acc[(site_id, bool(is_synthetic))]["finished"] = int(count)
-    names = {s.id: s for s in session.exec(select(MppSite)).all()}
+    m = MppSite.__table__.c  # plain columns: the name and the time zone's region are all it needs
+    names = {row.id: row for row in session.execute(select(m.id, m.name, m.regency_code))}
     horizon = now.date() + timedelta(days=1)  # no site is more than a day ahead of UTC: checked per site below
     for site_id, is_synthetic, due, count in session.execute(
             select(c.site_id, synthetic, c.due_date, func.count())
