@@ -442,17 +442,21 @@ def realistic_events(*, session: Session, years: float) -> int:
     return int(int(residents) * VISITS_PER_RESIDENT_YEAR * years * EVENTS_PER_TRANSACTION)
 
 
-def event_count(*, session: Session) -> int:
-    """How many service events are stored."""
-    return int(session.execute(select(func.count()).select_from(ServiceEvent)).scalar_one())
+def event_count(*, session: Session, source: str | None = None) -> int:
+    """How many service events are stored (of one ``source``, when given)."""
+    query = select(func.count()).select_from(ServiceEvent)
+    if source is not None:
+        query = query.where(ServiceEvent.source == source)
+    return int(session.execute(query).scalar_one())
 
 
 DEMO_DAYS = 21  # the run command's history: three weeks at a realistic rate (about 600,000 events)
 
 
 def demo_history(*, session: Session, now: datetime, events: int | None = None, days: int = DEMO_DAYS) -> int:
-    """The history the run command seeds (realistic volumes over ``days``), only while there are no events."""
-    if event_count(session=session):
+    """The history the run command seeds (realistic volumes over ``days``), only while there is none (the
+    demo's own applications, seeded before, are real events of the demo and do not count)."""
+    if event_count(session=session, source="generator"):
         return 0
     years = days / 365
     total = events if events is not None else realistic_events(session=session, years=years)

@@ -174,3 +174,15 @@ def test_open_complaints_come_from_the_complaint_table_with_provenance(clean, se
     assert analytics.kpis(session=session, scope=scope, filters=MARCH)[0].open_complaints == 1
     row = next(r for r in analytics.ranking(session=session, filters=MARCH) if r["slug"] == "sragen")
     assert row["kpis"].open_complaints == 1
+
+
+def test_the_demo_history_is_seeded_beside_the_demos_own_events_and_only_once(clean, session, synthetic_setting):  # noqa: F811
+    from datetime import UTC, datetime
+
+    from mpp_digital.services import history
+
+    _events(session, real=2, synthetic=0)  # the demo's own applications record real events first
+    now = datetime(2026, 3, 31, 5, 0, tzinfo=UTC)
+    assert history.demo_history(session=session, now=now, events=3_000, days=5) == 3_000
+    assert history.demo_history(session=session, now=now, events=3_000, days=5) == 0
+    assert history.event_count(session=session, source="generator") == 3_000
