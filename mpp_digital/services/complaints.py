@@ -26,7 +26,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -675,14 +675,19 @@ def site_statistics(*, session: Session, start: date, end: date, now: datetime, 
         acc[(site_id, bool(is_synthetic))]["finished"] = int(count)
     m = MppSite.__table__.c  # plain columns: the name and the time zone's region are all it needs
     names = {row.id: row for row in session.execute(select(m.id, m.name, m.regency_code))}
-    horizon = now.date() + timedelta(days=1)  # no site is more than a day ahead of UTC: checked per site below
-    for site_id, is_synthetic, due, count in session.execute(
-            select(c.site_id, synthetic, c.due_date, func.count())
-            .where(c.status.in_(STAFF_STEPS), c.due_date < horizon, *scoped)
-            .group_by(c.site_id, synthetic, c.due_date)):
+    # Overdue: due before the site's local today, which is UTC's date or (east of UTC, after the
+    # local midnight) the next one: due before UTC's date is overdue everywhere, due on it only where
+    # the local date is already ahead.
+    utc_today = now.astimezone(UTC).date()
+    for site_id, is_synthetic, before, on_the_day in session.execute(
+            select(c.site_id, synthetic, func.sum(case((c.due_date < utc_today, 1), else_=0)),
+                   func.sum(case((c.due_date == utc_today, 1), else_=0)))
+            .where(c.status.in_(STAFF_STEPS), c.due_date <= utc_today, *scoped)
+            .group_by(c.site_id, synthetic)):
         site = names.get(site_id)
-        if site is not None and due < local_day(site, now):
-            acc[(site_id, bool(is_synthetic))]["overdue"] += int(count)
+        if site is not None:
+            ahead = local_day(site, now) > utc_today
+            acc[(site_id, bool(is_synthetic))]["overdue"] += int(before or 0) + (int(on_the_day or 0) if ahead else 0)
     return [SiteComplaintStats(site_id=k[0], site_name=names[k[0]].name, synthetic=k[1], received=v["received"],
                                finished=v["finished"],
                                median_days_to_answer=None if v["median"] is None else round(v["median"], 1),

@@ -325,3 +325,19 @@ def test_synthetic_complaints_are_never_worked_on_nor_escalated(session, w):
     assert complaints.sweep(session=session, now=late) == (0, 1)
     session.refresh(sample)
     assert sample.escalated_step is None
+
+
+def test_overdue_counts_by_the_sites_own_date_east_of_utc(session):
+    world = make_world(session, regency="91.71")  # Kota Jayapura: WIT, UTC+9
+    c = _file(session, world, when=at(MONDAY, "10:00"))
+    due = c.due_date
+    before_local_midnight = datetime.combine(due, datetime.min.time(), tzinfo=UTC) + timedelta(hours=14)  # 23:00 WIT
+    after_local_midnight = before_local_midnight + timedelta(hours=2)  # 01:00 WIT the next day, still `due` in UTC
+    assert after_local_midnight.date() == due
+
+    def overdue(now):
+        rows = complaints.site_statistics(session=session, start=MONDAY, end=due, now=now, include_synthetic=False,
+                                          site_ids=[world.site.id])
+        return rows[0].overdue
+
+    assert overdue(before_local_midnight) == 0 and overdue(after_local_midnight) == 1
