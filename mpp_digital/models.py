@@ -1008,3 +1008,95 @@ class SurveyMonthly(SQLModel, table=True):
     s8: int = 0
     s9: int = 0
     straight: int = 0  # responses with all nine answers the same
+# --- Complaints (pengaduan, issue 14) ---------------------------------------------------------
+# As SP4N-LAPOR! does them: a tracking number, a status timeline with deadlines in working days,
+# the "anonim" (the agency never sees who filed it) and "rahasia" (never public) options. The
+# description and every note are sealed (services/sealing.py); what stays clear is what the back
+# office sorts and filters by, and what the public statistics count.
+
+
+# What a complaint may be about, and its categories (the values; labels are message keys).
+COMPLAINT_SUBJECTS = ("service", "site", "ticket", "application")
+COMPLAINT_CATEGORIES = ("lambat", "biaya", "perilaku", "persyaratan", "sarana", "informasi", "lainnya")
+
+
+class ComplaintStatus(StrEnum):
+    """Where a complaint stands (the LAPOR! statuses)."""
+
+    RECEIVED = "diterima"  # filed; the site admin forwards it to the agency within 3 working days
+    FORWARDED = "diteruskan"  # with the agency; its answer is due within 5 working days
+    ANSWERED = "ditindaklanjuti"  # answered; the citizen accepts or reopens within 10 working days
+    CLOSED = "selesai"
+
+
+class Complaint(SQLModel, table=True):
+    """One complaint of a citizen about a service, a site, their ticket or their application."""
+
+    __table_args__ = (
+        Index("ix_complaint_worklist", "site_id", "status", "due_date"),
+        Index("ix_complaint_citizen", "citizen_id", "filed_at"),
+        Index("ix_complaint_filed_day", "filed_day"),
+        Index("ix_complaint_closed_day", "closed_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_number: str = Field(unique=True, max_length=24)  # "ADU-3314-2026-000123"
+    citizen_id: int = Field(foreign_key="user.id")
+    site_id: int = Field(foreign_key="mppsite.id")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")  # None: about the site itself
+    service_id: int | None = Field(default=None, foreign_key="service.id")
+    ticket_id: int | None = Field(default=None, foreign_key="queueticket.id")
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    subject_kind: str = Field(max_length=12)  # service / site / ticket / application
+    category: str = Field(max_length=24)  # services/complaints.CATEGORIES
+    description_sealed: str = Field(max_length=12000)
+    anonymous: bool = False  # anonim: the agency never sees who filed it
+    confidential: bool = False  # rahasia: the content is never public
+    status: str = Field(default=ComplaintStatus.RECEIVED.value, max_length=16)  # ComplaintStatus
+    filed_at: datetime
+    filed_day: date  # the site's local date of filing
+    due_date: date | None = None  # the deadline of the current step (None once closed)
+    forwarded_at: datetime | None = None
+    answered_at: datetime | None = None  # the agency's latest answer
+    first_answered_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_day: date | None = None  # the site's local date of closing (the statistics count by it)
+    closed_by: str | None = Field(default=None, max_length=12)  # citizen / system
+    reopen_count: int = 0
+    escalated_step: str | None = Field(default=None, max_length=16)  # the overdue status last escalated
+    source: str = Field(default="app", max_length=16)  # app / generator (synthetic)
+    version: int = 1  # optimistic concurrency: every action is UPDATE ... WHERE version = :seen
+    updated_at: datetime
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One step of a complaint's timeline: who did what, when, with which (sealed) note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")  # None: the system
+    actor_kind: str = Field(max_length=12)  # citizen / officer / site_admin / system
+    action: str = Field(max_length=16)  # file / forward / answer / accept / reopen / auto_close / escalate
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    note_sealed: str = Field(default="", max_length=12000)
+
+
+class ComplaintAttachment(SQLModel, table=True):
+    """A private document (StoredDocument of the complainant) attached to a complaint."""
+
+    __table_args__ = (UniqueConstraint("complaint_id", "document_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    document_id: int = Field(foreign_key="storeddocument.id")
+    attached_at: datetime
+
+
+class ComplaintCounter(SQLModel, table=True):
+    """The running number of complaint tracking numbers per regency and year."""
+
+    regency_digits: str = Field(primary_key=True, max_length=4)
+    year: int = Field(primary_key=True)
+    last_number: int = 0

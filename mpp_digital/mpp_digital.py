@@ -21,6 +21,7 @@ from pages.admin import roles_admin
 from pages.applications import application_page, apply_page, my_applications_page, notifications_page
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
+from pages.complaints import complaint_office_page, complaints_page
 from pages.dashboard import national, regional
 from pages.documents import my_documents, verification_page
 from pages.home import home
@@ -37,6 +38,7 @@ from state.auth import LoginState, OutboxState, PasswordResetState, RegisterStat
 from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
 from state.catalog_admin import CatalogAdminState, SiteAdminState
+from state.complaints import ComplaintOfficeState, ComplaintsState
 from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.documents import AccessLogState, MyDocumentsState
@@ -255,6 +257,8 @@ PAGE_REGISTRY = [
     (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),
     # ---- SKM survey (issue 14)
     (routes.SURVEY, survey_page, [SurveyState.load]),
+    (routes.COMPLAINTS, complaints_page, [ComplaintsState.load]),
+    (routes.COMPLAINT_OFFICE, complaint_office_page, [ComplaintOfficeState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

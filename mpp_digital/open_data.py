@@ -3,6 +3,12 @@
 Only monthly aggregates per site, province or the nation, read from the rollups: no
 personal data, no single transactions. Public, read-only and cacheable (CORS ``*`` for GET:
 no cookie is read here).
+
+Provenance: every statistics row says which share of its volume is synthetic (the history
+generator's "data contoh", ``synthetic_share`` 0-1, ``synthetic`` true when any), and every
+answer says whether synthetic rows are counted at all (``synthetic_included``,
+``MPP_INCLUDE_SYNTHETIC``). Complaint statistics count complaints only: never their content
+(a "rahasia" complaint's included) nor who filed them.
 """
 
 from __future__ import annotations
@@ -22,13 +28,25 @@ from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError
-from mpp_digital.services import analytics, rate_limits
+from mpp_digital.services import analytics, complaints, rate_limits
 from mpp_digital.services.analytics import Kpis
 
 MAX_MONTHS = 36
 HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 FIELDS = ("served", "not_served", "digital_share", "wait_median_min", "wait_p90_min", "sla_rate", "ikm", "ikm_grade",
-          "survey_responses", "complaints_opened", "per_1000_residents", "residents")
+          "survey_responses", "complaints_opened", "per_1000_residents", "residents", "synthetic_share", "synthetic")
+SYNTHETIC_NOTE = ("synthetic_share is the share of a row's volume that comes from the history generator "
+                  "(sample data, 'data contoh'), not from real service; rows with synthetic true are not real figures")
+
+
+def provenance(share: float | None) -> dict:
+    """The provenance fields of one statistics row."""
+    return {"synthetic_share": None if share is None else round(share, 4), "synthetic": bool(share)}
+
+
+def provenance_meta() -> dict:
+    """Whether this deployment counts synthetic rows, and what the provenance fields mean."""
+    return {"synthetic_included": analytics.include_synthetic(), "synthetic_note": SYNTHETIC_NOTE}
 
 
 FIRST_MONTH = date(2000, 1, 1)  # months outside [FIRST_MONTH, LAST_MONTH] are a 400, not a date overflow
@@ -163,8 +181,10 @@ async def monthly(request: Request) -> Response:
         with session_scope() as session:
             scope = _scope(session, request.query_params.get("scope", "national"))
             series = analytics.monthly_series(session=session, scope=scope, start=start, end=_month_end(end))
-        rows = [{"scope": scope.name, "month": m["month"], **kpi_record(m["kpis"])} for m in series]
-        return rows, {"scope": scope.name, "from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m")}
+        rows = [{"scope": scope.name, "month": m["month"], **kpi_record(m["kpis"]), **provenance(m["synthetic_share"])}
+                for m in series]
+        return rows, {"scope": scope.name, "from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m"),
+                      **provenance_meta()}
 
     return await _guarded(request, work, "mpp-monthly")
 
@@ -177,9 +197,10 @@ async def by_site(request: Request) -> Response:
         with session_scope() as session:
             ranking = analytics.ranking(session=session, filters=flt)
         rows = [{"site": r["slug"], "name": r["name"], "regency_code": r["regency_code"],
-                 "province_code": r["province_code"], "month": month.strftime("%Y-%m"), **kpi_record(r["kpis"])}
+                 "province_code": r["province_code"], "month": month.strftime("%Y-%m"), **kpi_record(r["kpis"]),
+                 **provenance(r["synthetic_share"])}
                 for r in ranking]
-        return rows, {"month": month.strftime("%Y-%m")}
+        return rows, {"month": month.strftime("%Y-%m"), **provenance_meta()}
 
     return await _guarded(request, work, "mpp-sites-month")
 
@@ -191,11 +212,33 @@ async def by_province(request: Request) -> Response:
         flt = analytics.Filters(start=month, end=_month_end(month))
         with session_scope() as session:
             rows = [{"province_code": p["code"], "province": p["name"], "sites": p["sites"],
-                     "month": month.strftime("%Y-%m"), **kpi_record(p["kpis"])}
+                     "month": month.strftime("%Y-%m"), **kpi_record(p["kpis"]), **provenance(p["synthetic_share"])}
                     for p in analytics.provinces(session=session, filters=flt)]
-        return rows, {"month": month.strftime("%Y-%m")}
+        return rows, {"month": month.strftime("%Y-%m"), **provenance_meta()}
 
     return await _guarded(request, work, "mpp-provinces-month")
+
+
+def complaint_record(row: complaints.SiteComplaintStats) -> dict:
+    """The open-data fields of one site's complaint figures (counts only)."""
+    return {"received": row.received, "finished": row.finished, "median_days_to_answer": row.median_days_to_answer,
+            "overdue": row.overdue, "synthetic": row.synthetic}
+
+
+async def complaint_stats(request: Request) -> Response:
+    """GET /api/v1/stats/complaints?month=YYYY-MM: complaints per site (received, finished, median days to
+    the first answer, overdue now); real and synthetic rows apart; no content, no person."""
+    def work():
+        month = _month("month", request.query_params.get("month"), _last_full_month())
+        with session_scope() as session:
+            slugs = {s["id"]: s["slug"] for s in analytics.sites_with_regions(session=session)}
+            stats = complaints.site_statistics(session=session, start=month, end=_month_end(month), now=utcnow(),
+                                               include_synthetic=analytics.include_synthetic())
+        rows = [{"site": slugs.get(r.site_id, ""), "name": r.site_name, "month": month.strftime("%Y-%m"),
+                 **complaint_record(r)} for r in stats]
+        return rows, {"month": month.strftime("%Y-%m"), **provenance_meta()}
+
+    return await _guarded(request, work, "mpp-complaints-month")
 
 
 def openapi_document() -> dict:
@@ -214,6 +257,15 @@ def openapi_document() -> dict:
         "complaints_opened": {"type": "integer"},
         "per_1000_residents": {**number, "description": "served per 1,000 residents of the regencies served"},
         "residents": {"type": "integer"},
+        "synthetic_share": {**number, "description": "share of the row's volume from the history generator "
+                                                     "(sample data, 'data contoh'), 0-1"},
+        "synthetic": {"type": "boolean", "description": "true when any of the row is sample data"},
+    }}
+    complaint = {"type": "object", "properties": {
+        "received": {"type": "integer"}, "finished": {"type": "integer"},
+        "median_days_to_answer": {**number, "description": "median calendar days from filing to the first answer"},
+        "overdue": {"type": "integer", "description": "complaints past their step's deadline now"},
+        "synthetic": {"type": "boolean", "description": "a row of sample data from the history generator"},
     }}
     fmt = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]},
            "description": "csv for a CSV file (or send Accept: text/csv)"}
@@ -247,6 +299,8 @@ def openapi_document() -> dict:
             ], with_kpi),
             f"{routes.API_V1}/stats/sites": op("KPIs of every site for one month", [month], with_kpi),
             f"{routes.API_V1}/stats/provinces": op("KPIs of every province for one month", [month], with_kpi),
+            f"{routes.API_V1}/stats/complaints": op("Complaints of every site for one month (no content)", [month],
+                                                    complaint),
         },
     }
 
@@ -265,6 +319,7 @@ def open_data_routes() -> list[Route]:
         Route(f"{base}/stats/monthly", monthly, methods=["GET"]),
         Route(f"{base}/stats/sites", by_site, methods=["GET"]),
         Route(f"{base}/stats/provinces", by_province, methods=["GET"]),
+        Route(f"{base}/stats/complaints", complaint_stats, methods=["GET"]),
     ]
 
 

@@ -45,6 +45,9 @@ MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
 VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
 # ---- SKM survey (issue 14)
 SURVEY = "/survei/[survey_ref]"  # the SKM questionnaire of one served visit (t<ticket> / a<application>)
+# ---- VOICE (issue 14)
+COMPLAINTS = "/pengaduan"  # file a complaint, my complaints (?no=<id> opens one)
+COMPLAINT_OFFICE = "/petugas/pengaduan"  # the back office of complaints
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -227,6 +230,9 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(MY_DOCUMENTS, "page.my_documents"),
     PageRoute(VERIFY_OUTPUT, "page.verify_output"),
     PageRoute(SURVEY, "page.survey"),
+    # ---- VOICE (issue 14)
+    PageRoute(COMPLAINTS, "page.complaints"),
+    PageRoute(COMPLAINT_OFFICE, "page.complaint_office"),
 )
 
 
@@ -239,3 +245,8 @@ def document_file_url(document_id: int, *, download: bool = False) -> str:
 def verification_url(code: str) -> str:
     """The public verification page of an output (what its QR code points to)."""
     return f"{VERIFY_EMAIL}/{quote(code, safe='')}"
+
+
+def complaint_url(complaint_id: int) -> str:
+    """One of my complaints on /pengaduan."""
+    return f"{COMPLAINTS}?no={complaint_id}"

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     signing_cert_file: Path | None = None
     signing_key_file: Path | None = None
     signing_key_password: SecretStr | None = None
+    # Whether dashboards, reports and /api/v1 count the history generator's synthetic rows ("data
+    # contoh"). Shown apart and labelled when counted; a deployment with real data sets it false.
+    include_synthetic: bool = True
 
     @field_validator("public_base_url")
     @classmethod

@@ -15,6 +15,36 @@ from state.skm import SkmDashboardState
 WIDE = "1280px"
 
 
+def _sample_notice(message) -> rx.Component:
+    """The visible "data contoh" label of a view whose figures are (partly) synthetic."""
+    return rx.cond(message != "", rx.callout(message, icon="flask-conical", color_scheme="amber", id="dash-synthetic",
+                                             width="100%", margin_bottom="10px"))
+
+
+def _sample_badge(label) -> rx.Component:
+    return rx.cond(label != "", rx.badge(label, color_scheme="amber", class_name="sample-badge"))
+
+
+def _complaints(rows) -> rx.Component:
+    """Complaints per site (counts only, never content): received, finished, median days to answer, overdue."""
+    return card(
+        rx.heading(t("complaint.stats.title"), size="4", margin_bottom="10px"),
+        rx.box(rx.table.root(
+            rx.table.header(rx.table.row(
+                header_cell("dash.ranking.site"), header_cell("complaint.stats.received"),
+                header_cell("complaint.stats.finished"), header_cell("complaint.stats.median_days"),
+                header_cell("complaint.stats.overdue"), rx.table.column_header_cell(""),
+            )),
+            rx.table.body(rx.foreach(rows, lambda r: rx.table.row(
+                rx.table.cell(r["site"]), rx.table.cell(r["received"]), rx.table.cell(r["finished"]),
+                rx.table.cell(r["median_days"]), rx.table.cell(r["overdue"]), rx.table.cell(_sample_badge(r["sample"])),
+                class_name="complaint-stats-row",
+            ))),
+            variant="surface", size="1", width="100%", id="complaint-stats",
+        ), overflow="auto", max_height="420px", width="100%"),
+    )
+
+
 def _regency_picker() -> rx.Component:
     return rx.cond(
         R.regency_choices.length() > 1,
@@ -47,6 +77,7 @@ def regional() -> rx.Component:
         card(filter_bar(R, R.apply), margin_top="12px"),
         notice(R.error, "red", "dash-error"),
         rx.text(R.period_label, size="1", color="#5b6478", id="dash-period", margin_y="10px"),
+        _sample_notice(R.synthetic_notice),
         rx.cond(~R.has_data & (R.regency_name != ""), rx.callout(t("dash.no_data"), icon="info", margin_bottom="10px")),
         kpi_grid(R.kpi_values, R.kpi_changes, R.kpi_tones, "kpi"),
         rx.grid(
@@ -58,6 +89,7 @@ def regional() -> rx.Component:
             columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%", margin_top="14px",
         ),
         rx.box(skm_section(), margin_top="14px"),  # SKM (issue 14)
+        rx.box(_complaints(R.complaint_rows), margin_top="14px"),
         width=WIDE,
     )
 
@@ -144,12 +176,14 @@ def _ranking() -> rx.Component:
                     _sort_header("ikm", "kpi.ikm"),
                     _sort_header("open_complaints", "kpi.open_complaints"),
                     rx.table.column_header_cell(""),
+                    rx.table.column_header_cell(""),
                 )),
                 rx.table.body(rx.foreach(N.ranking_rows, lambda r: rx.table.row(
                     rx.table.cell(r["rank"]), rx.table.cell(r["name"]), rx.table.cell(r["province"]),
                     rx.table.cell(r["served"]), rx.table.cell(r["digital_share"]), rx.table.cell(r["wait_median"]),
                     rx.table.cell(r["wait_p90"]), rx.table.cell(r["sla_rate"]), rx.table.cell(r["ikm"]),
                     rx.table.cell(r["open_complaints"]),
+                    rx.table.cell(_sample_badge(r["sample"])),
                     rx.table.cell(rx.button(t("dash.ranking.drill"), size="1", variant="soft",
                                             on_click=N.drill(r["id"]), class_name="drill-button")),
                     class_name="ranking-row",
@@ -170,11 +204,12 @@ def _provinces() -> rx.Component:
                     header_cell("dash.ranking.province"), header_cell("dash.provinces.sites"),
                     header_cell("kpi.served"), header_cell("kpi.per_1000"), header_cell("kpi.digital_share"),
                     header_cell("kpi.wait_median"), header_cell("kpi.sla_rate"), header_cell("kpi.ikm"),
+                    rx.table.column_header_cell(""),
                 )),
                 rx.table.body(rx.foreach(N.province_rows, lambda p: rx.table.row(
                     rx.table.cell(p["name"]), rx.table.cell(p["sites"]), rx.table.cell(p["served"]),
                     rx.table.cell(p["per_1000"]), rx.table.cell(p["digital_share"]), rx.table.cell(p["wait_median"]),
-                    rx.table.cell(p["sla_rate"]), rx.table.cell(p["ikm"]),
+                    rx.table.cell(p["sla_rate"]), rx.table.cell(p["ikm"]), rx.table.cell(_sample_badge(p["sample"])),
                 ))),
                 variant="surface", size="1", width="100%", id="province-table",
             ),
@@ -272,12 +307,14 @@ def national() -> rx.Component:
         card(filter_bar(N, N.apply), margin_top="12px"),
         notice(N.error, "red", "dash-error"),
         rx.text(N.period_label, size="1", color="#5b6478", id="dash-period", margin_y="10px"),
+        _sample_notice(N.synthetic_notice),
         rx.vstack(
             _compare(),
             _ranking(),
             skm_section(),  # SKM (issue 14)
             _drill(),
             _provinces(),
+            _complaints(N.complaint_rows),
             rx.grid(_report(), _import(), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
             spacing="3", width="100%",
         ),

@@ -19,7 +19,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import session_scope
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
-from mpp_digital.services import analytics, charts, reports
+from mpp_digital.services import analytics, charts, complaints, reports
 from mpp_digital.services.analytics import KPI_METRICS, LOWER_IS_BETTER, Dashboard, Filters, Kpis
 from mpp_digital.services.authz import authorize
 from state.lang import LangState, tr
@@ -74,6 +74,33 @@ def kpi_texts(kpis: Kpis, previous: Kpis, lang: str) -> tuple[dict[str, str], di
     return values, changes, tones
 
 
+def synthetic_text(share: float | None, lang: str) -> str:
+    """The visible "data contoh" label of a view: empty when none of its figures is synthetic."""
+    from mpp_digital.i18n import t
+
+    if not share:
+        return ""
+    return t("synthetic.share", lang, share=analytics.format_metric("percent", share, lang))
+
+
+def sample_label(share: float | None, lang: str) -> str:
+    """The "data contoh" mark of one table row (empty for real rows)."""
+    from mpp_digital.i18n import t
+
+    return t("synthetic.label", lang) if share else ""
+
+
+def complaint_table(session, flt: Filters, lang: str, site_ids=None) -> list[dict[str, str]]:
+    """Complaint figures per site over the filter's period (counts only; synthetic rows marked)."""
+    stats = complaints.site_statistics(session=session, start=flt.start, end=flt.end, now=utcnow(),
+                                       include_synthetic=analytics.include_synthetic(), site_ids=site_ids)
+    return [{"site": r.site_name, "received": analytics.format_metric("count", r.received, lang),
+             "finished": analytics.format_metric("count", r.finished, lang),
+             "median_days": "–" if r.median_days_to_answer is None else f"{r.median_days_to_answer:.1f}",
+             "overdue": analytics.format_metric("count", r.overdue, lang),
+             "sample": sample_label(r.synthetic, lang)} for r in stats]
+
+
 def _period_label(flt: Filters, lang: str) -> str:
     prev = flt.previous()
     return analytics_t("dash.period", lang, start=flt.start.strftime("%d-%m-%Y"), end=flt.end.strftime("%d-%m-%Y"),
@@ -110,6 +137,8 @@ class RegionalDashboardState(rx.State):
     fig_services: dict = {}
     fig_channels: dict = {}
     fig_heatmap: dict = {}
+    synthetic_notice: str = ""
+    complaint_rows: list[dict[str, str]] = []
 
     # The regency being shown, as decided on the server (a backend var: the browser cannot set it;
     # ``regency_code`` above is only its display copy).
@@ -134,10 +163,11 @@ class RegionalDashboardState(rx.State):
         authorize(who, Role.REGIONAL_HEAD, regency_code=code)
         return code
 
-    def _compute(self, code: str, flt: Filters, lang: str) -> tuple[Dashboard, list[dict], list[dict]]:
+    def _compute(self, code: str, flt: Filters, lang: str) -> tuple[Dashboard, list[dict], list[dict], list[dict]]:
         with session_scope() as session:
             scope = analytics.regency_scope(session=session, regency_code=code)
             board = analytics.dashboard(session=session, scope=scope, filters=flt)
+            complaints_of = complaint_table(session, flt, lang, scope.site_ids)
             agencies = analytics.agencies_present(session=session, scope=scope)
             who = principal()
             if Role.SUPERADMIN in who.roles:
@@ -146,7 +176,7 @@ class RegionalDashboardState(rx.State):
             else:
                 names = {s["regency_code"]: s["regency"] for s in analytics.sites_with_regions(session=session)}
                 choices = [(c, names.get(c, c)) for c in sorted(who.regency_codes(Role.REGIONAL_HEAD))]
-        return board, agencies, [{"code": c, "name": n} for c, n in choices]
+        return board, agencies, [{"code": c, "name": n} for c, n in choices], complaints_of
 
     async def _refresh(self, requested: str | None = None) -> None:
         try:
@@ -157,7 +187,7 @@ class RegionalDashboardState(rx.State):
         lang = await _lang(self)
         try:
             flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
-            board, agencies, choices = await in_thread(self._compute, code, flt, lang)
+            board, agencies, choices, self.complaint_rows = await in_thread(self._compute, code, flt, lang)
         except DomainError as exc:
             self.error = await tr(self, exc.key, **exc.params)
             return
@@ -169,6 +199,7 @@ class RegionalDashboardState(rx.State):
         self.kpi_values, self.kpi_changes, self.kpi_tones = kpi_texts(board.kpis, board.previous, lang)
         self.period_label = _period_label(flt, lang)
         self.has_data = board.kpis.served > 0 or board.previous.served > 0
+        self.synthetic_notice = synthetic_text(board.synthetic_share, lang)
         self.fig_trend = charts.figure_data(charts.trend_figure(board, lang))
         self.fig_agency = charts.figure_data(charts.agency_figure(board, lang))
         self.fig_services = charts.figure_data(charts.services_figure(board, lang))
@@ -203,7 +234,7 @@ class RegionalDashboardState(rx.State):
         code = self._authorized_regency()
         lang = await _lang(self)
         flt = parse_filters(self.start, self.end, self.agency, self.channel, self.grain)
-        board, _agencies, _choices = await in_thread(self._compute, code, flt, lang)
+        board, _agencies, _choices, _complaints = await in_thread(self._compute, code, flt, lang)
         return reports.dashboard_tables(board, lang), flt, code
 
     @rx.event
@@ -264,11 +295,13 @@ class NationalDashboardState(rx.State):
     fig_drill_heatmap: dict = {}
     period_label: str = ""
     error: str = ""
+    synthetic_notice: str = ""
+    complaint_rows: list[dict[str, str]] = []
     # the numbers behind the ranking and the comparison, kept on the server (never sent to the page)
     _ranking: list[dict] = []
     _boards: list = []
 
-    def _compute(self, picked: list[int], drill: int, flt: Filters) -> dict:
+    def _compute(self, picked: list[int], drill: int, flt: Filters, lang: str = "id") -> dict:
         with session_scope() as session:
             sites = analytics.sites_with_regions(session=session)
             boards = [analytics.dashboard(session=session, scope=analytics.site_scope(session=session, site_id=i),
@@ -281,6 +314,7 @@ class NationalDashboardState(rx.State):
                 "provinces": analytics.provinces(session=session, filters=flt),
                 "agencies": analytics.agencies_present(session=session,
                                                        scope=analytics.national_scope(session=session)),
+                "complaints": complaint_table(session, flt, lang),
             }
 
     def _picked_ids(self) -> list[int]:
@@ -301,7 +335,7 @@ class NationalDashboardState(rx.State):
                 by_slug = {s["slug"]: s["id"] for s in await in_session(analytics.sites_with_regions)}
                 self.picked = [str(by_slug[s]) for s in DEFAULT_COMPARE if s in by_slug]
             drill = int(self.drill_id) if self.drill_id else 0
-            data = await in_thread(self._compute, self._picked_ids(), drill, flt)
+            data = await in_thread(self._compute, self._picked_ids(), drill, flt, lang)
         except (DomainError, ValueError) as exc:
             key = exc.key if isinstance(exc, DomainError) else "analytics.no_site_id"
             self.error = await tr(self, key, **(exc.params if isinstance(exc, DomainError) else {}))
@@ -328,8 +362,13 @@ class NationalDashboardState(rx.State):
         if self.compare_metric not in charts.COMPARE_METRICS:  # state vars can be set from the browser
             self.compare_metric = "served"
         self.fig_compare = charts.figure_data(charts.compare_figure(boards, self.compare_metric, lang))
-        self._ranking = [{"id": r["id"], "name": r["name"], "province": r["province"], "kpis": r["kpis"]}
-                         for r in data["ranking"]]
+        self._ranking = [{"id": r["id"], "name": r["name"], "province": r["province"], "kpis": r["kpis"],
+                          "synthetic_share": r["synthetic_share"]} for r in data["ranking"]]
+        self.complaint_rows = data["complaints"]
+        shares = [r["synthetic_share"] for r in data["ranking"] if r["synthetic_share"]]
+        every = len(shares) == len(data["ranking"]) and all(share >= 1 for share in shares)
+        self.synthetic_notice = (synthetic_text(1.0, lang) if shares and every
+                                 else await tr(self, "synthetic.some") if shares else "")
         self._format_ranking(lang)
         self.province_rows = [{
             "code": p["code"], "name": p["name"], "sites": str(p["sites"]),
@@ -339,6 +378,7 @@ class NationalDashboardState(rx.State):
             "wait_median": analytics.format_metric("minutes", p["kpis"].wait_median, lang),
             "sla_rate": analytics.format_metric("percent", p["kpis"].sla_rate, lang),
             "ikm": analytics.format_metric("index", p["kpis"].ikm, lang),
+            "sample": sample_label(p["synthetic_share"], lang),
         } for p in sorted(data["provinces"], key=lambda p: -p["kpis"].served)]
         drilled: Dashboard | None = data["drill"]
         if drilled is not None:
@@ -379,6 +419,7 @@ class NationalDashboardState(rx.State):
                 "sla_rate": analytics.format_metric("percent", k.sla_rate, lang),
                 "ikm": analytics.format_metric("index", k.ikm, lang),
                 "open_complaints": count(k.open_complaints),
+                "sample": sample_label(r.get("synthetic_share"), lang),
             })
         self.ranking_rows = rows
 

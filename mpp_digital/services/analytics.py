@@ -37,6 +37,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     union_all,
@@ -56,6 +57,7 @@ from mpp_digital.models import (
     AnalyticsServiceDaily,
     AnalyticsServiceMonthly,
     Channel,
+    Complaint,
     EventKind,
     EventOutcome,
     MppSite,
@@ -67,6 +69,12 @@ from mpp_digital.models import (
 # --------------------------------------------------------------------------- constants
 
 NATIONAL = "n"
+# Provenance: the history generator's events are synthetic ("data contoh"). Their rollup rows are
+# kept apart under the same keys prefixed with SYNTHETIC (``xs12``, ``xp33``, ``xn``), so that a
+# reader sums real and synthetic rows only when the deployment allows it
+# (``MPP_INCLUDE_SYNTHETIC``), and can always say which share of a figure is synthetic.
+SYNTHETIC = "x"
+SYNTHETIC_SOURCES = ("generator",)
 BUCKETS = tuple(f"w{i:02d}" for i in range(len(WAIT_BUCKET_EDGES)))
 MEASURES: tuple[str, ...] = (
     "served", "not_served", "wait_n", "wait_sum", "service_n", "service_sum", "sla_n", "sla_met",
@@ -310,9 +318,38 @@ class Scope:
     kind: str  # regency / province / national / site
     code: str  # regency or province code, site id, or "" for national
     name: str
-    keys: tuple[str, ...]
+    keys: tuple[str, ...]  # the real keys, then their synthetic twins when those are included
     site_ids: tuple[int, ...]
     population: int
+
+
+def include_synthetic() -> bool:
+    """Whether readers count the generator's synthetic rows (``MPP_INCLUDE_SYNTHETIC``; labelled when counted)."""
+    from mpp_digital.settings import get_settings
+
+    return get_settings().include_synthetic
+
+
+def reading_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """The rollup keys a reader sums: the real ones and, when included, their synthetic twins."""
+    real = tuple(keys)
+    return real + tuple(SYNTHETIC + k for k in real) if include_synthetic() else real
+
+
+def is_synthetic_key(key: str) -> bool:
+    """Whether a rollup key holds synthetic rows."""
+    return key.startswith(SYNTHETIC)
+
+
+def _volume(m: Measures) -> int:
+    """What a share of provenance is measured in: transactions, survey answers and complaints."""
+    return m["served"] + m["not_served"] + m["survey_n"] + m["complaints_opened"]
+
+
+def synthetic_share(synthetic: Measures, total: Measures) -> float | None:
+    """The share (0..1) of a figure's volume that is synthetic; None when there is no volume."""
+    volume = _volume(total)
+    return _volume(synthetic) / volume if volume else None
 
 
 def _regency_populations(session: Session, codes: Iterable[str]) -> int:
@@ -332,7 +369,7 @@ def regency_scope(*, session: Session, regency_code: str) -> Scope:
                             .order_by(col(MppSite.id))).scalars().all()
     if not sites:
         raise DomainError("analytics.no_site", name=region.name)
-    return Scope("regency", regency_code, region.name.strip(), tuple(site_key(i) for i in sites), tuple(sites),
+    return Scope("regency", regency_code, region.name.strip(), reading_keys(site_key(i) for i in sites), tuple(sites),
                  int(region.population or 0))
 
 
@@ -343,14 +380,14 @@ def province_scope(*, session: Session, province_code: str) -> Scope:
         raise DomainError("analytics.no_region", code=province_code)
     sites = session.execute(select(MppSite.id, MppSite.regency_code)
                             .where(col(MppSite.regency_code).startswith(province_code + "."))).all()
-    return Scope("province", province_code, region.name.strip(), (province_key(province_code),),
+    return Scope("province", province_code, region.name.strip(), reading_keys([province_key(province_code)]),
                  tuple(sorted(s[0] for s in sites)), _regency_populations(session, (s[1] for s in sites)))
 
 
 def national_scope(*, session: Session) -> Scope:
     """Every MPP site; residents: the regencies that have an MPP."""
     sites = session.execute(select(MppSite.id, MppSite.regency_code)).all()
-    return Scope("national", "", "Indonesia", (NATIONAL,), tuple(sorted(s[0] for s in sites)),
+    return Scope("national", "", "Indonesia", reading_keys([NATIONAL]), tuple(sorted(s[0] for s in sites)),
                  _regency_populations(session, (s[1] for s in sites)))
 
 
@@ -359,15 +396,22 @@ def site_scope(*, session: Session, site_id: int) -> Scope:
     site = session.get(MppSite, site_id)
     if site is None:
         raise DomainError("analytics.no_site_id")
-    return Scope("site", str(site_id), site.name, (site_key(site_id),), (site_id,),
+    return Scope("site", str(site_id), site.name, reading_keys([site_key(site_id)]), (site_id,),
                  _regency_populations(session, [site.regency_code]))
 
 
 def sites_with_regions(*, session: Session) -> list[dict]:
-    """Every site with its regency and province (for pickers, rankings and the API)."""
-    regions = {r.code: r for r in session.execute(select(Region).where(col(Region.level) <= 2)).scalars()}
+    """Every site with its regency and province (for pickers, rankings and the API).
+
+    Plain columns, not ORM objects: the ranking, the provinces and the API read it on every view.
+    """
+    r, m = Region.__table__.c, MppSite.__table__.c
+    sites = session.execute(select(m.id, m.slug, m.name, m.regency_code).order_by(m.name)).all()
+    codes = {row.regency_code for row in sites} | {row.regency_code[:2] for row in sites}
+    regions = {row.code: row for row in session.execute(select(r.code, r.name, r.population)
+                                                        .where(r.code.in_(sorted(codes))))}
     out = []
-    for site in session.execute(select(MppSite).order_by(col(MppSite.name))).scalars():
+    for site in sites:
         regency = regions.get(site.regency_code)
         province = regions.get(site.regency_code[:2])
         out.append({
@@ -484,28 +528,40 @@ def _daily_where(table, keys: Sequence[str], flt: Filters, start: date | None, e
     return and_(*conds)
 
 
-def _balance(session: Session, keys: Sequence[str], flt: Filters, upto: date) -> int:
-    """Complaints opened minus closed, from the beginning up to ``upto``."""
-    def conds(table):
-        out = [table.c.scope.in_(list(keys)), table.c.agency_id == flt.agency_id]
-        return out + ([table.c.channel == flt.channel] if flt.channel else [])
+def _open_complaint_counts(session: Session, site_ids: Sequence[int] | None, flt: Filters) -> dict[int, tuple[int, int]]:
+    """Complaints open at the end of the period and at the end of the previous one, per site, from the
+    complaint table (filed by then and not closed by then); synthetic ones only when included."""
+    c = Complaint.__table__.c
+    end, before = flt.end, flt.previous().end
 
-    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("complaints_opened", "complaints_closed"),
-                   conds, EPOCH, upto)
-    stmt = select(func.coalesce(func.sum(rows.c.complaints_opened - rows.c.complaints_closed), 0))
-    return int(session.execute(stmt).scalar_one())
+    def open_at(day: date):
+        return func.coalesce(func.sum(case((and_(c.filed_day <= day, or_(c.closed_day.is_(None), c.closed_day > day)),
+                                            1), else_=0)), 0)
+
+    conds = [c.filed_day <= end, or_(c.closed_day.is_(None), c.closed_day > before)]
+    if site_ids is not None:
+        conds.append(c.site_id.in_(list(site_ids)))
+    if flt.agency_id:
+        conds.append(c.agency_id == flt.agency_id)
+    if not include_synthetic():
+        conds.append(c.source.not_in(list(SYNTHETIC_SOURCES)))
+    stmt = select(c.site_id, open_at(end), open_at(before)).where(*conds).group_by(c.site_id)
+    return {site_id: (int(now), int(then)) for site_id, now, then in session.execute(stmt)}
 
 
-def _open_complaints(session: Session, keys: Sequence[str], flt: Filters) -> tuple[int, int]:
-    """Complaints still open at the end of the period and at the end of the previous one."""
-    return _balance(session, keys, flt, flt.end), _balance(session, keys, flt, flt.previous().end)
+def _open_complaints(session: Session, scope: Scope, flt: Filters) -> tuple[int, int]:
+    """Complaints still open at the end of the period and at the end of the previous one (the scope's sites)."""
+    counts = _open_complaint_counts(session, scope.site_ids, flt).values()
+    return sum(n for n, _ in counts), sum(p for _, p in counts)
 
 
 def _daily_rows(session: Session, keys: Sequence[str], flt: Filters, start: date, end: date):
+    """(day, channel, measures, synthetic) rows: real and synthetic rows of a day never summed together."""
     t = AnalyticsDaily.__table__
-    stmt = (select(t.c.day, t.c.channel, *_sum_columns(t))
-            .where(_daily_where(t, keys, flt, start, end)).group_by(t.c.day, t.c.channel))
-    return [(row[0], row[1], row[2:]) for row in session.execute(stmt)]
+    synthetic = t.c.scope.like(SYNTHETIC + "%")
+    stmt = (select(t.c.day, t.c.channel, synthetic, *_sum_columns(t))
+            .where(_daily_where(t, keys, flt, start, end)).group_by(t.c.day, t.c.channel, synthetic))
+    return [(row[0], row[1], row[3:], bool(row[2])) for row in session.execute(stmt)]
 
 
 @dataclass
@@ -521,11 +577,12 @@ class Dashboard:
     by_agency: list[dict]  # agency_id, agency, served, wait_median, sla_rate
     top_services: list[dict]  # service_id, service, agency, served
     heatmap: list[list[int]]  # [weekday 0=Mon][hour 0..23] arrivals
+    synthetic_share: float | None = None  # share of the period's volume from synthetic rows ("data contoh")
 
 
 def _kpis_over(rows, start: date, end: date, scope: Scope, open_complaints: int) -> Kpis:
     by_channel: dict[str, Measures] = defaultdict(Measures)
-    for day, channel, values in rows:
+    for day, channel, values, _synthetic in rows:
         if start <= day <= end:
             by_channel[channel].add(values)
     return kpis_from(by_channel, population=scope.population, open_complaints=open_complaints)
@@ -535,7 +592,7 @@ def kpis(*, session: Session, scope: Scope, filters: Filters) -> tuple[Kpis, Kpi
     """KPIs of the period and of the previous period of the same length."""
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
-    now_open, before_open = _open_complaints(session, scope.keys, filters)
+    now_open, before_open = _open_complaints(session, scope, filters)
     return (_kpis_over(rows, filters.start, filters.end, scope, now_open),
             _kpis_over(rows, prev.start, prev.end, scope, before_open))
 
@@ -585,25 +642,35 @@ def top_services(*, session: Session, scope: Scope, filters: Filters, limit: int
     return [{"service_id": r[0], "service": r[1], "agency": r[2], "served": int(r[3])} for r in session.execute(stmt)]
 
 
+def _weekday_of(column, postgres: bool):
+    """SQL: the weekday of a date column, 0 = Monday."""
+    if postgres:
+        return cast(func.extract("isodow", column), Integer) - 1
+    return (cast(func.strftime("%w", column), Integer) + 6) % 7
+
+
 def arrivals_heatmap(*, session: Session, scope: Scope, filters: Filters) -> list[list[int]]:
-    """Arrivals per local weekday (0 = Monday) and hour, over the period (all agencies)."""
+    """Arrivals per local weekday (0 = Monday) and hour, over the period (all agencies): one query,
+    partial months from the daily rows and whole months from the monthly ones."""
     grid = [[0] * 24 for _ in range(7)]
     day_parts, months = split_range(filters.start, filters.end)
     t, m = AnalyticsHourly.__table__, AnalyticsHourlyMonthly.__table__
-    channel = [t.c.channel == filters.channel] if filters.channel else []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    parts = []
     for lo, hi in day_parts:
-        stmt = (select(t.c.day, t.c.hour, func.sum(t.c.arrivals))
-                .where(t.c.scope.in_(list(scope.keys)), t.c.day >= lo, t.c.day <= hi, *channel)
-                .group_by(t.c.day, t.c.hour))
-        for day, hour, arrivals in session.execute(stmt):
-            grid[day.weekday()][hour] += int(arrivals)
+        channel = [t.c.channel == filters.channel] if filters.channel else []
+        parts.append(select(_weekday_of(t.c.day, postgres).label("weekday"), t.c.hour.label("hour"),
+                            t.c.arrivals.label("arrivals"))
+                     .where(t.c.scope.in_(list(scope.keys)), t.c.day >= lo, t.c.day <= hi, *channel))
     if months:
         channel = [m.c.channel == filters.channel] if filters.channel else []
-        stmt = (select(m.c.weekday, m.c.hour, func.sum(m.c.arrivals))
-                .where(m.c.scope.in_(list(scope.keys)), m.c.month >= months[0], m.c.month <= months[1], *channel)
-                .group_by(m.c.weekday, m.c.hour))
-        for weekday, hour, arrivals in session.execute(stmt):
-            grid[weekday][hour] += int(arrivals)
+        parts.append(select(m.c.weekday.label("weekday"), m.c.hour.label("hour"), m.c.arrivals.label("arrivals"))
+                     .where(m.c.scope.in_(list(scope.keys)), m.c.month >= months[0], m.c.month <= months[1],
+                            *channel))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    stmt = select(rows.c.weekday, rows.c.hour, func.sum(rows.c.arrivals)).group_by(rows.c.weekday, rows.c.hour)
+    for weekday, hour, arrivals in session.execute(stmt):
+        grid[int(weekday)][int(hour)] += int(arrivals)
     return grid
 
 
@@ -611,15 +678,19 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
     """Every figure of one dashboard view (what one page load costs): five rollup queries."""
     prev = filters.previous()
     rows = _daily_rows(session, scope.keys, filters, prev.start, filters.end)
-    now_open, before_open = _open_complaints(session, scope.keys, filters)
+    now_open, before_open = _open_complaints(session, scope, filters)
     # one pass over the rows: each goes to its trend period, or to the previous period
     periods: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
     earlier: dict[str, Measures] = defaultdict(Measures)
     starts: dict[date, date] = {}
-    for day, channel, values in rows:
+    synthetic, volume = Measures(), Measures()
+    for day, channel, values, is_synthetic in rows:
         if day < filters.start:
             earlier[channel].add(values)
         else:
+            volume.add(values)
+            if is_synthetic:
+                synthetic.add(values)
             bucket = starts.get(day)
             if bucket is None:
                 bucket = starts[day] = period_start(day, filters.grain)
@@ -645,6 +716,7 @@ def dashboard(*, session: Session, scope: Scope, filters: Filters) -> Dashboard:
         by_agency=by_agency(session=session, scope=scope, filters=filters),
         top_services=top_services(session=session, scope=scope, filters=filters),
         heatmap=arrivals_heatmap(session=session, scope=scope, filters=filters),
+        synthetic_share=synthetic_share(synthetic, volume),
     )
 
 
@@ -656,9 +728,14 @@ def _next_period(day: date, grain: str) -> date:
     return day + timedelta(days=1)
 
 
-def _per_scope(session: Session, like: str, filters: Filters, start: date, end: date) -> dict[str, dict[str, Measures]]:
+def _per_scope(session: Session, keys: Sequence[str], filters: Filters, start: date, end: date,
+               synthetic: dict[str, Measures] | None = None) -> dict[str, dict[str, Measures]]:
+    """Measures per scope key and channel (each key one index range), real and synthetic twins summed
+    under the real key (the synthetic part also in ``synthetic``, when given, so that it can be labelled)."""
+    wanted = list(reading_keys(keys))
+
     def conds(table):
-        out = [table.c.scope.like(like), table.c.agency_id == filters.agency_id]
+        out = [table.c.scope.in_(wanted), table.c.agency_id == filters.agency_id]
         return out + ([table.c.channel == filters.channel] if filters.channel else [])
 
     rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("scope", "channel", *MEASURES), conds,
@@ -666,68 +743,94 @@ def _per_scope(session: Session, like: str, filters: Filters, start: date, end: 
     stmt = select(rows.c.scope, rows.c.channel, *_sum_columns(rows)).group_by(rows.c.scope, rows.c.channel)
     out: dict[str, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
     for row in session.execute(stmt):
-        out[row[0]][row[1]].add(row[2:])
+        key = row[0].removeprefix(SYNTHETIC)
+        out[key][row[1]].add(row[2:])
+        if synthetic is not None and is_synthetic_key(row[0]):
+            synthetic.setdefault(key, Measures()).add(row[2:])
     return out
 
 
-def _open_per_scope(session: Session, like: str, filters: Filters) -> dict[str, int]:
+def _served_per_scope(session: Session, keys: Sequence[str], filters: Filters, start: date, end: date) -> dict[str, int]:
+    """Services delivered per scope key (real and included synthetic twins together): the previous
+    period of the ranking needs nothing else."""
+    wanted = list(reading_keys(keys))
+
     def conds(table):
-        out = [table.c.scope.like(like), table.c.agency_id == filters.agency_id]
+        out = [table.c.scope.in_(wanted), table.c.agency_id == filters.agency_id]
         return out + ([table.c.channel == filters.channel] if filters.channel else [])
 
-    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__,
-                   ("scope", "complaints_opened", "complaints_closed"), conds, EPOCH, filters.end)
-    stmt = (select(rows.c.scope, func.sum(rows.c.complaints_opened - rows.c.complaints_closed))
-            .group_by(rows.c.scope))
-    return {scope: int(v or 0) for scope, v in session.execute(stmt)}
+    rows = _tiered(AnalyticsDaily.__table__, AnalyticsMonthly.__table__, ("scope", "served"), conds, start, end)
+    out: dict[str, int] = defaultdict(int)
+    for scope, served in session.execute(select(rows.c.scope, func.sum(rows.c.served)).group_by(rows.c.scope)):
+        out[scope.removeprefix(SYNTHETIC)] += int(served or 0)
+    return out
+
+
+def _share_of(key: str, by_channel: dict[str, Measures], synthetic: dict[str, Measures]) -> float | None:
+    total = Measures()
+    for measures in by_channel.values():
+        total.add(measures)
+    return synthetic_share(synthetic.get(key, Measures()), total)
 
 
 def ranking(*, session: Session, filters: Filters) -> list[dict]:
     """Every site with its KPIs over the period (and the previous served count), by name."""
     prev = filters.previous()
-    current = _per_scope(session, "s%", filters, filters.start, filters.end)
-    before = _per_scope(session, "s%", filters, prev.start, prev.end)
-    opened = _open_per_scope(session, "s%", filters)
+    sites = sites_with_regions(session=session)
+    keys = [site_key(s["id"]) for s in sites]
+    synthetic: dict[str, Measures] = {}
+    current = _per_scope(session, keys, filters, filters.start, filters.end, synthetic)
+    before = _served_per_scope(session, keys, filters, prev.start, prev.end)
+    opened = _open_complaint_counts(session, None, filters)
     out = []
-    for site in sites_with_regions(session=session):
+    for site in sites:
         key = site_key(site["id"])
-        k = kpis_from(current.get(key, {}), population=site["population"], open_complaints=opened.get(key, 0))
-        p = kpis_from(before.get(key, {}), population=site["population"], open_complaints=0)
-        out.append({**site, "kpis": k, "served_change": change("served", "count", k.served, p.served)})
+        k = kpis_from(current.get(key, {}), population=site["population"],
+                      open_complaints=opened.get(site["id"], (0, 0))[0])
+        out.append({**site, "kpis": k, "served_change": change("served", "count", k.served, before.get(key, 0)),
+                    "synthetic_share": _share_of(key, current.get(key, {}), synthetic)})
     return out
 
 
 def provinces(*, session: Session, filters: Filters) -> list[dict]:
     """Every province that has an MPP, with its KPIs over the period."""
     sites = sites_with_regions(session=session)
-    current = _per_scope(session, "p%", filters, filters.start, filters.end)
-    opened = _open_per_scope(session, "p%", filters)
     by_province: dict[str, list[dict]] = defaultdict(list)
     for site in sites:
         by_province[site["province_code"]].append(site)
+    synthetic: dict[str, Measures] = {}
+    current = _per_scope(session, [province_key(code) for code in by_province], filters, filters.start, filters.end,
+                         synthetic)
+    opened = _open_complaint_counts(session, None, filters)
     out = []
     for code, members in sorted(by_province.items()):
         population = sum({s["regency_code"]: s["population"] for s in members}.values())
         key = province_key(code)
-        k = kpis_from(current.get(key, {}), population=population, open_complaints=opened.get(key, 0))
-        out.append({"code": code, "name": members[0]["province"], "sites": len(members), "kpis": k})
+        k = kpis_from(current.get(key, {}), population=population,
+                      open_complaints=sum(opened.get(s["id"], (0, 0))[0] for s in members))
+        out.append({"code": code, "name": members[0]["province"], "sites": len(members), "kpis": k,
+                    "synthetic_share": _share_of(key, current.get(key, {}), synthetic)})
     return out
 
 
 def monthly_series(*, session: Session, scope: Scope, start: date, end: date) -> list[dict]:
     """KPIs per calendar month of a scope (open data, reports)."""
-    t = AnalyticsDaily.__table__
     flt = Filters(start=start, end=end)
-    stmt = (select(t.c.day, t.c.channel, *_sum_columns(t)).where(_daily_where(t, scope.keys, flt, start, end))
-            .group_by(t.c.day, t.c.channel))
     months: dict[date, dict[str, Measures]] = defaultdict(lambda: defaultdict(Measures))
-    for row in session.execute(stmt):
-        months[row[0].replace(day=1)][row[1]].add(row[2:])
+    synthetic: dict[date, Measures] = defaultdict(Measures)
+    for day, channel, values, is_synthetic in _daily_rows(session, scope.keys, flt, start, end):
+        months[day.replace(day=1)][channel].add(values)
+        if is_synthetic:
+            synthetic[day.replace(day=1)].add(values)
     out = []
     cursor = start.replace(day=1)
     while cursor <= end:
         k = kpis_from(months.get(cursor, {}), population=scope.population, open_complaints=0)
-        out.append({"month": cursor.strftime("%Y-%m"), "kpis": k})
+        total = Measures()
+        for measures in months.get(cursor, {}).values():
+            total.add(measures)
+        out.append({"month": cursor.strftime("%Y-%m"), "kpis": k,
+                    "synthetic_share": synthetic_share(synthetic.get(cursor, Measures()), total)})
         cursor = _next_period(cursor, "month")
     return out
 
@@ -735,7 +838,7 @@ def monthly_series(*, session: Session, scope: Scope, start: date, end: date) ->
 def latest_day(*, session: Session) -> date | None:
     """The newest day with national figures, if any."""
     t = AnalyticsDaily.__table__
-    return session.execute(select(func.max(t.c.day)).where(t.c.scope == NATIONAL)).scalar_one()
+    return session.execute(select(func.max(t.c.day)).where(t.c.scope.in_(reading_keys([NATIONAL])))).scalar_one()
 
 
 def agencies_present(*, session: Session, scope: Scope) -> list[dict]:
@@ -814,7 +917,8 @@ def apply_to_rollups(*, session: Session, events: Sequence[ServiceEvent]) -> Non
         values = [measures[m] for m in MEASURES]
         month = event.local_day.replace(day=1)
         transaction = event.kind in (EventKind.QUEUE, EventKind.APPLICATION)
-        for key in _site_keys(session, event.site_id, cache):
+        prefix = SYNTHETIC if event.source in SYNTHETIC_SOURCES else ""
+        for key in (prefix + k for k in _site_keys(session, event.site_id, cache)):
             for agency in (event.agency_id, 0):
                 for table, when in ((daily, event.local_day), (monthly, month)):
                     row = table.setdefault((key, agency, when, event.channel), [0] * len(MEASURES))
@@ -845,6 +949,17 @@ def apply_to_rollups(*, session: Session, events: Sequence[ServiceEvent]) -> Non
             [{"scope": k[0], "month": k[1], "weekday": k[2], "hour": k[3], "channel": k[4], "arrivals": v}
              for k, v in hourly_monthly.items()],
             ("scope", "month", "weekday", "hour", "channel"), ("arrivals",))
+
+
+def within_jangka_waktu(regency_code: str, submitted_at: datetime, decided_at: datetime, working_days: int) -> bool:
+    """The SLA fact of an application: decided by the last working day of the service's jangka waktu
+    (weekends, national holidays and cuti bersama not counted; 0 days: the same working day)."""
+    from mpp_digital.services.applications.working_days import add_working_days
+    from mpp_digital.services.queue import national_holidays
+
+    zone = timezone(timedelta(hours=utc_offset_hours(regency_code)))
+    due = add_working_days(submitted_at.astimezone(zone).date(), max(0, working_days), holidays=national_holidays())
+    return decided_at.astimezone(zone).date() <= due
 
 
 def build_event(
@@ -899,8 +1014,9 @@ def build_event(
         sla_met = wait_seconds <= QUEUE_WAIT_STANDARD.total_seconds()
     if derive_sla and sla_met is None and kind == EventKind.APPLICATION and service_id and service_seconds is not None:
         service = session.get(Service, service_id)
-        if service is not None:  # jangka waktu in working days, counted here as calendar days
-            sla_met = service_seconds <= max(1, service.duration_days) * 86400
+        if service is not None:
+            sla_met = within_jangka_waktu(site.regency_code, occurred_at - timedelta(seconds=service_seconds),
+                                          occurred_at, service.duration_days)
     local = (arrived_at or occurred_at).astimezone(timezone(timedelta(hours=utc_offset_hours(site.regency_code))))
     day = occurred_at.astimezone(local.tzinfo).date()
     return ServiceEvent(
@@ -929,7 +1045,8 @@ def record_service_event(*, session: Session, **fields) -> ServiceEvent:
         wait_seconds: from check-in to the call (queue), when known.
         service_seconds: at the counter, or from submission to decision (application).
         sla_met: whether the service standard was met; derived when None (queue: wait within
-            ``QUEUE_WAIT_STANDARD``; application: within the service's jangka waktu).
+            ``QUEUE_WAIT_STANDARD``; application: decided within the service's jangka waktu, in
+            working days, ``within_jangka_waktu``).
         satisfaction: the respondent's IKM 25-100 (survey).
         quantity: 1 for a live transaction; a history row's volume.
         source, source_ref: who wrote it and its id there; (source, source_ref) is unique, so a
@@ -1015,36 +1132,37 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         else:
             session.execute(delete(table).where(in_range(table.c.day)))
 
-    site_scope_expr = literal("s", String) + cast(e.c.site_id, String)
+    synthetic = e.c.source.in_(list(SYNTHETIC_SOURCES))
+    site_scope_expr = case((synthetic, literal(SYNTHETIC + "s", String)), else_=literal("s", String)) + \
+        cast(e.c.site_id, String)
     transaction = e.c.kind.in_([EventKind.QUEUE.value, EventKind.APPLICATION.value])
     sums = _event_sums(e)
     # 1. site x agency rows, straight from the events
     session.execute(insert(d).from_select(
         ["scope", "agency_id", "day", "channel", *MEASURES],
         select(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel, *(sums[m] for m in MEASURES))
-        .where(in_range(e.c.local_day)).group_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)
-        .order_by(e.c.site_id, e.c.agency_id, e.c.local_day, e.c.channel)))
+        .where(in_range(e.c.local_day)).group_by(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel)
+        .order_by(site_scope_expr, e.c.agency_id, e.c.local_day, e.c.channel)))
     session.execute(insert(sv).from_select(
         ["scope", "day", "service_id", "channel", "agency_id", "served"],
         select(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel, func.min(e.c.agency_id),
                func.sum(e.c.quantity))
         .where(and_(in_range(e.c.local_day), transaction, e.c.outcome == EventOutcome.SERVED.value,
                     e.c.service_id.isnot(None)))
-        .group_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)
-        .order_by(e.c.site_id, e.c.local_day, e.c.service_id, e.c.channel)))
+        .group_by(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel)
+        .order_by(site_scope_expr, e.c.local_day, e.c.service_id, e.c.channel)))
     session.execute(insert(hr).from_select(
         ["scope", "day", "hour", "channel", "arrivals"],
         select(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel, func.sum(e.c.quantity))
         .where(and_(in_range(e.c.local_day), transaction, e.c.local_hour.isnot(None)))
-        .group_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)
-        .order_by(e.c.site_id, e.c.local_day, e.c.local_hour, e.c.channel)))
+        .group_by(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel)
+        .order_by(site_scope_expr, e.c.local_day, e.c.local_hour, e.c.channel)))
 
-    # 2. province and national rows from the site rows
-    def lift(table, keys: list[str], sums_of: Sequence[str], extra_where=None) -> None:
-        joined = table.join(site, table.c.scope == literal("s", String) + cast(site.c.id, String))
-        where = and_(table.c.scope.like("s%"), in_range(table.c.day),
-                     extra_where if extra_where is not None else true_())
-        province = literal("p", String) + func.substr(site.c.regency_code, 1, 2)
+    # 2. province and national rows from the site rows, real and synthetic apart
+    def lift(table, keys: list[str], sums_of: Sequence[str], prefix: str) -> None:
+        joined = table.join(site, table.c.scope == literal(prefix + "s", String) + cast(site.c.id, String))
+        where = and_(table.c.scope.like(prefix + "s%"), in_range(table.c.day))
+        province = literal(prefix + "p", String) + func.substr(site.c.regency_code, 1, 2)
         session.execute(insert(table).from_select(
             ["scope", *keys, *sums_of],
             select(province, *(table.c[k] for k in keys), *(func.sum(table.c[m]) for m in sums_of))
@@ -1052,26 +1170,31 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
             .order_by(province, *(table.c[k] for k in keys))))
         session.execute(insert(table).from_select(
             ["scope", *keys, *sums_of],
-            select(literal(NATIONAL, String), *(table.c[k] for k in keys), *(func.sum(table.c[m]) for m in sums_of))
+            select(literal(prefix + NATIONAL, String), *(table.c[k] for k in keys),
+                   *(func.sum(table.c[m]) for m in sums_of))
             .where(where).group_by(*(table.c[k] for k in keys)).order_by(*(table.c[k] for k in keys))))
 
-    lift(d, ["agency_id", "day", "channel"], MEASURES)
-    # service rows: the agency is a property of the service, so it is carried, not summed
-    joined = sv.join(site, sv.c.scope == literal("s", String) + cast(site.c.id, String))
-    province = literal("p", String) + func.substr(site.c.regency_code, 1, 2)
-    sv_where = and_(sv.c.scope.like("s%"), in_range(sv.c.day))
-    session.execute(insert(sv).from_select(
-        ["scope", "day", "service_id", "channel", "agency_id", "served"],
-        select(province, sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
-        .select_from(joined).where(sv_where).group_by(province, sv.c.day, sv.c.service_id, sv.c.channel)
-        .order_by(province, sv.c.day, sv.c.service_id, sv.c.channel)))
-    session.execute(insert(sv).from_select(
-        ["scope", "day", "service_id", "channel", "agency_id", "served"],
-        select(literal(NATIONAL, String), sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id),
-               func.sum(sv.c.served))
-        .where(sv_where).group_by(sv.c.day, sv.c.service_id, sv.c.channel)
-        .order_by(sv.c.day, sv.c.service_id, sv.c.channel)))
-    lift(hr, ["day", "hour", "channel"], ("arrivals",))
+    def lift_services(prefix: str) -> None:
+        # service rows: the agency is a property of the service, so it is carried, not summed
+        joined = sv.join(site, sv.c.scope == literal(prefix + "s", String) + cast(site.c.id, String))
+        province = literal(prefix + "p", String) + func.substr(site.c.regency_code, 1, 2)
+        sv_where = and_(sv.c.scope.like(prefix + "s%"), in_range(sv.c.day))
+        session.execute(insert(sv).from_select(
+            ["scope", "day", "service_id", "channel", "agency_id", "served"],
+            select(province, sv.c.day, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
+            .select_from(joined).where(sv_where).group_by(province, sv.c.day, sv.c.service_id, sv.c.channel)
+            .order_by(province, sv.c.day, sv.c.service_id, sv.c.channel)))
+        session.execute(insert(sv).from_select(
+            ["scope", "day", "service_id", "channel", "agency_id", "served"],
+            select(literal(prefix + NATIONAL, String), sv.c.day, sv.c.service_id, sv.c.channel,
+                   func.min(sv.c.agency_id), func.sum(sv.c.served))
+            .where(sv_where).group_by(sv.c.day, sv.c.service_id, sv.c.channel)
+            .order_by(sv.c.day, sv.c.service_id, sv.c.channel)))
+
+    for prefix in ("", SYNTHETIC):
+        lift(d, ["agency_id", "day", "channel"], MEASURES, prefix)
+        lift_services(prefix)
+        lift(hr, ["day", "hour", "channel"], ("arrivals",), prefix)
 
     # 3. all-agency rows (agency_id = 0) of every scope
     session.execute(insert(d).from_select(
@@ -1085,11 +1208,6 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         if postgres:
             return cast(func.date_trunc("month", column), Date)
         return func.date(column, "start of month")
-
-    def weekday_of(column):  # 0 = Monday
-        if postgres:
-            return cast(func.extract("isodow", column), Integer) - 1
-        return (cast(func.strftime("%w", column), Integer) + 6) % 7
 
     dm, svm, hrm = AnalyticsMonthly.__table__, AnalyticsServiceMonthly.__table__, AnalyticsHourlyMonthly.__table__
     for table in (dm, svm, hrm):
@@ -1109,7 +1227,7 @@ def rebuild_rollups(*, session: Session, start: date | None = None, end: date | 
         select(sv.c.scope, month, sv.c.service_id, sv.c.channel, func.min(sv.c.agency_id), func.sum(sv.c.served))
         .where(in_range(sv.c.day)).group_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)
         .order_by(sv.c.scope, month, sv.c.service_id, sv.c.channel)))
-    month, weekday = month_of(hr.c.day), weekday_of(hr.c.day)
+    month, weekday = month_of(hr.c.day), _weekday_of(hr.c.day, postgres)
     session.execute(insert(hrm).from_select(
         ["scope", "month", "weekday", "hour", "channel", "arrivals"],
         select(hr.c.scope, month, weekday, hr.c.hour, hr.c.channel, func.sum(hr.c.arrivals))

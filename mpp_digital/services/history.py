@@ -11,7 +11,19 @@ Vectorised with numpy, so ten million events take well under a minute to draw:
   SLA met when the wait is within 30 minutes, or the application is decided within its
   jangka waktu; about 5 % no-shows;
 * satisfaction surveys from about 9 % of served visits (IKM around each site's mean) and
-  complaints from 0.3 %, most closed within two weeks.
+  complaints from 0.3 %, most closed within two weeks; each generated complaint is also a row
+  of the complaint table (``source = "generator"``, filed by one inactive "data contoh" account,
+  no real content), so the complaint statistics have the same shape as real ones;
+* every row is synthetic (``source = "generator"``): the rollups keep it apart and every
+  dashboard, report and /api/v1 figure that counts it says so ("data contoh").
+
+Realistic volumes (``realistic_events``): MPP Sragen (Kabupaten Sragen, about 1.0 M residents)
+served about 400 people a day in its first two months (21,000 people from 15 December 2022 to
+20 February 2023, Solopos 20/2/2023 "Baru Dibuka 2 Bulan, MPP Sragen Layani 21.000 Orang"), and
+its Dukcapil counters alone 700-800 applicants a day (Solopos 15/12/2022; Tribun Jateng
+15/12/2022). About 400 a day on some 280 opening days a year is 0.11 visits per resident per
+year; at that rate the 103 demo sites (96.6 M residents in their regencies) make about 10.6 M
+transactions a year: the 10 M events of ``bench/dashboard.py`` are one realistic year.
 
 Rows go in with PostgreSQL's COPY (or executemany in big batches on SQLite), then the
 rollups are rebuilt in SQL by ``analytics.rebuild_rollups``.
@@ -23,15 +35,28 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from mpp_digital.models import Agency, MppSite, Region, Service, ServiceEvent, SiteService
+from mpp_digital.models import (
+    COMPLAINT_CATEGORIES,
+    Agency,
+    Complaint,
+    ComplaintStatus,
+    MppSite,
+    Region,
+    Service,
+    ServiceEvent,
+    SiteService,
+    User,
+)
 from mpp_digital.services import analytics
+from mpp_digital.services.applications.working_days import add_working_days
+from mpp_digital.services.sealing import seal
 
 COLUMNS = ("kind", "outcome", "site_id", "agency_id", "service_id", "channel", "occurred_at", "arrived_at",
            "local_day", "local_hour", "wait_seconds", "service_seconds", "sla_met", "satisfaction", "quantity",
@@ -42,6 +67,9 @@ HOUR_WEIGHT_COUNTER[8:16] = [0.19, 0.21, 0.17, 0.12, 0.03, 0.12, 0.10, 0.06]
 HOUR_WEIGHT_ONLINE = np.array([1, 0.5, 0.3, 0.3, 0.5, 1, 2, 4, 6, 7, 7, 6, 5, 6, 6, 5, 5, 5, 5, 6, 7, 6, 4, 2.0])
 PEAK_FACTOR = np.ones(24)
 PEAK_FACTOR[[8, 9, 10]] = [1.3, 1.6, 1.4]
+VISITS_PER_RESIDENT_YEAR = 0.11  # MPP Sragen: ~400 people a day, 1.0 M residents (see above)
+# what follows each transaction: surveys 8.5 %, complaints opened 0.3 % and closed 0.2 %
+EVENTS_PER_TRANSACTION = 1 / (1 - 0.085 - 0.003 - 0.002)
 AGENCY_WEIGHT = {"dukcapil": 6.0, "polres": 3.0, "samsat": 3.0, "bapenda": 2.0, "dpmptsp": 2.0, "bpjs-kesehatan": 2.0,
                  "imigrasi": 1.5, "atr-bpn": 1.5, "kemenag": 1.2}
 
@@ -67,6 +95,16 @@ def _catalog(session: Session):
     for row in session.execute(select(SiteService)).scalars():
         offers.setdefault(row.site_id, []).append(row)
     return sites, population, agencies, services, offers
+
+
+def due_days(start: np.ndarray, working_days: np.ndarray, holidays) -> np.ndarray:
+    """``working_days.add_working_days`` over arrays (numpy's business days with the same holidays)."""
+    hol = np.array(sorted(holidays), dtype="datetime64[D]")
+    first = np.busday_offset(start, 0, roll="forward", holidays=hol)
+    due = np.busday_offset(first, working_days, roll="forward", holidays=hol)
+    # from a day off, the first working day after it is already the first one counted
+    return np.where(np.is_busday(start, holidays=hol) | (working_days == 0), due,
+                    np.busday_offset(first, np.maximum(working_days - 1, 0), holidays=hol))
 
 
 def generate_frame(session: Session, *, events: int, years: float, end: date, seed: int = 5) -> pd.DataFrame:
@@ -154,6 +192,11 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
     occurred_utc = np.minimum(occurred_utc, np.maximum(end_utc, arrival_utc))
     spent = (occurred_utc - arrival_utc).astype(np.int64)
     local_day = (occurred_utc + (offsets[site_index] * 3600).astype("timedelta64[s]")).astype("datetime64[D]")
+    # the SLA of an application: decided within its jangka waktu in working days (holidays skipped)
+    from mpp_digital.services.queue import national_holidays
+
+    arrival_day = (arrival_utc + (offsets[site_index] * 3600).astype("timedelta64[s]")).astype("datetime64[D]")
+    decided_in_time = local_day <= due_days(arrival_day, duration, national_holidays())
 
     tx = pd.DataFrame({
         "kind": np.where(online, "application", "queue"),
@@ -168,7 +211,7 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
         "local_hour": hour,
         "wait_seconds": pd.array(np.where(online, 0, wait), dtype="Int64"),
         "service_seconds": pd.array(np.where(online, spent, counter_time), dtype="Int64"),
-        "sla_met": np.where(online, spent <= allowed, wait <= analytics.QUEUE_WAIT_STANDARD.total_seconds()),
+        "sla_met": np.where(online, decided_in_time, wait <= analytics.QUEUE_WAIT_STANDARD.total_seconds()),
         "satisfaction": pd.array([pd.NA] * n_tx, dtype="Int64"),
     })
     tx.loc[online, "wait_seconds"] = pd.NA
@@ -219,7 +262,16 @@ def generate_frame(session: Session, *, events: int, years: float, end: date, se
     frame = pd.concat([tx, surveys, opened, closed], ignore_index=True)
     frame["quantity"] = 1
     frame["source"] = "generator"
-    return frame[list(COLUMNS)]
+    result = frame[list(COLUMNS)].copy()
+    # the complaint rows behind the complaint events: when filed, where, and when closed (if it was)
+    filed = opened[["site_id", "agency_id", "service_id", "occurred_at", "local_day"]].copy()
+    filed["closed_at"] = pd.NaT
+    if len(pick):
+        filed.loc[pick, "closed_at"] = closed["occurred_at"].iloc[:len(pick)].to_numpy()
+    filed["category"] = rng.choice(len(COMPLAINT_CATEGORIES), size=len(filed)) if len(filed) else []
+    filed["answer_days"] = rng.uniform(0.5, 6.0, size=len(filed))
+    result.attrs["complaints"] = filed
+    return result
 
 
 def _csv_lines(part: pd.DataFrame) -> str:
@@ -311,8 +363,9 @@ def generate_history(
         _copy_postgres(session, frame)
     else:
         _insert_many(session, frame)
+    complaints = store_complaints(session, frame.attrs.get("complaints", pd.DataFrame()), end=end)
     t2 = time.perf_counter()
-    say(f"stored in {t2 - t1:.1f} s")
+    say(f"stored in {t2 - t1:.1f} s ({complaints:,} complaint rows)")
     first, last = (pd.Timestamp(frame["local_day"].min()).date(), pd.Timestamp(frame["local_day"].max()).date()) \
         if len(frame) else (end, end)
     analytics.rebuild_rollups(session=session)
@@ -321,14 +374,90 @@ def generate_history(
     return GenerationResult(len(frame), first, last, t1 - t0, t2 - t1, t3 - t2)
 
 
-def event_count(*, session: Session) -> int:
-    """How many service events are stored."""
-    return int(session.execute(select(func.count()).select_from(ServiceEvent)).scalar_one())
+SYNTHETIC_FILER = "data-contoh@generator.invalid"  # the inactive account that "files" generated complaints
 
 
-def demo_history(*, session: Session, now: datetime, events: int = 100_000, years: float = 1.0) -> int:
-    """The modest history the run command seeds, only while there are no events at all."""
-    if event_count(session=session):
+def _synthetic_filer(session: Session, now: datetime) -> int:
+    user = session.execute(select(User).where(User.email == SYNTHETIC_FILER)).scalar_one_or_none()
+    if user is None:
+        user = User(full_name="Data contoh (pembangkit riwayat)", email=SYNTHETIC_FILER, password_hash="!",
+                    is_active=False, created_at=now)
+        session.add(user)
+        session.flush()
+    return user.id or 0
+
+
+def store_complaints(session: Session, filed: pd.DataFrame, *, end: date, chunk: int = 5_000) -> int:
+    """The complaint rows of generated complaint events: the same shape as real ones, marked synthetic.
+
+    Closed ones are ``selesai`` (answered some days after filing); open ones are with the agency
+    (``diteruskan``) and due 3 + 5 working days after filing, so that the older ones are overdue,
+    as in a real backlog. No content: the description says it is sample data.
+    """
+    if filed.empty:
         return 0
-    return generate_history(session=session, events=events, years=years,
-                            end=analytics.local_today(now)).events
+    from mpp_digital.services.queue import national_holidays
+
+    holidays = national_holidays()
+    now = datetime.combine(end, datetime.min.time(), UTC)
+    filer = _synthetic_filer(session, now)
+    sites = {s.id: s for s in session.execute(select(MppSite)).scalars()}
+    text = seal("Data contoh dari pembangkit riwayat (bukan pengaduan nyata).", purpose="complaint") or ""
+    first_id = int(session.execute(select(func.coalesce(func.max(Complaint.id), 0))).scalar_one()) + 1
+    rows = []
+    for i, rec in enumerate(filed.itertuples(index=False)):
+        filed_at = pd.Timestamp(rec.occurred_at).tz_localize("UTC").to_pydatetime()
+        day = pd.Timestamp(rec.local_day).date()
+        closed_at = None if pd.isna(rec.closed_at) else pd.Timestamp(rec.closed_at).tz_localize("UTC").to_pydatetime()
+        answered = filed_at + timedelta(days=float(rec.answer_days))
+        if closed_at is not None:
+            answered = min(answered, closed_at)
+        site = sites.get(int(rec.site_id))
+        digits = site.regency_code.replace(".", "")[:4] if site else "0000"
+        rows.append({
+            "tracking_number": f"CTH-{digits}-{first_id + i:08d}", "citizen_id": filer, "site_id": int(rec.site_id),
+            "agency_id": int(rec.agency_id), "service_id": int(rec.service_id) if not pd.isna(rec.service_id) else None,
+            "subject_kind": "service", "category": COMPLAINT_CATEGORIES[int(rec.category)],
+            "description_sealed": text, "anonymous": False, "confidential": False,
+            "status": ComplaintStatus.CLOSED.value if closed_at else ComplaintStatus.FORWARDED.value,
+            "filed_at": filed_at, "filed_day": day,
+            "due_date": None if closed_at else add_working_days(day, 8, holidays=holidays),
+            "forwarded_at": filed_at, "answered_at": answered if closed_at else None,
+            "first_answered_at": answered if closed_at else None, "closed_at": closed_at,
+            "closed_day": (closed_at + timedelta(hours=analytics.utc_offset_hours(site.regency_code if site else "33"))
+                           ).date() if closed_at else None,
+            "closed_by": "citizen" if closed_at else None, "reopen_count": 0, "source": "generator",
+            "version": 1, "updated_at": closed_at or filed_at,
+        })
+    for begin in range(0, len(rows), chunk):
+        session.execute(Complaint.__table__.insert(), rows[begin:begin + chunk])
+    return len(rows)
+
+
+def realistic_events(*, session: Session, years: float) -> int:
+    """How many events the sites make in ``years`` at Sragen's rate (0.11 visits per resident a year)."""
+    codes = session.execute(select(MppSite.regency_code).distinct()).scalars().all()
+    residents = session.execute(select(func.coalesce(func.sum(Region.population), 0))
+                                .where(Region.code.in_(list(codes)))).scalar_one() if codes else 0
+    return int(int(residents) * VISITS_PER_RESIDENT_YEAR * years * EVENTS_PER_TRANSACTION)
+
+
+def event_count(*, session: Session, source: str | None = None) -> int:
+    """How many service events are stored (of one ``source``, when given)."""
+    query = select(func.count()).select_from(ServiceEvent)
+    if source is not None:
+        query = query.where(ServiceEvent.source == source)
+    return int(session.execute(query).scalar_one())
+
+
+DEMO_DAYS = 21  # the run command's history: three weeks at a realistic rate (about 600,000 events)
+
+
+def demo_history(*, session: Session, now: datetime, events: int | None = None, days: int = DEMO_DAYS) -> int:
+    """The history the run command seeds (realistic volumes over ``days``), only while there is none (the
+    demo's own applications, seeded before, are real events of the demo and do not count)."""
+    if event_count(session=session, source="generator"):
+        return 0
+    years = days / 365
+    total = events if events is not None else realistic_events(session=session, years=years)
+    return generate_history(session=session, events=total, years=years, end=analytics.local_today(now)).events

@@ -26,9 +26,10 @@ from mpp_digital import db
 from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
-from mpp_digital.services import accounts, queue, surveys
+from mpp_digital.services import accounts, complaints, queue, surveys
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.mail import send_mail
+from mpp_digital.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,15 @@ def _compose_link(session: Session, ref: int, lang: str, now: datetime) -> Mail 
     return accounts.compose_link_mail(session=session, token_id=ref, lang=lang, now=now)
 
 
+def _compose_complaint_escalation(session: Session, ref: int, lang: str, now: datetime) -> Mail | None:
+    return complaints.escalation_mail(session=session, complaint_id=ref, lang=lang,
+                                      base_url=get_settings().public_base_url)
+
+
+def _compose_complaint_update(session: Session, ref: int, lang: str, now: datetime) -> Mail | None:
+    return complaints.update_mail(session=session, complaint_id=ref, lang=lang, base_url=get_settings().public_base_url)
+
+
 # kind -> how to compose it: (to, subject, body), or None when there is nothing to send any more
 COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     queue.TICKET_MAIL: _compose_ticket,
@@ -60,6 +70,8 @@ COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     # ---- SKM (issue 14): the survey invitation after a served ticket
     surveys.SURVEY_MAIL: surveys.compose_invite,
     surveys.SURVEY_MAIL_APPLICATION: surveys.compose_invite_application,
+    complaints.ESCALATION_MAIL: _compose_complaint_escalation,
+    complaints.UPDATE_MAIL: _compose_complaint_update,
 }
 
 
@@ -143,9 +155,27 @@ def send_due_now(*, limit: int = 50) -> int:
     return send_due(now=utcnow(), limit=limit)
 
 
-async def run_sender(interval: float = 1.0) -> None:
-    """Send due mail every ``interval`` seconds, for the life of the process (a lifespan task)."""
+def sweep_complaints_now() -> tuple[int, int]:
+    """``complaints.sweep`` at the current time, in its own transaction: (closed, escalated)."""
+    with db.session_scope() as session:
+        return complaints.sweep(session=session, now=utcnow())
+
+
+COMPLAINT_SWEEP_EVERY = 60.0  # seconds: deadlines are whole days, a minute late is nothing
+
+
+async def run_sender(interval: float = 1.0, sweep_every: float = COMPLAINT_SWEEP_EVERY) -> None:
+    """Send due mail every ``interval`` seconds, for the life of the process (a lifespan task); every
+    ``sweep_every`` seconds also close and escalate overdue complaints (their mail goes out here)."""
+    next_sweep = 0.0
+    loop = asyncio.get_running_loop()
     while True:
+        if loop.time() >= next_sweep:
+            next_sweep = loop.time() + sweep_every
+            try:
+                await in_thread(sweep_complaints_now)
+            except Exception:
+                log.exception("the complaint sweep failed")
         try:
             while await in_thread(send_due_now) > 0:  # a full batch: go on at once
                 pass

@@ -45,7 +45,9 @@ def dashboard_tables(d: Dashboard, lang: str) -> dict[str, pd.DataFrame]:
     """One table per section of a dashboard view (the sheets of the XLSX)."""
     scope = d.scope.name
     period = f"{d.filters.start.isoformat()} – {d.filters.end.isoformat()}"
-    kpi = pd.DataFrame([{"scope": scope, "period": period, **r} for r in kpi_rows(d.kpis, d.previous, lang)])
+    share = analytics.rounded("percent", d.synthetic_share) or 0
+    kpi = pd.DataFrame([{"scope": scope, "period": period, **r, "sample_data_pct": share}
+                        for r in kpi_rows(d.kpis, d.previous, lang)])
     trend = pd.DataFrame([{
         "period": r["period"].isoformat(), "served": r["served"],
         "digital_share_pct": analytics.rounded("percent", r["digital_share"]),
@@ -102,6 +104,8 @@ def ranking_table(rows: list[dict], lang: str) -> pd.DataFrame:
             "wait_p90_min": analytics.rounded("minutes", k.wait_p90),
             "sla_pct": analytics.rounded("percent", k.sla_rate), "ikm": analytics.rounded("index", k.ikm),
             "open_complaints": k.open_complaints,
+            # the share of the row from the history generator ("data contoh"); 0 for real figures
+            "sample_data_pct": analytics.rounded("percent", r.get("synthetic_share")) or 0,
         })
     return pd.DataFrame(out)
 
@@ -173,6 +177,9 @@ def monthly_report_pdf(*, session: Session, month: date, lang: str, now: datetim
         Paragraph(t("report.title", lang, month=month.strftime("%m/%Y")), styles["Title"]),
         Paragraph(t("report.subtitle", lang, start=flt.start.isoformat(), end=flt.end.isoformat(),
                     made=now.strftime("%Y-%m-%d %H:%M UTC")), styles["Normal"]),
+        *([Paragraph(t("synthetic.share", lang, share=analytics.format_metric("percent", national.synthetic_share,
+                                                                               lang)), styles["Normal"])]
+          if national.synthetic_share else []),
         Spacer(1, 0.4 * cm),
         Paragraph(t("report.national", lang), styles["Heading2"]),
     ]

@@ -32,9 +32,10 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin", "state.my_data",
                  "state.privacy", "state.applications", "state.office", "state.documents", "state.verification",
-                 "state.skm")
+                 "state.skm", "state.complaints")
 
-ACCOUNT_TABLES = ("documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
+ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint",
+                  "documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
                   "application", "applicationdraft", "storeddocument", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",

@@ -54,7 +54,7 @@ from state.profile import ProfileState  # noqa: E402
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                    "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
-                   "state.office", "state.documents", "state.verification", "state.skm")
+                   "state.office", "state.documents", "state.verification", "state.skm", "state.complaints")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -504,6 +504,10 @@ EXPECTED_ROLES = {
     "state.skm.SkmDashboardState.load_regional": (Role.REGIONAL_HEAD,),  # one regency, checked inside
     "state.skm.SkmDashboardState.load_national": (Role.MINISTRY,),
     "state.skm.SkmDashboardState.choose_period": (Role.REGIONAL_HEAD, Role.MINISTRY),  # the loader's scope
+    "state.complaints.ComplaintsState.": (Role.CITIZEN,),  # one's own complaints
+    # forwarding is the site admin's step; answering and reading: the officers and admins of the site
+    "state.complaints.ComplaintOfficeState.forward": (Role.SITE_ADMIN,),
+    "state.complaints.ComplaintOfficeState.": (Role.OFFICER, Role.SITE_ADMIN),
 }
 
 

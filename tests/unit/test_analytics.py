@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from mpp_digital.models import WAIT_BUCKET_EDGES, MppSite, Service, SiteService
+from mpp_digital.models import WAIT_BUCKET_EDGES, Complaint, MppSite, Service, SiteService, User
 from mpp_digital.services import analytics, history, reports
 from mpp_digital.services.analytics import Filters
 
@@ -91,6 +91,18 @@ def load_dataset(session: Session) -> tuple[MppSite, MppSite]:
                           (date(2026, 3, 2), "opened"), (date(2026, 3, 5), "closed")):
         analytics.record_service_event(session=session, kind="complaint", outcome=outcome, site_id=sragen.id,
                                        agency_id=direct.agency_id, channel="online", occurred_at=at(when, 10))
+    # ... and the complaint rows behind them (open complaints are counted from the complaint table)
+    filer = User(full_name="Pelapor Uji", email="pelapor@analytics.test", password_hash="x",
+                 created_at=at(date(2026, 2, 1)))
+    session.add(filer)
+    session.flush()
+    for i, (filed, closed) in enumerate(((date(2026, 2, 20), date(2026, 3, 5)), (date(2026, 2, 21), None),
+                                         (date(2026, 3, 2), None))):
+        session.add(Complaint(tracking_number=f"ADU-UJI-{i}", citizen_id=filer.id, site_id=sragen.id,
+                              agency_id=direct.agency_id, subject_kind="site", category="lainnya",
+                              description_sealed="", status="selesai" if closed else "diteruskan",
+                              filed_at=at(filed, 10), filed_day=filed, closed_at=at(closed, 10) if closed else None,
+                              closed_day=closed, updated_at=at(filed, 10)))
     # previous period (19-28 February): five served visits, all direct, waits of 10 minutes
     for i in range(5):
         arrived = at(date(2026, 2, 20) + timedelta(days=i), 9)

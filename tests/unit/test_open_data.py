@@ -28,7 +28,7 @@ def test_openapi_describes_every_route(api):
     doc = api.get("/api/v1/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {"/api/v1/sites", "/api/v1/stats/monthly", "/api/v1/stats/sites",
-                                 "/api/v1/stats/provinces"}
+                                 "/api/v1/stats/provinces", "/api/v1/stats/complaints"}
 
 
 def test_monthly_statistics_as_json_and_csv(clean, session, api):  # noqa: F811
