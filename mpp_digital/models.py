@@ -620,6 +620,7 @@ class EventOutcome(StrEnum):
 
     SERVED = "served"
     NOT_SERVED = "not_served"  # no-show, cancelled or rejected
+    SUBMITTED = "submitted"  # an online application arrived (its arrival; the decision comes later)
     ANSWERED = "answered"  # survey
     OPENED = "opened"  # complaint
     CLOSED = "closed"  # complaint

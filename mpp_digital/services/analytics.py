@@ -870,7 +870,7 @@ def event_measures(event: ServiceEvent) -> dict[str, int]:
     m = dict.fromkeys(MEASURES, 0)
     q = event.quantity
     transaction = event.kind in (EventKind.QUEUE, EventKind.APPLICATION)
-    if transaction:
+    if transaction and event.outcome != EventOutcome.SUBMITTED:  # a submission is an arrival only (hourly)
         m["served" if event.outcome == EventOutcome.SERVED else "not_served"] += q
         if event.wait_seconds is not None:
             m["wait_n"] += q
@@ -988,7 +988,7 @@ def build_event(
     kind, outcome, channel = str(kind), str(outcome), str(channel)
     if kind not in {k.value for k in EventKind}:
         raise ValidationError("kind", "analytics.bad_kind")
-    allowed = {EventKind.QUEUE: {"served", "not_served"}, EventKind.APPLICATION: {"served", "not_served"},
+    allowed = {EventKind.QUEUE: {"served", "not_served"}, EventKind.APPLICATION: {"submitted", "served", "not_served"},
                EventKind.SURVEY: {"answered"}, EventKind.COMPLAINT: {"opened", "closed"}}[EventKind(kind)]
     if outcome not in allowed:
         raise ValidationError("outcome", "analytics.bad_outcome")

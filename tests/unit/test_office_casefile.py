@@ -118,8 +118,14 @@ def test_decided_applications_feed_the_dashboards_digital_share(session, world):
     session.flush()
 
     events = session.exec(select(ServiceEvent).where(ServiceEvent.source == "application")).all()
-    assert {(e.outcome, e.channel, e.kind) for e in events} == {("served", "online", "application"),
-                                                                 ("not_served", "online", "application")}
+    assert sorted((e.outcome, e.channel, e.kind) for e in events) == [
+        ("not_served", "online", "application"), ("served", "online", "application"),
+        ("submitted", "online", "application"), ("submitted", "online", "application")]
+    # each application arrives once, at its submission hour (09:00 WIB), not again when decided
+    arrivals = [e for e in events if e.local_hour is not None]
+    assert sorted(e.outcome for e in arrivals) == ["submitted", "submitted"] and {e.local_hour for e in arrivals} == {9}
+    heatmap = analytics.arrivals_heatmap(session=session, scope=scope, filters=filters)
+    assert heatmap[0][9] == 3, "Monday 09:00: the counter visit and the two submissions"
     after = kpis()
     assert after.digital == 1, "the finished application is a digital service delivered"
     assert after.served == 2 and after.digital_share == pytest.approx(0.5)

@@ -22,13 +22,16 @@ from mpp_digital.models import (
     ApplicationDocument,
     ApplicationDraft,
     ApplicationEvent,
+    Channel,
+    EventKind,
+    EventOutcome,
     MppSite,
     Service,
     SiteService,
     StoredDocument,
     User,
 )
-from mpp_digital.services import fees
+from mpp_digital.services import analytics, fees
 from mpp_digital.services.accounts import KecamatanLookup, nik_of
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import (
@@ -408,6 +411,10 @@ def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datet
     draft.submitted_application_id = application.id
     draft.updated_at = now
     session.add(draft)
+    analytics.record_service_event(  # the arrival: the dashboards' heatmap and the online channel's volume
+        session=session, kind=EventKind.APPLICATION, outcome=EventOutcome.SUBMITTED, site_id=site.id or 0,
+        agency_id=service.agency_id, service_id=service.id, channel=Channel.ONLINE, occurred_at=now, arrived_at=now,
+        source="application", source_ref=f"{application.id}/submitted")
     notifications.notify(session=session, user_id=citizen_id, kind=notifications.SUBMITTED, application=application,
                          now=now, service_name=service.name, lang=lang)
     return application

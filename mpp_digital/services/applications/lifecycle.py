@@ -197,7 +197,8 @@ def _after(session: Session, application: Application, workflow: Workflow, step:
         site_id=application.site_id, agency_id=application.agency_id, service_id=application.service_id,
         channel=Channel.ONLINE, occurred_at=now, arrived_at=application.submitted_at,
         service_seconds=max(0, int((now - application.submitted_at).total_seconds())),
-        sla_met=application.deadline_met, source="application", source_ref=str(application.id))
+        sla_met=application.deadline_met, source="application", source_ref=str(application.id),
+        hour_known=False)  # its arrival was counted when it was submitted (drafts.submit_draft)
     if step.issues_output:
         _issue_output(session, application, actor_id, now, output_pdf)
     notifications.notify(session=session, user_id=application.citizen_id,
