@@ -26,6 +26,8 @@ ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
+# The facts those rows wrote (ServiceEvent refs are their ids, which SQLite hands out again after a delete).
+DELETE_THEIR_FACTS = "DELETE FROM serviceevent WHERE source IN ('complaint', 'application')"
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -85,6 +87,7 @@ def session(engine: Engine) -> Iterator[Session]:
     with engine.begin() as conn:
         for table in ACCOUNT_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text(DELETE_THEIR_FACTS))
 
 
 @pytest.fixture()

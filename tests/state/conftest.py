@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from tests.conftest import DELETE_THEIR_FACTS
 from tests.loops import run_on_own_loop
 
 STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "state.profile",
@@ -68,6 +69,7 @@ def app_db(database_url: str, engine, tmp_path_factory: pytest.TempPathFactory) 
             with engine.begin() as conn:
                 for table in ACCOUNT_TABLES:
                     conn.execute(text(f"DELETE FROM {table}"))
+                conn.execute(text(DELETE_THEIR_FACTS))
     get_settings.cache_clear()
 
 

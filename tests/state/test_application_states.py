@@ -22,6 +22,7 @@ from mpp_digital.settings import get_settings
 from state.applications import ApplicationState, ApplyState, MyApplicationsState, NotificationsState  # noqa: E402
 from state.nav import NavState  # noqa: E402
 from state.uploads import serving_upload
+from tests.conftest import DELETE_THEIR_FACTS
 from tests.state.conftest import Account, call, make_tree, substate
 from tests.unit.application_setup import GOOD_ANSWERS, ITEMS, MINIMAL_PDF
 
@@ -72,6 +73,7 @@ def fresh(engine, online_service):
     with engine.begin() as conn:
         for table in APP_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text(DELETE_THEIR_FACTS))
     yield online_service
 
 

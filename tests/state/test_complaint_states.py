@@ -6,7 +6,7 @@ to reload."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, select
 
 from mpp_digital.clock import utcnow
@@ -22,6 +22,7 @@ from mpp_digital.models import (
     User,
 )
 from state.complaints import ComplaintOfficeState, ComplaintsState  # noqa: E402
+from tests.conftest import DELETE_THEIR_FACTS
 from tests.state.conftest import call, make_tree, substate
 
 
@@ -40,6 +41,7 @@ def world(accounts_by_role, engine):
         for table in (ComplaintAttachment, ComplaintEvent, Complaint, StoredDocument):
             conn.execute(delete(table))
         conn.execute(delete(PendingMail))
+        conn.execute(text(DELETE_THEIR_FACTS))
 
 
 def _citizen(account, path: str = "/pengaduan"):
