@@ -26,7 +26,7 @@ from mpp_digital import db
 from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
-from mpp_digital.services import accounts, queue
+from mpp_digital.services import accounts, assurance, queue
 from mpp_digital.services.mail import send_mail
 
 log = logging.getLogger(__name__)
@@ -48,11 +48,16 @@ def _compose_link(session: Session, ref: int, lang: str, now: datetime) -> Mail 
     return accounts.compose_link_mail(session=session, token_id=ref, lang=lang, now=now)
 
 
+def _compose_dispute(session: Session, ref: int, lang: str, now: datetime) -> Mail | None:
+    return assurance.compose_dispute_mail(session=session, dispute_id=ref, lang=lang, now=now)
+
+
 # kind -> how to compose it: (to, subject, body), or None when there is nothing to send any more
 COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     queue.TICKET_MAIL: _compose_ticket,
     accounts.VERIFY_MAIL: _compose_link,
     accounts.RESET_MAIL: _compose_link,
+    assurance.DISPUTE_MAIL: _compose_dispute,
 }
 
 
