@@ -21,7 +21,8 @@ os.environ.setdefault("MPP_SECRET_KEY", "test-secret-key-not-for-production")
 
 ACCOUNT_TABLES = ("pendingmail", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
-                  "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+                  "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance",
+                  "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
 

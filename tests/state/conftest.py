@@ -35,7 +35,8 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
 
 ACCOUNT_TABLES = ("claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
-                  "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+                  "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance",
+                  "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
 PASSWORD = "Guard-Matrix-Test-2026"
