@@ -62,6 +62,8 @@ def header() -> rx.Component:
                         rx.cond(NavState.is_ministry,
                                 _nav_link("nav.admin_clients", routes.ADMIN_CLIENTS, "nav-admin-clients")),
                         rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
+                        rx.cond(NavState.is_officer, _nav_link("nav.identity_counter", routes.IDENTITY_COUNTER,
+                                                               "nav-identity-counter")),
                         _nav_link("nav.my_tickets", routes.QUEUE_MINE, "nav-my-tickets"),
                         _nav_link("nav.queue", routes.QUEUE_BOOK, "nav-queue"),
                         rx.cond(NavState.dashboard_href != "",

@@ -1263,6 +1263,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # ---- IDENTITY (issue 17: identity assurance, NIK disputes, staff second factor)
     "level.self_declared": {"id": "Dinyatakan sendiri", "en": "Self-declared"},
+    "nav.identity_counter": {"id": "Verifikasi KTP-el", "en": "KTP-el check"},
     "level.verified": {"id": "Terverifikasi", "en": "Verified"},
     "nik.taken_verified": {
         "id": "NIK ini milik akun yang sudah terverifikasi di loket MPP dan tidak dapat didaftarkan lagi.",

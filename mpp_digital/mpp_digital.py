@@ -22,6 +22,7 @@ from pages.catalog import catalog_page, life_events_page, service_page, site_pag
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
 from pages.home import home
+from pages.identity import counter_identity, identity_help, nik_dispute
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
@@ -35,6 +36,7 @@ from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.home import LandingState
+from state.identity import CounterIdentityState, DisputeState, IdentityState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
@@ -208,7 +210,7 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, IdentityState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -232,6 +234,10 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- identity assurance (issue 17)
+    (routes.IDENTITY_HELP, identity_help, []),
+    (routes.IDENTITY_COUNTER, counter_identity, [CounterIdentityState.load]),
+    (routes.NIK_DISPUTE, nik_dispute, [DisputeState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

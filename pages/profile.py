@@ -6,6 +6,7 @@ from components.forms import field, submit_button
 from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital import routes
+from pages.identity import identity_card, twofactor_banner
 from pages.sso import connected_apps_card
 from state.lang import LangState
 from state.my_data import MyDataState
@@ -197,8 +198,9 @@ def profile() -> rx.Component:
     return page(
         rx.heading(t("profile.title"), size="7", margin_bottom="16px"),
         notice(ProfileState.notice, "green", "profile-notice"),
+        twofactor_banner(),
         rx.grid(
-            rx.vstack(_my_data(), _sessions(), connected_apps_card(), spacing="4", width="100%"),
+            rx.vstack(_my_data(), identity_card(), _sessions(), connected_apps_card(), spacing="4", width="100%"),
             rx.vstack(_contact(), _password(), _totp(), _data_saya(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%", margin_top="12px",
         ),

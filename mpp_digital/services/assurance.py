@@ -212,6 +212,14 @@ class CounterAccount:
     disputed: bool  # someone else claims this account's NIK
 
 
+def counter_sites(*, session: Session, principal: Principal) -> list[MppSite]:
+    """The sites at whose counters ``principal`` may verify identities (a superadmin: every site)."""
+    query = select(MppSite).order_by(col(MppSite.name))
+    if Role.SUPERADMIN not in principal.roles:
+        query = query.where(col(MppSite.id).in_(principal.site_ids(Role.OFFICER, Role.SITE_ADMIN)))
+    return list(session.exec(query).all())
+
+
 def _check_officer(session: Session, officer: Principal, site_id: int) -> None:
     """An officer (or site admin) of this site, signed in with a second factor."""
     authorize(officer, Role.OFFICER, Role.SITE_ADMIN, site_id=site_id, session=session)

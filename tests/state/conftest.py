@@ -31,7 +31,7 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin", "state.my_data",
-                 "state.privacy")
+                 "state.privacy", "state.identity")
 
 ACCOUNT_TABLES = ("claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
