@@ -10,11 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, register
+from tests.e2e.conftest import ROOT, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 CITIZEN_NIK = "3314014107900001"  # warga@demo.mpp.go.id
 OFFICER = "petugas.sragen@demo.mpp.go.id"
 SUPERADMIN = "superadmin@demo.mpp.go.id"
@@ -24,12 +23,6 @@ CLOSER_PASSWORD = "tahu kupat solo enak"
 DOCS = ROOT / "docs"
 
 
-def sign_in(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/masuk")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def test_data_saya_downloads_and_privacy_notice_in_both_languages(new_page):
