@@ -1264,6 +1264,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- IDENTITY (issue 17: identity assurance, NIK disputes, staff second factor)
     "level.self_declared": {"id": "Dinyatakan sendiri", "en": "Self-declared"},
     "nav.identity_counter": {"id": "Verifikasi KTP-el", "en": "KTP-el check"},
+    "std.requires_verified": {"id": "Mensyaratkan akun terverifikasi (KTP-el dicocokkan di loket MPP)",
+                              "en": "Requires a verified account (KTP-el checked at an MPP counter)"},
     "level.verified": {"id": "Terverifikasi", "en": "Verified"},
     "nik.taken_verified": {
         "id": "NIK ini milik akun yang sudah terverifikasi di loket MPP dan tidak dapat didaftarkan lagi.",

@@ -169,6 +169,7 @@ class ServicePageState(rx.State):
     channels: list[str] = []
     sites: list[SiteLink] = []
     slug: str = ""
+    requires_verified: bool = False  # the standard asks for an identity verified at a counter
 
     @rx.event
     async def load(self):
@@ -191,6 +192,7 @@ class ServicePageState(rx.State):
                          else await tr(self, "service.same_day"))
         self.fee = catalog.format_rupiah(service.fee_rupiah)
         self.product, self.complaint_handling = service.product, service.complaint_handling
+        self.requires_verified = service.requires_verified
         self.legal_basis = list(service.legal_basis)
         labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.channels = [labels[c] for c in catalog.CHANNELS if any(c in o.channels for o in offers)]

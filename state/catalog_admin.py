@@ -332,6 +332,7 @@ class CatalogAdminState(rx.State):
         self.form = {k: ("\n".join(data.get(k) or []) if isinstance(data.get(k), list) and k != "aliases"
                          else ", ".join(data.get(k) or []) if k == "aliases" else str(data.get(k, "")))
                      for k in SERVICE_TEXT_FIELDS}
+        self.form["requires_verified"] = "1" if data.get("requires_verified") else ""
         self.agency_id = str(data.get("agency_id", "") or "")
         self.editing_service_id = service_id
         self.form_version += 1
@@ -374,7 +375,8 @@ class CatalogAdminState(rx.State):
     @protected(Role.MINISTRY)
     async def save_draft(self, form: dict):
         """Validate and keep the change as a draft."""
-        data = {k: form.get(k, "") for k in SERVICE_TEXT_FIELDS} | {"agency_id": self.agency_id}
+        data = {k: form.get(k, "") for k in SERVICE_TEXT_FIELDS} | {"agency_id": self.agency_id,
+                                                                   "requires_verified": form.get("requires_verified", "")}
         try:
             await in_session(catalog_editing.save_draft, actor=principal(), data=data, now=utcnow(),
                              service_id=self.editing_service_id or None)
@@ -382,6 +384,7 @@ class CatalogAdminState(rx.State):
             self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             self.notice = ""
             self.form = {k: str(v) for k, v in data.items() if k in SERVICE_TEXT_FIELDS}
+            self.form["requires_verified"] = "1" if data["requires_verified"] else ""
             return
         except DomainError as exc:
             self.errors = {"form": await tr(self, exc.key)}

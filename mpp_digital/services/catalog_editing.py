@@ -21,7 +21,7 @@ from mpp_digital.services.catalog import CHANNELS, LIFE_EVENTS, bump_version, se
 from mpp_digital.services.hours import WEEKDAYS, parse_hours
 
 SERVICE_FIELDS = ("slug", "agency_id", "name", "aliases", "summary", "requirements", "procedure", "duration_days",
-                  "fee_rupiah", "product", "complaint_handling", "legal_basis", "life_events")
+                  "fee_rupiah", "product", "complaint_handling", "legal_basis", "life_events", "requires_verified")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -218,6 +218,8 @@ def validate_service(*, session: Session, data: dict, service_id: int | None) ->
     events = data.get("life_events", [])
     clean["life_events"] = [e for e in (events if isinstance(events, list) else str(events).split(","))
                             if e in LIFE_EVENTS]
+    # the standard asks for an identity verified at a counter (services/assurance.py)
+    clean["requires_verified"] = str(data.get("requires_verified", "")).strip().lower() in ("1", "true", "on")
     if errors:
         raise InvalidForm(errors)
     return clean

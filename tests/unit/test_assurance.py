@@ -366,3 +366,15 @@ def test_demo_staff_sign_in_needs_the_code_and_the_demo_citizen_is_verified(sess
     assert assurance.is_verified(session=session, user_id=citizen.id)
     staff = session.exec(select(User).where(User.email == officer.email)).one()
     assert sealing.unseal(staff.totp_secret_sealed, purpose=sealing.PURPOSE_TOTP) == officer.totp_secret
+
+
+def test_the_standard_can_ask_for_a_verified_identity(session):
+    from mpp_digital.services import catalog_editing
+
+    service = session.exec(select(Service).where(Service.slug == "kartu-keluarga")).one()
+    data = catalog_editing.service_as_data(service)
+    assert data["requires_verified"] is False
+    for value, expected in (("on", True), ("1", True), (True, True), ("", False), ("off", False)):
+        clean = catalog_editing.validate_service(session=session, data={**data, "requires_verified": value},
+                                                 service_id=service.id)
+        assert clean["requires_verified"] is expected, value
