@@ -55,7 +55,7 @@ def header() -> rx.Component:
                 rx.cond(
                     NavState.display_name != "",
                     rx.flex(
-                        rx.cond(NavState.is_superadmin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
+                        rx.cond(NavState.is_site_admin, _nav_link("page.admin_roles", routes.ADMIN_ROLES, "nav-admin")),
                         rx.cond(NavState.is_site_admin, _nav_link("page.site_admin", routes.SITE_ADMIN, "nav-site-admin")),
                         rx.cond(NavState.is_ministry,
                                 _nav_link("page.catalog_admin", routes.CATALOG_ADMIN, "nav-catalog-admin")),
@@ -64,6 +64,8 @@ def header() -> rx.Component:
                         rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
                         rx.cond(NavState.is_officer, _nav_link("nav.identity_counter", routes.IDENTITY_COUNTER,
                                                                "nav-identity-counter")),
+                        rx.cond(NavState.is_back_office,
+                                _nav_link("nav.office", routes.OFFICE_APPLICATIONS, "nav-office")),
                         _nav_link("nav.my_tickets", routes.QUEUE_MINE, "nav-my-tickets"),
                         _nav_link("nav.queue", routes.QUEUE_BOOK, "nav-queue"),
                         rx.cond(NavState.dashboard_href != "",

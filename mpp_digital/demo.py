@@ -24,6 +24,7 @@ from mpp_digital.models import (
     Role,
     RoleAssignment,
     Service,
+    ServiceDraft,
     SiteAgency,
     SiteService,
     SiteStatus,
@@ -31,7 +32,7 @@ from mpp_digital.models import (
 )
 from mpp_digital.services import sealing
 from mpp_digital.services.accounts import grant_role, password_hasher, set_nik
-from mpp_digital.services.catalog import refresh_search_text
+from mpp_digital.services.catalog import bump_version, refresh_search_text
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO = Path(__file__).resolve().parent / "demo_data"
@@ -62,12 +63,13 @@ class DemoAccount:
     regency_code: str | None = None
     totp_secret: str | None = None  # staff sign in with a second factor; the demo's secrets are public
     verified: bool = False  # identity verified at the MPP Sragen counter by the demo officer
+    agency_slug: str | None = None  # an officer's agency at the site
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("warga@demo.mpp.go.id", "Sri Lestari", Role.CITIZEN, nik="3314014107900001", verified=True),
     DemoAccount("petugas.sragen@demo.mpp.go.id", "Budi Santoso", Role.OFFICER, site_slug="sragen",
-                totp_secret="MPPDEMQPETUGASSRAGENTQTPAAAAAAAA"),
+                agency_slug="dukcapil", totp_secret="MPPDEMQPETUGASSRAGENTQTPAAAAAAAA"),
     DemoAccount("admin.sragen@demo.mpp.go.id", "Retno Wulandari", Role.SITE_ADMIN, site_slug="sragen",
                 totp_secret="MPPDEMQADMINSRAGENTQTPAAAAAAAAAA"),
     DemoAccount("bupati.sragen@demo.mpp.go.id", "Kepala Daerah Sragen", Role.REGIONAL_HEAD,
@@ -146,6 +148,9 @@ def load_catalog(session: Session) -> int:
             complaint_handling=rec["complaint_handling"],
             legal_basis=rec.get("legal_basis", []),
             life_events=rec.get("life_events", []),
+            requirement_items=rec.get("requirement_items", []),
+            workflow=rec.get("workflow", {}),
+            fee_schedule=rec.get("fee_schedule", {}),
         )
         session.add(service)
         services.append((service, set(rec.get("channels", ["direct"]))))
@@ -180,6 +185,37 @@ def load_catalog(session: Session) -> int:
     return len(agencies)
 
 
+def load_standards(session: Session) -> int:
+    """Backfill the machine-readable standard (requirement items, workflow, fee schedule) into a catalog
+    loaded before it existed: only where the service has none and was never published from the catalog
+    editor, so an edited standard is kept. A service that gets its first requirement items is offered
+    online where services.json says so."""
+    edited = set(session.exec(select(ServiceDraft.service_id).where(ServiceDraft.status == "published")).all())
+    filled = 0
+    for rec in _json("services.json"):
+        service = session.exec(select(Service).where(Service.slug == rec["slug"])).first()
+        if service is None or service.id in edited:
+            continue
+        changed = False
+        if rec.get("requirement_items") and not service.requirement_items:
+            service.requirement_items = rec["requirement_items"]
+            if "online" in rec.get("channels", []):
+                for offer in session.exec(select(SiteService).where(SiteService.service_id == service.id)).all():
+                    offer.online = True
+                    session.add(offer)
+            changed = True
+        if rec.get("workflow") and not service.workflow:
+            service.workflow, changed = rec["workflow"], True
+        if rec.get("fee_schedule") and not service.fee_schedule:
+            service.fee_schedule, service.fee_rupiah, changed = rec["fee_schedule"], int(rec["fee_rupiah"]), True
+        if changed:
+            session.add(service)
+            filled += 1
+    if filled:
+        bump_version(session)
+    return filled
+
+
 def load_demo_accounts(session: Session, now: datetime) -> int:
     """One verified account per role, for trying the app (see the README)."""
     if _count(session, User):
@@ -202,8 +238,11 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
         session.add(RoleAssignment(user_id=user.id or 0, role=Role.CITIZEN, granted_at=now))
         if account.role != Role.CITIZEN:
             site = sites.get(account.site_slug or "")
+            agency = session.exec(select(Agency).where(Agency.slug == account.agency_slug)).first() \
+                if account.agency_slug else None
             grant_role(session=session, user_id=user.id or 0, role=account.role, now=now,
-                       site_id=site.id if site else None, regency_code=account.regency_code)
+                       site_id=site.id if site else None, regency_code=account.regency_code,
+                       agency_id=agency.id if agency else None)
     officer = session.exec(select(User).where(User.email == "petugas.sragen@demo.mpp.go.id")).one()
     for account in DEMO_ACCOUNTS:
         if account.verified:
@@ -220,8 +259,13 @@ def load_all(session: Session, now: datetime, *, demo_accounts: bool = True) -> 
     added = {
         "regions": load_regions(session),
         "agencies": load_catalog(session),
+        "standards": load_standards(session),
         "accounts": load_demo_accounts(session, now) if demo_accounts else 0,
     }
     session.flush()
     added["search_index"] = refresh_search_text(session)
+    if demo_accounts:  # applications in every state at MPP Sragen, through the services (issue 13)
+        from mpp_digital.demo_applications import load_demo_applications
+
+        added["applications"] = load_demo_applications(session, now)
     return added

@@ -21,8 +21,10 @@ from pages.admin import roles_admin
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
+from pages.documents import my_documents, verification_page
 from pages.home import home
 from pages.identity import counter_identity, identity_help, nik_dispute
+from pages.office import office_applications, office_case
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
@@ -35,17 +37,20 @@ from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteD
 from state.catalog_admin import CatalogAdminState, SiteAdminState
 from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
+from state.documents import AccessLogState, MyDocumentsState
 from state.home import LandingState
 from state.identity import CounterIdentityState, DisputeState, IdentityState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
+from state.office import CaseState, WorkListState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
 from state.session import EventRateLimit, PersonalDataGate
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 from state.uploads import UploadGate
+from state.verification import OutputVerificationState
 
 
 def _built_pages() -> list[Path]:
@@ -210,7 +215,8 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, IdentityState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, AccessLogState.load,
+                               IdentityState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -238,6 +244,12 @@ PAGE_REGISTRY = [
     (routes.IDENTITY_HELP, identity_help, []),
     (routes.IDENTITY_COUNTER, counter_identity, [CounterIdentityState.load]),
     (routes.NIK_DISPUTE, nik_dispute, [DisputeState.load]),
+    # ---- OFFICE (issue 13)
+    (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
+    (routes.OFFICE_CASE, office_case, [CaseState.load]),
+    # ---- DOCS (issue 13)
+    (routes.MY_DOCUMENTS, my_documents, [MyDocumentsState.load]),
+    (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

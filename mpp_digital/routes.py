@@ -37,6 +37,17 @@ IDENTITY_HELP = "/verifikasi-identitas"  # what the levels mean and how to get v
 IDENTITY_COUNTER = "/petugas/verifikasi"  # an officer verifies a citizen against the KTP-el
 NIK_DISPUTE = "/sengketa-nik"  # the real owner of a registered NIK claims it
 TWO_FACTOR_REQUIRED = PROFILE + "?dua-langkah=wajib"  # a staff session without TOTP is sent here
+# ---- online applications, citizen side (APPS)
+APPLICATIONS = "/permohonan"  # "Permohonan saya"
+APPLICATION_NEW = "/permohonan/baru/[layanan]"  # the online form of a service
+APPLICATION_PAGE = "/permohonan/[nomor]"  # one application: timeline, deadline, fix, download
+NOTIFICATIONS = "/notifikasi"
+# ---- OFFICE (issue 13): the back office of online applications
+OFFICE_APPLICATIONS = "/petugas/permohonan"  # the work list
+OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tracking number)
+# ---- DOCS (issue 13): documents and signed outputs
+MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
+VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -47,6 +58,8 @@ AUTH_SIGN_OUT = "/auth/keluar"
 # "Data saya": everything held about the signed-in account, by its own session cookie.
 MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
+# One stored document, by the session cookie's own access rule (services/documents.read_for).
+DOCUMENT_FILE = "/akun/dokumen/{document_id:int}"
 
 SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
@@ -135,6 +148,19 @@ def kiosk_pair_url(site_slug: str, code: str) -> str:
     return f"{KIOSK_PAIR}?site={quote(site_slug)}&code={quote(code)}"
 
 
+def application_url(tracking_number: str) -> str:
+    """One application's page (citizen side)."""
+    return f"/permohonan/{quote(tracking_number)}"
+
+
+def new_application_url(service_slug: str, site_slug: str = "") -> str:
+    """The online form of a service, optionally at a chosen MPP."""
+    return f"/permohonan/baru/{quote(service_slug)}" + (f"?mpp={quote(site_slug)}" if site_slug else "")
+def office_case_url(tracking_number: str) -> str:
+    """/petugas/permohonan/<tracking number>: one application in the back office."""
+    return OFFICE_CASE.replace("[berkas]", quote(tracking_number, safe=""))
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -181,4 +207,25 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(IDENTITY_HELP, "page.identity_help"),
     PageRoute(IDENTITY_COUNTER, "page.identity_counter"),
     PageRoute(NIK_DISPUTE, "page.nik_dispute"),
+    # ---- online applications, citizen side (APPS)
+    PageRoute(APPLICATIONS, "page.applications"),
+    PageRoute(APPLICATION_NEW, "page.application_new"),
+    PageRoute(APPLICATION_PAGE, "page.application"),
+    PageRoute(NOTIFICATIONS, "page.notifications"),
+    PageRoute(OFFICE_APPLICATIONS, "page.office_applications"),
+    PageRoute(OFFICE_CASE, "page.office_case"),
+    # ---- DOCS (issue 13)
+    PageRoute(MY_DOCUMENTS, "page.my_documents"),
+    PageRoute(VERIFY_OUTPUT, "page.verify_output"),
 )
+
+
+# ---- DOCS (issue 13)
+def document_file_url(document_id: int, *, download: bool = False) -> str:
+    """The backend route serving one document (inline, or as a download)."""
+    return f"/akun/dokumen/{int(document_id)}" + ("?unduh=1" if download else "")
+
+
+def verification_url(code: str) -> str:
+    """The public verification page of an output (what its QR code points to)."""
+    return f"{VERIFY_EMAIL}/{quote(code, safe='')}"

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     data_key_version: int = 1  # key version that seals personal data at rest (services/sealing.py)
     dpo_email: str = "pelindungan-data@mpp.localhost"  # the data protection officer (privacy notice)
+    # Online applications' documents (services/documents.py): encrypted, outside anything served.
+    document_storage_dir: Path = PROJECT_ROOT / "var" / "documents"
+    document_max_bytes: int = 5 * 1024 * 1024  # one file
+    application_max_bytes: int = 20 * 1024 * 1024  # every file of one application
+    # A real signing certificate and key (PEM) for the outputs; unset: the demo CA (demo only).
+    signing_cert_file: Path | None = None
+    signing_key_file: Path | None = None
+    signing_key_password: SecretStr | None = None
 
     @field_validator("public_base_url")
     @classmethod
@@ -116,6 +124,13 @@ class Settings(BaseSettings):
             problems.append("MPP_ALLOWED_ORIGINS is not set (list the https origins allowed to open the websocket)")
         problems += [f"MPP_ALLOWED_ORIGINS: {o!r} is not https" for o in self.allowed_origins
                      if not o.startswith("https://")]
+        if not (self.signing_cert_file and self.signing_key_file):
+            problems.append("MPP_SIGNING_CERT_FILE and MPP_SIGNING_KEY_FILE are not set (outputs would be signed "
+                            "by the demo CA, which nobody trusts)")
+        else:
+            problems += [f"{name}: {path} does not exist" for name, path in
+                         (("MPP_SIGNING_CERT_FILE", self.signing_cert_file),
+                          ("MPP_SIGNING_KEY_FILE", self.signing_key_file)) if not path.is_file()]
         return problems
 
 

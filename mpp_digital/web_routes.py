@@ -28,6 +28,7 @@ from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.cookies import clear_session_cookie, kiosk_cookie_name, session_cookie_name
 from mpp_digital.db import session_scope
+from mpp_digital.document_routes import document_routes
 from mpp_digital.errors import DomainError
 from mpp_digital.i18n import t
 from mpp_digital.open_data import open_data_routes
@@ -279,6 +280,7 @@ def build_api(html_files: Callable[[], Iterable[Path]] = lambda: ()) -> Starlett
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
             *ops_routes(),  # /healthz, /readyz, /metrics
+            *document_routes(),  # /akun/dokumen/<id> (issue 13)
         ],
         middleware=[Middleware(RequestContext), Middleware(SecurityHeaders, html_files=html_files)],
         exception_handlers={Exception: _unavailable_or_error},

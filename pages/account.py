@@ -6,6 +6,7 @@ from components.forms import field, submit_button
 from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital import routes
+from pages.documents import code_card
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 
 
@@ -95,14 +96,15 @@ def login() -> rx.Component:
 
 
 def verify_email() -> rx.Component:
-    """/verifikasi."""
-    return _narrow(
-        rx.heading(t("page.verify"), size="6", margin_bottom="12px"),
-        rx.cond(VerifyEmailState.ok,
-                rx.callout(VerifyEmailState.message, icon="circle-check", color_scheme="green", id="verify-result"),
-                notice(VerifyEmailState.message, "red", "verify-result")),
-        rx.link(t("page.login"), href=routes.LOGIN, margin_top="12px"),
-    )
+    """/verifikasi: the email link's page; without a token, the code field that checks an issued document."""
+    return page(rx.center(rx.vstack(
+        rx.cond(VerifyEmailState.message != "", card(
+            rx.heading(t("page.verify"), size="6", margin_bottom="12px"),
+            rx.cond(VerifyEmailState.ok,
+                    rx.callout(VerifyEmailState.message, icon="circle-check", color_scheme="green", id="verify-result"),
+                    notice(VerifyEmailState.message, "red", "verify-result")),
+            rx.link(t("page.login"), href=routes.LOGIN, margin_top="12px"), width="100%")),
+        code_card(), spacing="4", max_width="480px", width="100%")), width="640px")
 
 
 def forgot_password() -> rx.Component:

@@ -69,7 +69,7 @@ def _result(row) -> rx.Component:
                     spacing="1",
                 ),
                 rx.vstack(
-                    rx.badge(row.fee, color_scheme=rx.cond(row.fee == "Gratis", "green", "amber"), size="2"),
+                    rx.badge(row.fee, color_scheme=rx.cond(row.free, "green", "amber"), size="2"),
                     rx.text(row.duration, size="1", color=MUTED),
                     align="end", spacing="1",
                 ),
@@ -158,6 +158,65 @@ def _not_found(title_key: str, body_key: str, back_key: str, href: str) -> rx.Co
     )
 
 
+def _fee_input(row) -> rx.Component:
+    return rx.vstack(
+        rx.text(row.label, size="1", color=MUTED, weight="medium"),
+        rx.cond(
+            row.kind == "choice",
+            rx.select.root(
+                rx.select.trigger(width="100%", id="fee-input-" + row.key),
+                rx.select.content(rx.foreach(row.choices, lambda o: rx.select.item(o.label, value=o.value))),
+                name=row.key,
+            ),
+            rx.input(name=row.key, input_mode="numeric", placeholder="Rp", id="fee-input-" + row.key, width="100%"),
+        ),
+        spacing="1", width="100%",
+    )
+
+
+def _fee_section() -> rx.Component:
+    """The fee variants and rules of the standard, for the chosen MPP's regency, with an estimate form."""
+    s = ServicePageState
+    return _section(
+        "fee.variants",
+        rx.cond(
+            s.fee_sites.length() > 1,
+            rx.hstack(
+                rx.text(t("catalog.filter.site"), size="2", color=MUTED),
+                rx.select.root(
+                    rx.select.trigger(id="fee-site", min_width="220px"),
+                    rx.select.content(rx.foreach(s.fee_sites, lambda o: rx.select.item(o.label, value=o.value))),
+                    value=s.fee_site, on_change=s.set_fee_site,
+                ),
+                align="center", spacing="2", margin_bottom="8px",
+            ),
+        ),
+        rx.vstack(
+            rx.foreach(s.fee_variants, lambda v: rx.box(
+                rx.flex(rx.text(v.label, weight="bold", size="2"),
+                        rx.text(v.total, weight="bold", size="2", class_name="fee-total"),
+                        justify="between", spacing="3", width="100%"),
+                _bulleted(v.parts),
+                class_name="fee-variant", padding="8px", border="1px solid #eef1f6", border_radius="8px",
+                width="100%",
+            )),
+            spacing="2", width="100%",
+        ),
+        rx.cond(
+            s.fee_inputs.length() > 0,
+            rx.form(
+                rx.grid(rx.foreach(s.fee_inputs, _fee_input), columns=rx.breakpoints(initial="1", sm="2"),
+                        spacing="2", width="100%"),
+                rx.button(t("fee.calculate"), type="submit", size="2", margin_top="8px", id="fee-estimate"),
+                on_submit=s.estimate, reset_on_submit=False, margin_top="12px",
+            ),
+        ),
+        rx.cond(s.fee_note != "", rx.text(s.fee_note, size="1", color=MUTED, margin_top="8px")),
+        rx.text(t("fee.estimate_note"), size="1", color=MUTED),
+        test_id="service-fees",
+    )
+
+
 def service_page() -> rx.Component:
     """/layanan/<slug>."""
     s = ServicePageState
@@ -184,6 +243,7 @@ def service_page() -> rx.Component:
                                              rx.link(t("assurance.how_link"), href=routes.IDENTITY_HELP), wrap="wrap"),
                                    icon="shield-check", color_scheme="amber", id="service-requires-verified",
                                    width="100%")),
+                rx.cond(s.fee_variants.length() > 0, _fee_section()),
                 _section("std.requirements", _numbered(s.requirements), test_id="service-requirements"),
                 _section("std.procedure", _numbered(s.procedure)),
                 _section("std.product", rx.text(s.product, size="2")),

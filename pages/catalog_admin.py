@@ -6,7 +6,7 @@ from components.forms import submit_button
 from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital.models import WEEKDAYS
-from state.catalog_admin import CatalogAdminState, SiteAdminState
+from state.catalog_admin import DOC_KINDS, ITEM_TYPES, CatalogAdminState, SiteAdminState
 from state.kiosk_admin import KioskDevicesState
 
 MUTED = "#5b6478"
@@ -238,6 +238,108 @@ def _text_field(name: str, label_key: str, multiline: bool = False, help_key: st
     return rx.vstack(*parts, spacing="1", width="100%")
 
 
+def _item_input(row, index, field: str, label_key: str, **props) -> rx.Component:
+    c = CatalogAdminState
+    return rx.vstack(
+        rx.text(t(label_key), size="1", color=MUTED),
+        rx.input(default_value=getattr(row, field), key=c.form_version.to_string() + "-" + index.to_string() + "-"
+                 + row.key + "-" + field, on_blur=lambda v: c.set_item_field(index, field, v),
+                 class_name=f"item-{field}", width="100%", **props),
+        spacing="1", width="100%",
+    )
+
+
+def _item_switch(row, index, field: str, label_key: str) -> rx.Component:
+    return rx.hstack(
+        rx.switch(checked=getattr(row, field), on_change=lambda on: CatalogAdminState.set_item_flag(index, field, on),
+                  class_name=f"item-{field}"),
+        rx.text(t(label_key), size="1"), align="center", spacing="2",
+    )
+
+
+def _item_row(row, index) -> rx.Component:
+    """One requirement item with the fields of its type."""
+    c = CatalogAdminState
+    return rx.box(
+        rx.flex(
+            rx.badge(index + 1, variant="soft"),
+            rx.select.root(
+                rx.select.trigger(class_name="item-type"),
+                rx.select.content(*[rx.select.item(t(f"req.type.{kind}"), value=kind) for kind in ITEM_TYPES]),
+                value=row.type, on_change=lambda v: c.set_item_field(index, "type", v),
+            ),
+            rx.spacer(),
+            rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="soft", on_click=c.move_item(index, -1),
+                           aria_label=t("catadmin.up"), class_name="item-up"),
+            rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="soft", on_click=c.move_item(index, 1),
+                           aria_label=t("catadmin.down"), class_name="item-down"),
+            rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="soft", color_scheme="red",
+                           on_click=c.remove_item(index), aria_label=t("catadmin.remove_item"),
+                           class_name="item-remove"),
+            spacing="2", align="center", width="100%",
+        ),
+        rx.grid(
+            _item_input(row, index, "key", "catadmin.item_key"),
+            _item_input(row, index, "label", "catadmin.item_label"),
+            _item_input(row, index, "label_en", "catadmin.item_label_en"),
+            _item_input(row, index, "help", "catadmin.item_help"),
+            columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%", margin_y="6px",
+        ),
+        rx.flex(
+            _item_switch(row, index, "required", "catadmin.item_required"),
+            rx.cond(row.type == "document", _item_switch(row, index, "wallet", "catadmin.item_wallet")),
+            rx.cond(row.type == "date", _item_switch(row, index, "not_future", "catadmin.item_not_future")),
+            spacing="4", wrap="wrap",
+        ),
+        rx.cond(row.type == "document", rx.grid(
+            rx.vstack(
+                rx.text(t("catadmin.item_doc_kind"), size="1", color=MUTED),
+                rx.select.root(
+                    rx.select.trigger(class_name="item-doc_kind", width="100%"),
+                    rx.select.content(*[rx.select.item(t(f"req.doc_kind.{kind}"), value=kind) for kind in DOC_KINDS]),
+                    value=row.doc_kind, on_change=lambda v: c.set_item_field(index, "doc_kind", v),
+                ),
+                spacing="1", width="100%",
+            ),
+            _item_input(row, index, "accept", "catadmin.item_accept"),
+            columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%", margin_top="6px",
+        )),
+        rx.cond(row.type == "text", rx.grid(
+            _item_input(row, index, "max_length", "catadmin.item_max_length", input_mode="numeric"),
+            _item_input(row, index, "pattern", "catadmin.item_pattern"),
+            columns=rx.breakpoints(initial="1", sm="2"), spacing="2", width="100%", margin_top="6px",
+        )),
+        rx.cond(row.type == "choice", rx.vstack(
+            rx.text(t("catadmin.item_choices"), size="1", color=MUTED),
+            rx.text_area(default_value=row.choices, rows="3", width="100%", class_name="item-choices",
+                         key=c.form_version.to_string() + "-" + index.to_string() + "-" + row.key + "-choices",
+                         on_blur=lambda v: c.set_item_field(index, "choices", v)),
+            spacing="1", width="100%", margin_top="6px",
+        )),
+        padding="10px", border="1px solid #e3e8f0", border_radius="8px", width="100%", class_name="item-row",
+    )
+
+
+def _standard_editor() -> rx.Component:
+    """The online form's requirement items, and the workflow and fee schedule as JSON."""
+    c = CatalogAdminState
+    return rx.vstack(
+        rx.text(t("catadmin.items"), size="2", weight="medium"),
+        rx.text(t("catadmin.items_help"), size="1", color=MUTED),
+        rx.foreach(c.items, _item_row),
+        rx.flex(
+            rx.text(t("catadmin.add_item"), size="1", color=MUTED),
+            *[rx.button(t(f"req.type.{kind}"), size="1", variant="outline", type="button",
+                        on_click=c.add_item(kind), class_name=f"add-item-{kind}") for kind in ITEM_TYPES],
+            spacing="2", wrap="wrap", align="center",
+        ),
+        _error(c.errors, "requirement_items"),
+        _text_field("workflow", "catadmin.workflow", True, "catadmin.workflow_help"),
+        _text_field("fee_schedule", "catadmin.fee_schedule", True, "catadmin.fee_schedule_help"),
+        spacing="2", width="100%",
+    )
+
+
 def catalog_admin_page() -> rx.Component:
     """/admin/katalog."""
     c = CatalogAdminState
@@ -284,6 +386,7 @@ def catalog_admin_page() -> rx.Component:
                                               key=c.form_version.to_string() + "requires_verified"),
                                   rx.text(t("std.requires_verified"), as_="label", html_for="svc-requires_verified",
                                           size="2"), align="center"),
+                        _standard_editor(),
                         _error(c.errors, "form"),
                         submit_button("catadmin.save_draft", "svc-save"),
                         spacing="3", width="100%",

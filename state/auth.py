@@ -158,8 +158,8 @@ class VerifyEmailState(rx.State):
     async def on_load(self):
         """Use the single-use token from the link."""
         raw = self.router.url.query_parameters.get("token", "")
-        if not raw:
-            self.ok, self.message = False, await tr(self, "verify.missing")
+        if not raw:  # /verifikasi without a link's token: the page offers the document check only
+            self.ok, self.message = False, ""
             return
         try:
             email = (await in_session(accounts.verify_email, raw=raw, now=utcnow())).email

@@ -9,13 +9,15 @@ import dataclasses
 
 import reflex as rx
 
-from mpp_digital import routes
+from mpp_digital import formatting, routes
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.services import catalog, life_events
+from mpp_digital.i18n import t
+from mpp_digital.models import Service
+from mpp_digital.services import catalog, fees, life_events
 from mpp_digital.services.catalog import SearchFilters
 from mpp_digital.services.hours import WEEKDAYS, closure_dates, open_status, parse_hours
-from state.lang import tr
+from state.lang import reader_lang, tr
 
 ANY = "all"
 
@@ -44,6 +46,7 @@ class ServiceRow:
     name: str
     agency: str
     fee: str
+    free: bool
     duration: str
     channels: list[str]
 
@@ -78,9 +81,11 @@ class CatalogState(rx.State):
         )
         found = await in_session(catalog.search_services, query=self.query, filters=filters, page=self.page)
         same_day = await tr(self, "service.same_day")
+        lang = await reader_lang(self)
         labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.results = [
-            ServiceRow(slug=i.slug, name=i.name, agency=i.agency, fee=i.fee,
+            ServiceRow(slug=i.slug, name=i.name, agency=i.agency, fee=fees.summary_text(i.fee, lang),
+                       free=i.fee.kind == "free",
                        duration=await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
                        channels=[labels[c] for c in i.channels])
             for i in found.items
@@ -152,8 +157,28 @@ class SiteLink:
     booking: str  # the queue booking page for this site and service ("" when not at the counter)
 
 
+@dataclasses.dataclass
+class FeeVariantRow:
+    """A fee variant on the service page: its total (or range, or "by rule") and its parts in words."""
+
+    key: str
+    label: str
+    total: str
+    parts: list[str]
+
+
+@dataclasses.dataclass
+class FeeInputRow:
+    """A value the reader may give to estimate a fee set by a rule."""
+
+    key: str
+    label: str
+    kind: str  # rupiah / choice
+    choices: list[Option]
+
+
 class ServicePageState(rx.State):
-    """The /layanan/<slug> page: the published standard and where it is served."""
+    """The /layanan/<slug> page: the published standard, its fees, and where it is served."""
 
     found: bool = True
     name: str = ""
@@ -170,6 +195,59 @@ class ServicePageState(rx.State):
     sites: list[SiteLink] = []
     slug: str = ""
     requires_verified: bool = False  # the standard asks for an identity verified at a counter
+    # Fee variants and rules, for the regency of the chosen MPP (regional tariffs)
+    fee_variants: list[FeeVariantRow] = []
+    fee_inputs: list[FeeInputRow] = []
+    fee_note: str = ""
+    fee_sites: list[Option] = []
+    fee_site: str = ""
+    _fee_rupiah: int = 0
+    _fee_schedule: dict = {}
+    _fee_regencies: dict[str, str] = {}
+    _fee_values: dict[str, str] = {}
+
+    async def _show_fees(self):
+        lang = await reader_lang(self)
+        holder = Service(slug=self.slug, agency_id=0, name="", duration_days=0, fee_rupiah=self._fee_rupiah,
+                         product="", complaint_handling="", fee_schedule=self._fee_schedule)
+        regency = self._fee_regencies.get(self.fee_site)
+        self.fee = fees.summary_text(fees.summary(holder, regency), lang)
+        rows, inputs = [], {}
+        for option in fees.fee_options(service=holder, regency_code=regency):
+            quoted = fees.quote(service=holder, variant=option.key, regency_code=regency,
+                                case_values=self._fee_values)
+            if quoted.amount is not None:
+                total = formatting.rupiah(quoted.amount, lang) if quoted.amount else t("fee.free", lang)
+                if quoted.is_estimate:
+                    total = t("fee.estimate", lang, amount=total)
+            elif option.minimum is not None and option.maximum is not None:
+                total = f"{formatting.rupiah(option.minimum, lang)} – {formatting.rupiah(option.maximum, lang)}"
+            else:
+                total = t("fee.by_rule", lang)
+            rows.append(FeeVariantRow(option.key, option.label_in(lang), total,
+                                      [fees.part_text(p, lang) for p in quoted.parts]))
+            for case_input in option.inputs:
+                choices = [Option(v, t(f"fee.vehicle.{v}", lang) if case_input.key == "vehicle_type"
+                                  else (en if lang == "en" and en else label))
+                           for v, label, en in case_input.choices]
+                inputs.setdefault(case_input.key, FeeInputRow(case_input.key, t(f"fee.input.{case_input.key}", lang),
+                                                              case_input.kind, choices))
+        self.fee_variants, self.fee_inputs = rows, list(inputs.values())
+        note = self._fee_schedule.get("note_en" if lang == "en" else "note") or self._fee_schedule.get("note", "")
+        self.fee_note = note
+
+    @rx.event
+    async def set_fee_site(self, slug: str):
+        """Show the fees as they apply at another MPP (regional tariffs)."""
+        if slug in self._fee_regencies:
+            self.fee_site = slug
+            await self._show_fees()
+
+    @rx.event
+    async def estimate(self, form: dict):
+        """Estimate the rule-based fees from the values the reader typed (nothing is stored)."""
+        self._fee_values = {str(k)[:40]: str(v)[:40] for k, v in list(form.items())[:10]}
+        await self._show_fees()
 
     @rx.event
     async def load(self):
@@ -190,7 +268,11 @@ class ServicePageState(rx.State):
         self.requirements, self.procedure = list(service.requirements), list(service.procedure)
         self.duration = (await tr(self, "service.days", days=service.duration_days) if service.duration_days
                          else await tr(self, "service.same_day"))
-        self.fee = catalog.format_rupiah(service.fee_rupiah)
+        self._fee_rupiah, self._fee_schedule, self._fee_values = service.fee_rupiah, dict(service.fee_schedule), {}
+        self._fee_regencies = {o.slug: o.regency_code for o in offers}
+        self.fee_sites = [Option(o.slug, o.name) for o in offers] if service.fee_schedule else []
+        self.fee_site = offers[0].slug if offers and service.fee_schedule else ""
+        await self._show_fees()
         self.product, self.complaint_handling = service.product, service.complaint_handling
         self.requires_verified = service.requires_verified
         self.legal_basis = list(service.legal_basis)
@@ -390,13 +472,14 @@ class LifeEventsState(rx.State):
     async def load(self):
         """Page loader."""
         same_day = await tr(self, "service.same_day")
+        lang = await reader_lang(self)
         cards = []
         checklists = await in_session(
             lambda session: [life_events.checklist(session=session, event=event) for event in life_events.LIFE_EVENTS])
         for event, items in zip(life_events.LIFE_EVENTS, checklists, strict=True):
             cards.append(EventCard(
                 event.slug, await tr(self, f"life.{event.slug}.title"), await tr(self, f"life.{event.slug}.summary"),
-                [StepRow(i.order, i.service_slug, i.service_name, i.agency, i.fee,
+                [StepRow(i.order, i.service_slug, i.service_name, i.agency, fees.summary_text(i.fee, lang),
                          await tr(self, "service.days", days=i.duration_days) if i.duration_days else same_day,
                          i.produces, i.needs) for i in items],
             ))

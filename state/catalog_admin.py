@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 
 import reflex as rx
@@ -14,6 +15,7 @@ from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Agency, Role, Service, SiteAgency, SiteClosure
 from mpp_digital.services import catalog, catalog_editing, queue
 from mpp_digital.services.accounts import InvalidForm
+from mpp_digital.services.applications import requirements
 from mpp_digital.services.hours import WEEKDAYS
 from state.lang import tr
 from state.session import principal, protected
@@ -300,6 +302,34 @@ class DraftRow:
 
 
 @dataclasses.dataclass
+class ItemRow:
+    """One requirement item in the editor (every type's fields; the page shows those of its type)."""
+
+    key: str = ""
+    type: str = "document"
+    label: str = ""
+    label_en: str = ""
+    required: bool = True
+    help: str = ""
+    help_en: str = ""
+    doc_kind: str = ""
+    accept: str = ""
+    wallet: bool = True
+    max_length: str = ""
+    pattern: str = ""
+    not_future: bool = False
+    choices: str = ""  # one "value | label | label_en" per line
+
+
+ITEM_TEXT_FIELDS = ("key", "type", "label", "label_en", "help", "help_en", "doc_kind", "accept", "max_length",
+                    "pattern", "choices")
+ITEM_FLAGS = ("required", "wallet", "not_future")
+STANDARD_TEXT_FIELDS = ("workflow", "fee_schedule")  # JSON, validated by load_workflow / parse_schedule
+ITEM_TYPES = requirements.ITEM_TYPES  # for the page's selects (pages do not import services)
+DOC_KINDS = requirements.DOC_KINDS
+
+
+@dataclasses.dataclass
 class AgencyOption:
     """An agency for the select."""
 
@@ -308,9 +338,11 @@ class AgencyOption:
 
 
 class CatalogAdminState(rx.State):
-    """The /admin/katalog page (ministry): service standards as drafts, publishing, agencies."""
+    """The /admin/katalog page (ministry): service standards (with the online form's requirement items,
+    workflow and fee schedule) as drafts, publishing, agencies."""
 
     form: dict[str, str] = {}
+    items: list[ItemRow] = []
     editing_service_id: int = 0
     agency_id: str = ""
     agencies: list[AgencyOption] = []
@@ -333,6 +365,10 @@ class CatalogAdminState(rx.State):
                          else ", ".join(data.get(k) or []) if k == "aliases" else str(data.get(k, "")))
                      for k in SERVICE_TEXT_FIELDS}
         self.form["requires_verified"] = "1" if data.get("requires_verified") else ""
+        self.form |= {k: json.dumps(data[k], ensure_ascii=False, indent=2) if data.get(k) else ""
+                      for k in STANDARD_TEXT_FIELDS}
+        self.items = [ItemRow(**requirements.item_to_form(i)) for i in data.get("requirement_items") or []
+                      if isinstance(i, dict)]
         self.agency_id = str(data.get("agency_id", "") or "")
         self.editing_service_id = service_id
         self.form_version += 1
@@ -375,15 +411,16 @@ class CatalogAdminState(rx.State):
     @protected(Role.MINISTRY)
     async def save_draft(self, form: dict):
         """Validate and keep the change as a draft."""
-        data = {k: form.get(k, "") for k in SERVICE_TEXT_FIELDS} | {"agency_id": self.agency_id,
-                                                                   "requires_verified": form.get("requires_verified", "")}
+        data = {k: form.get(k, "") for k in SERVICE_TEXT_FIELDS + STANDARD_TEXT_FIELDS} | {
+            "agency_id": self.agency_id, "requires_verified": form.get("requires_verified", ""),
+            "requirement_items": [requirements.item_from_form(dataclasses.asdict(row)) for row in self.items]}
         try:
             await in_session(catalog_editing.save_draft, actor=principal(), data=data, now=utcnow(),
                              service_id=self.editing_service_id or None)
         except InvalidForm as exc:
             self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             self.notice = ""
-            self.form = {k: str(v) for k, v in data.items() if k in SERVICE_TEXT_FIELDS}
+            self.form = {k: str(v) for k, v in data.items() if k in SERVICE_TEXT_FIELDS + STANDARD_TEXT_FIELDS}
             self.form["requires_verified"] = "1" if data["requires_verified"] else ""
             return
         except DomainError as exc:
@@ -392,6 +429,55 @@ class CatalogAdminState(rx.State):
         self.errors, self.notice = {}, await tr(self, "catadmin.draft_saved")
         self._show({}, 0)
         await self._load_lists()
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def add_item(self, value: str):
+        """Add a requirement item of a type (document, text, date, choice, nik) at the end."""
+        if value not in requirements.ITEM_TYPES or len(self.items) >= requirements.ITEMS_MAX:
+            return
+        taken = {row.key for row in self.items}
+        number = next(n for n in range(1, len(taken) + 2) if f"{value}_{n}" not in taken)
+        defaults = requirements.item_to_form({"key": f"{value}_{number}", "type": value})
+        self.items = [*self.items, ItemRow(**defaults)]
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def remove_item(self, index: int):
+        """Remove one requirement item."""
+        index = int(index)
+        if 0 <= index < len(self.items):
+            self.items = self.items[:index] + self.items[index + 1:]
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def move_item(self, index: int, delta: int):
+        """Move an item up (-1) or down (+1): the online form asks in this order."""
+        index, target = int(index), int(index) + (1 if int(delta) > 0 else -1)
+        if 0 <= index < len(self.items) and 0 <= target < len(self.items):
+            rows = list(self.items)
+            rows[index], rows[target] = rows[target], rows[index]
+            self.items = rows
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def set_item_field(self, index: int, field: str, value: str):
+        """One text field of an item (checked when the draft is saved)."""
+        if field in ITEM_TEXT_FIELDS:
+            self._change_row(int(index), field, str(value)[:2000])
+
+    @rx.event
+    @protected(Role.MINISTRY)
+    async def set_item_flag(self, index: int, field: str, on: bool):
+        """One switch of an item: required, wallet copy allowed, date not in the future."""
+        if field in ITEM_FLAGS:
+            self._change_row(int(index), field, bool(on))
+
+    def _change_row(self, index: int, field: str, value: str | bool):
+        if 0 <= index < len(self.items):
+            rows = list(self.items)
+            rows[index] = dataclasses.replace(rows[index], **{field: value})
+            self.items = rows
 
     @rx.event
     @protected(Role.MINISTRY)

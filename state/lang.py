@@ -16,8 +16,12 @@ class LangState(rx.State):
         self.lang = "en" if self.lang == "id" else "id"
 
 
+async def reader_lang(state: rx.State) -> str:
+    """The reader's language ("id" or "en"), for formatting numbers and words on the server."""
+    lang_state = await state.get_state(LangState)
+    return lang_state.lang if lang_state.lang in ("id", "en") else DEFAULT_LANGUAGE
+
+
 async def tr(state: rx.State, key: str, **params: object) -> str:
     """Translate a message key into the reader's language, on the server."""
-    lang_state = await state.get_state(LangState)
-    lang = lang_state.lang if lang_state.lang in ("id", "en") else DEFAULT_LANGUAGE
-    return t(key, lang, **params)
+    return t(key, await reader_lang(state), **params)

@@ -17,6 +17,7 @@ class NavState(rx.State):
     is_site_admin: bool = False
     is_ministry: bool = False
     is_officer: bool = False
+    is_back_office: bool = False  # officer or site admin: the work list of online applications
     dashboard_href: str = ""  # the dashboard this person's role opens, if any
 
     @rx.event
@@ -29,6 +30,7 @@ class NavState(rx.State):
         self.is_site_admin = who is not None and who.has_role(Role.SITE_ADMIN)
         self.is_ministry = who is not None and who.has_role(Role.MINISTRY)
         self.is_officer = who is not None and Role.OFFICER in who.roles
+        self.is_back_office = who is not None and who.has_role(Role.OFFICER, Role.SITE_ADMIN)
         if who is not None and who.has_role(Role.MINISTRY):
             self.dashboard_href = routes.DASHBOARD_NATIONAL
         elif who is not None and who.has_role(Role.REGIONAL_HEAD):

@@ -40,6 +40,9 @@ _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("m
 PROTECTED_HANDLERS: dict[str, tuple[Role, ...]] = {}
 # Guarded handlers that receive files through POST /_upload (principal: that request's cookie).
 UPLOAD_HANDLERS: set[str] = set()
+# Upload handlers anyone may call (no principal: they act for nobody); state/uploads.py serves
+# them without a session, under a smaller body limit.
+PUBLIC_UPLOAD_HANDLERS: set[str] = set()
 # States without guarded handlers that still hold a person's data (registration's NIK preview).
 PERSONAL_STATES: set[str] = set()
 
@@ -112,6 +115,13 @@ def login_redirect(state: rx.State) -> rx.event.EventSpec:
     path = state.router.url.path or routes.PROFILE
     query = state.router.url.query
     return rx.redirect(f"{routes.LOGIN}?next={quote(path + ('?' + query if query else ''))}")
+
+
+def public_upload(fn: Callable) -> Callable:
+    """Mark an upload handler as public (state/uploads.py): anyone may send it a file; it must
+    not touch personal or scoped data (the verification page's file check)."""
+    PUBLIC_UPLOAD_HANDLERS.add(f"{fn.__module__}.{fn.__qualname__}")
+    return fn
 
 
 def personal(cls: type[rx.State]) -> type[rx.State]:

@@ -19,7 +19,9 @@ from sqlmodel import Session
 # Tests never touch the developer's database, mail server or secret.
 os.environ.setdefault("MPP_SECRET_KEY", "test-secret-key-not-for-production")
 
-ACCOUNT_TABLES = ("pendingmail", "claimrelease", "kioskdevice", "queueticket",
+ACCOUNT_TABLES = ("documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
+                  "application", "applicationdraft", "storeddocument",
+                  "pendingmail", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance",
                   "recoverycode", "onetimetoken", "loginattempt", "usersession",

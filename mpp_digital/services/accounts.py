@@ -21,9 +21,10 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from mpp_digital import db, routes
-from mpp_digital.errors import DomainError, ValidationError
+from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.i18n import t
 from mpp_digital.models import (
+    Agency,
     AssuranceLevel,
     IdentityAssurance,
     LoginAttempt,
@@ -34,6 +35,7 @@ from mpp_digital.models import (
     Region,
     Role,
     RoleAssignment,
+    SiteAgency,
     User,
     UserSession,
 )
@@ -150,7 +152,7 @@ class Registration:
     password: str
 
 
-class _KecamatanLookup:
+class KecamatanLookup:
     """Container of kecamatan codes backed by the Region table."""
 
     def __init__(self, session: Session) -> None:
@@ -163,7 +165,7 @@ class _KecamatanLookup:
 
 def check_nik(*, session: Session, nik: str, now: datetime) -> NikInfo:
     """Validate a NIK against the region table and the calendar (used to preview too)."""
-    return parse_nik(nik, kecamatan_codes=_KecamatanLookup(session), today=now.date())
+    return parse_nik(nik, kecamatan_codes=KecamatanLookup(session), today=now.date())
 
 
 def nik_holder_verified(*, session: Session, nik: str) -> bool | None:
@@ -937,28 +939,58 @@ def recovery_codes_left(*, session: Session, user_id: int) -> int:
 
 
 def grant_by_scope(*, session: Session, actor: Principal, user_id: int, role: Role, scope: str,
-                   now: datetime) -> None:
+                   now: datetime, agency: str = "") -> None:
     """Grant ``role`` with the scope an administrator typed: an MPP slug (officer, site_admin)
-    or a regency code (regional_head); ``assign_role`` checks who may grant what.
+    or a regency code (regional_head); an officer also needs ``agency``, the slug of an agency
+    present at that MPP (one site and one agency). ``assign_role`` checks who may grant what.
 
     Raises:
-        DomainError: ``user.not_found``, or ``role.unknown_scope`` naming the scope.
+        DomainError: ``user.not_found``, ``role.unknown_scope`` naming the scope,
+            ``role.needs_agency`` or ``role.agency_not_at_site`` naming the agency.
     """
     if session.get(User, user_id) is None:
         raise DomainError("user.not_found")
-    site_id = regency = None
+    site_id = regency = agency_id = None
     if role in (Role.OFFICER, Role.SITE_ADMIN) and scope:
         site = session.exec(select(MppSite).where(MppSite.slug == scope)).first()
         if site is None:
             raise DomainError("role.unknown_scope", scope=scope)
         site_id = site.id
+    if role == Role.OFFICER and site_id is not None:
+        agency_id = agency_at_site(session=session, site_id=site_id, agency_slug=agency)
     if role == Role.REGIONAL_HEAD and scope:
         region = session.get(Region, scope)
         if region is None or region.level != 2:
             raise DomainError("role.unknown_scope", scope=scope)
         regency = region.code
     assign_role(session=session, actor=actor, user_id=user_id, role=role, now=now, site_id=site_id,
-                regency_code=regency)
+                regency_code=regency, agency_id=agency_id)
+
+
+def agency_at_site(*, session: Session, site_id: int, agency_slug: str) -> int:
+    """The id of the agency ``agency_slug`` when it has counters at the site (an officer's grant).
+
+    Raises:
+        DomainError: ``role.needs_agency`` when none is named, ``role.agency_not_at_site`` else.
+    """
+    if not agency_slug.strip():
+        raise DomainError("role.needs_agency")
+    agency_id = session.exec(
+        select(Agency.id).join(SiteAgency, col(SiteAgency.agency_id) == Agency.id)
+        .where(Agency.slug == agency_slug.strip(), SiteAgency.site_id == site_id)).first()
+    if agency_id is None:
+        raise DomainError("role.agency_not_at_site", agency=agency_slug.strip())
+    return agency_id
+
+
+def agencies_at_site(*, session: Session, site_slug: str) -> list[tuple[str, str]]:
+    """(slug, short name) of every agency with counters at the MPP ``site_slug``: what an officer
+    may be granted there; [] for an unknown site."""
+    rows = session.exec(
+        select(Agency.slug, Agency.short_name).join(SiteAgency, col(SiteAgency.agency_id) == Agency.id)
+        .join(MppSite, col(MppSite.id) == SiteAgency.site_id).where(MppSite.slug == site_slug.strip())
+        .order_by(col(Agency.short_name))).all()
+    return [(slug, short) for slug, short in rows]
 
 
 def assign_role(
@@ -970,11 +1002,21 @@ def assign_role(
     now: datetime,
     site_id: int | None = None,
     regency_code: str | None = None,
+    agency_id: int | None = None,
 ) -> RoleAssignment:
-    """Grant a role (superadmin only), with the scope the role needs; audited."""
+    """Grant a role (superadmin only), with the scope the role needs; audited.
+
+    An officer's grant names one agency present at the site (``agency_at_site``).
+    """
     authorize(actor, Role.SUPERADMIN)
+    if role == Role.OFFICER:
+        if agency_id is None:
+            raise ValidationError("agency_id", "role.needs_agency")
+        if site_id is not None and session.exec(select(SiteAgency.id).where(
+                SiteAgency.site_id == site_id, SiteAgency.agency_id == agency_id)).first() is None:
+            raise ValidationError("agency_id", "role.agency_not_at_site", agency=str(agency_id))
     return grant_role(session=session, user_id=user_id, role=role, now=now, site_id=site_id,
-                      regency_code=regency_code, granted_by=actor.user_id)
+                      regency_code=regency_code, granted_by=actor.user_id, agency_id=agency_id)
 
 
 def grant_role(
@@ -986,6 +1028,7 @@ def grant_role(
     site_id: int | None = None,
     regency_code: str | None = None,
     granted_by: int | None = None,
+    agency_id: int | None = None,
 ) -> RoleAssignment:
     """Record a role assignment with its scope; used by ``assign_role`` and the demo seed."""
     if role in (Role.OFFICER, Role.SITE_ADMIN) and site_id is None:
@@ -993,24 +1036,37 @@ def grant_role(
     if role == Role.REGIONAL_HEAD and not regency_code:
         raise ValidationError("regency_code", "role.needs_regency")
     row = RoleAssignment(user_id=user_id, role=role, site_id=site_id, regency_code=regency_code,
+                         agency_id=agency_id if role == Role.OFFICER else None,
                          granted_at=now, granted_by=granted_by)
     session.add(row)
     audit.record(session=session, action="role_change", now=now, actor_user_id=granted_by,
                  target=f"user:{user_id}",
-                 detail={"granted": role.value, "site_id": site_id, "regency_code": regency_code})
+                 detail={"granted": role.value, "site_id": site_id, "regency_code": regency_code,
+                         "agency_id": row.agency_id})
     return row
+
+
+def may_revoke(actor: Principal, *, role: Role, site_id: int | None) -> bool:
+    """Whether ``actor`` may take back a grant: a superadmin any, a site admin the officer grants
+    of their own site."""
+    if Role.SUPERADMIN in actor.roles:
+        return True
+    return role == Role.OFFICER and site_id is not None and site_id in actor.site_ids(Role.SITE_ADMIN)
 
 
 def revoke_role(*, session: Session, actor: Principal, assignment_id: int, now: datetime,
                 ip_address: str = "") -> RoleAssignment:
-    """Take back one role grant (superadmin only; not one's own superadmin grant); audited.
+    """Take back one role grant (superadmin; a site admin the officer grants of their site; not
+    one's own superadmin grant); audited.
 
     Takes effect on the grantee's next event: every guarded event reads the grants afresh.
     """
-    authorize(actor, Role.SUPERADMIN)
+    authorize(actor, Role.SUPERADMIN, Role.SITE_ADMIN)
     row = session.get(RoleAssignment, assignment_id)
     if row is None:
         raise DomainError("role.grant_not_found")
+    if not may_revoke(actor, role=Role(row.role), site_id=row.site_id):
+        raise NotAllowed()
     if row.user_id == actor.user_id and row.role == Role.SUPERADMIN:
         raise DomainError("role.own_superadmin")
     session.delete(row)
@@ -1021,16 +1077,30 @@ def revoke_role(*, session: Session, actor: Principal, assignment_id: int, now: 
     return row
 
 
+def _may_manage_account(session: Session, actor: Principal, user_id: int) -> bool:
+    """A superadmin manages every account; a site admin only the staff of their own sites: an
+    account with an officer grant there and no grant elsewhere (nor any other staff role)."""
+    if Role.SUPERADMIN in actor.roles:
+        return True
+    mine = actor.site_ids(Role.SITE_ADMIN)
+    grants = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user_id)).all()
+    staff = [g for g in grants if Role(g.role) != Role.CITIZEN]
+    return bool(staff) and all(Role(g.role) == Role.OFFICER and g.site_id in mine for g in staff)
+
+
 def set_account_active(*, session: Session, actor: Principal, user_id: int, active: bool, now: datetime,
                        ip_address: str = "") -> User:
-    """Deactivate (every session ends at once) or reactivate an account (superadmin only); audited.
+    """Deactivate (every session ends at once) or reactivate an account (superadmin; a site admin
+    the officers of their own site only); audited.
 
     One's own account cannot be deactivated, nor can a closed one be reactivated.
     """
-    authorize(actor, Role.SUPERADMIN)
+    authorize(actor, Role.SUPERADMIN, Role.SITE_ADMIN)
     user = session.get(User, user_id)
     if user is None:
         raise DomainError("user.not_found")
+    if not _may_manage_account(session, actor, user_id):
+        raise NotAllowed()
     if user_id == actor.user_id:
         raise DomainError("account.own")
     if active and user.closed_at is not None:
@@ -1055,6 +1125,9 @@ class GrantEntry:
     site_id: int | None
     regency_code: str | None
     agency_id: int | None
+    site_slug: str = ""  # the MPP of a site-scoped grant
+    agency_name: str = ""  # the agency of an officer's grant (short name)
+    revocable: bool = False  # the actor of the directory may take it back (``may_revoke``)
 
 
 @dataclass(frozen=True)
@@ -1066,22 +1139,38 @@ class DirectoryEntry:
     email: str
     status: str  # "active" / "inactive" (deactivated by a superadmin) / "closed" (by its owner)
     grants: tuple[GrantEntry, ...]
+    manageable: bool = False  # the actor may deactivate or reactivate it
 
 
 def user_directory(*, session: Session, actor: Principal, query: str = "", limit: int = 50) -> list[DirectoryEntry]:
-    """Accounts matching ``query`` (name or email), with their grants (superadmin only)."""
-    authorize(actor, Role.SUPERADMIN)
+    """Accounts matching ``query`` (name or email), with their grants: a superadmin sees every
+    account; a site admin the accounts holding a staff grant at their own sites, with those grants."""
+    authorize(actor, Role.SUPERADMIN, Role.SITE_ADMIN)
+    everything = Role.SUPERADMIN in actor.roles
+    mine = actor.site_ids(Role.SITE_ADMIN)
     stmt = select(User).order_by(col(User.id)).limit(limit)
+    if not everything:
+        stmt = stmt.where(col(User.id).in_(select(RoleAssignment.user_id).where(col(RoleAssignment.site_id).in_(mine))))
     if query.strip():
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where((col(User.email).ilike(like)) | (col(User.full_name).ilike(like)))
     users = session.exec(stmt).all()
+    rows = session.exec(select(RoleAssignment).where(col(RoleAssignment.user_id).in_([u.id for u in users]))
+                        .order_by(col(RoleAssignment.id))).all()
+    slugs = dict(session.exec(select(MppSite.id, MppSite.slug).where(
+        col(MppSite.id).in_({r.site_id for r in rows if r.site_id}))).all())
+    agencies = dict(session.exec(select(Agency.id, Agency.short_name).where(
+        col(Agency.id).in_({r.agency_id for r in rows if r.agency_id}))).all())
     grants: dict[int, list[GrantEntry]] = {}
-    for row in session.exec(select(RoleAssignment).where(col(RoleAssignment.user_id).in_([u.id for u in users]))
-                            .order_by(col(RoleAssignment.id))).all():
+    for row in rows:
+        if not everything and row.site_id not in mine:
+            continue
         grants.setdefault(row.user_id, []).append(GrantEntry(
             assignment_id=row.id or 0, role=Role(row.role), site_id=row.site_id, regency_code=row.regency_code,
-            agency_id=row.agency_id))
+            agency_id=row.agency_id, site_slug=slugs.get(row.site_id, ""), agency_name=agencies.get(row.agency_id, ""),
+            revocable=may_revoke(actor, role=Role(row.role), site_id=row.site_id)))
     return [DirectoryEntry(user_id=u.id or 0, full_name=u.full_name, email=u.email,
                            status="closed" if u.closed_at else "active" if u.is_active else "inactive",
-                           grants=tuple(grants.get(u.id or 0, ()))) for u in users]
+                           grants=tuple(grants.get(u.id or 0, ())),
+                           manageable=everything or _may_manage_account(session, actor, u.id or 0))
+            for u in users]

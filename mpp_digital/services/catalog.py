@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from mpp_digital.models import Agency, CatalogVersion, MppSite, Region, Service, SiteAgency, SiteService
+from mpp_digital.services.fees import FeeSummary, summary_of
 
 PER_PAGE = 20
 
@@ -81,13 +82,6 @@ def refresh_search_text(session: Session, *, only_missing: bool = True) -> int:
     return count
 
 
-def format_rupiah(amount: int) -> str:
-    """Rupiah in id-ID form: 50000 → "Rp 50.000"; 0 → "Gratis"."""
-    if amount == 0:
-        return "Gratis"
-    return "Rp " + f"{amount:,}".replace(",", ".")
-
-
 def query_alternatives(query: str) -> list[tuple[str, ...]]:
     """Each query token with what it may also be written as (all normalised)."""
     alternatives = []
@@ -117,7 +111,7 @@ class ServiceCard:
     slug: str
     name: str
     agency: str
-    fee: str
+    fee: FeeSummary  # numbers; words at the edge (fees.summary_text)
     duration_days: int
     channels: tuple[str, ...]
 
@@ -140,7 +134,7 @@ class _IndexedService(NamedTuple):
     search_text: str
     agency_id: int
     agency: str
-    fee_rupiah: int
+    fee: FeeSummary
     duration_days: int
     life_events: frozenset[str]
     offers: tuple[tuple[int, str, bool, bool, bool], ...]  # (site_id, regency_code, direct, online, mobile)
@@ -181,14 +175,15 @@ def _build_index(session: Session, version: int) -> _CatalogIndex:
     services = []
     for row in session.exec(
         select(Service.id, Service.slug, Service.name, Service.search_text, Service.agency_id, Agency.short_name,
-               Service.fee_rupiah, Service.duration_days, Service.life_events)
+               Service.fee_rupiah, Service.duration_days, Service.life_events, Service.fee_schedule)
         .join(Agency, col(Agency.id) == Service.agency_id).where(Service.search_text != "")
     ).all():
         mine = tuple(offers.get(row[0], ()))
         channels = tuple(c for i, c in enumerate(CHANNELS) if any(o[2 + i] for o in mine))
         services.append(_IndexedService(
             id=row[0], slug=row[1], name=row[2], sort_name=row[3].split(" | ", 1)[0], search_text=row[3],
-            agency_id=row[4], agency=row[5], fee_rupiah=row[6], duration_days=row[7],
+            agency_id=row[4], agency=row[5], fee=summary_of(fee_rupiah=row[6], fee_schedule=row[9] or {}),
+            duration_days=row[7],
             life_events=frozenset(row[8] or ()), offers=mine, channels=channels,
         ))
     services.sort(key=lambda s: s.sort_name)
@@ -261,9 +256,9 @@ def search_services(
     for service in _index(session).services:
         if filters.agency_id is not None and service.agency_id != filters.agency_id:
             continue
-        if filters.fee == "free" and service.fee_rupiah != 0:
+        if filters.fee == "free" and service.fee.kind != "free":
             continue
-        if filters.fee == "paid" and service.fee_rupiah == 0:
+        if filters.fee == "paid" and service.fee.kind == "free":
             continue
         if filters.life_event and filters.life_event not in service.life_events:
             continue
@@ -278,7 +273,7 @@ def search_services(
     pages = ceil(total / per_page) if total else 0
     page = min(max(1, page), max(1, pages))
     items = [
-        ServiceCard(id=s.id, slug=s.slug, name=s.name, agency=s.agency, fee=format_rupiah(s.fee_rupiah),
+        ServiceCard(id=s.id, slug=s.slug, name=s.name, agency=s.agency, fee=s.fee,
                     duration_days=s.duration_days, channels=s.channels)
         for s in matches[(page - 1) * per_page: page * per_page]
     ]
@@ -296,6 +291,7 @@ class SiteOffer:
     name: str
     regency: str
     channels: tuple[str, ...]
+    regency_code: str = ""  # regional tariffs (services/fees)
 
 
 def get_service(*, session: Session, slug: str) -> tuple[Service, Agency] | None:
@@ -309,7 +305,8 @@ def get_service(*, session: Session, slug: str) -> tuple[Service, Agency] | None
 def sites_offering(*, session: Session, service_id: int) -> list[SiteOffer]:
     """The sites that offer a service, by province and regency name."""
     rows = session.exec(
-        select(MppSite.slug, MppSite.name, Region.name, SiteService.direct, SiteService.online, SiteService.mobile)
+        select(MppSite.slug, MppSite.name, Region.name, SiteService.direct, SiteService.online, SiteService.mobile,
+               MppSite.regency_code)
         .join(SiteService, col(SiteService.site_id) == MppSite.id)
         .join(Region, col(Region.code) == MppSite.regency_code)
         .where(SiteService.service_id == service_id)
@@ -317,7 +314,7 @@ def sites_offering(*, session: Session, service_id: int) -> list[SiteOffer]:
     ).all()
     return [
         SiteOffer(slug=r[0], name=r[1], regency=r[2],
-                  channels=tuple(c for c, on in zip(CHANNELS, r[3:], strict=True) if on))
+                  channels=tuple(c for c, on in zip(CHANNELS, r[3:6], strict=True) if on), regency_code=r[6])
         for r in rows
     ]
 

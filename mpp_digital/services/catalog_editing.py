@@ -7,6 +7,7 @@ call cannot edit what the caller does not own. Every change is audited with befo
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 
@@ -16,12 +17,19 @@ from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Agency, MppSite, Role, Service, ServiceDraft, SiteAgency, SiteClosure, SiteService
 from mpp_digital.services import audit
 from mpp_digital.services.accounts import InvalidForm
+from mpp_digital.services.applications.requirements import parse_items
+from mpp_digital.services.applications.workflow import load_workflow
 from mpp_digital.services.authz import Principal, authorize
 from mpp_digital.services.catalog import CHANNELS, LIFE_EVENTS, bump_version, search_text_for
+from mpp_digital.services.fees import parse_schedule
 from mpp_digital.services.hours import WEEKDAYS, parse_hours
 
 SERVICE_FIELDS = ("slug", "agency_id", "name", "aliases", "summary", "requirements", "procedure", "duration_days",
-                  "fee_rupiah", "product", "complaint_handling", "legal_basis", "life_events", "requires_verified")
+                  "fee_rupiah", "product", "complaint_handling", "legal_basis", "life_events",
+                  "requirement_items", "workflow", "fee_schedule", "requires_verified")
+# The machine-readable standard (issue 13): checked by its own module; a draft saved without one of
+# these keys leaves the live value as it is.
+STANDARD_FIELDS = ("requirement_items", "workflow", "fee_schedule")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -220,9 +228,36 @@ def validate_service(*, session: Session, data: dict, service_id: int | None) ->
                             if e in LIFE_EVENTS]
     # the standard asks for an identity verified at a counter (services/assurance.py)
     clean["requires_verified"] = str(data.get("requires_verified", "")).strip().lower() in ("1", "true", "on")
+    _validate_standard(data, clean, errors)
     if errors:
         raise InvalidForm(errors)
     return clean
+
+
+def _json_value(value: object, field: str, default: object) -> object:
+    """A JSON field from the editor: the value itself, or its text (blank = the default)."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return default
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise ValidationError(field, "catadmin.json_invalid") from None
+
+
+def _validate_standard(data: dict, clean: dict, errors: dict[str, ValidationError]) -> None:
+    """Requirement items (parse_items), workflow (load_workflow) and fee schedule (parse_schedule)."""
+    checks = (("requirement_items", [], lambda v: [i.to_json() for i in parse_items(v)]),
+              ("workflow", {}, lambda v: dict(load_workflow(v).spec) if v else {}),
+              ("fee_schedule", {}, parse_schedule))
+    for field, default, check in checks:
+        if field not in data:
+            continue
+        try:
+            clean[field] = check(_json_value(data[field], field, default))
+        except ValidationError as exc:
+            errors[field] = ValidationError(field, exc.key, **exc.params)
 
 
 def service_as_data(service: Service) -> dict:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from mpp_digital.models import Agency, Service
-from mpp_digital.services.catalog import format_rupiah
+from mpp_digital.services.fees import FeeSummary, summary_of
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class ChecklistItem:
     service_slug: str
     service_name: str
     agency: str
-    fee: str
+    fee: FeeSummary
     duration_days: int
     produces: str
     needs: str
@@ -109,7 +109,8 @@ def checklist(*, session: Session, event: LifeEvent) -> list[ChecklistItem]:
     """The steps of a life event with name, agency, fee and time from the catalog."""
     slugs = [s.service_slug for s in event.steps]
     rows = session.exec(
-        select(Service.slug, Service.name, Agency.short_name, Service.fee_rupiah, Service.duration_days)
+        select(Service.slug, Service.name, Agency.short_name, Service.fee_rupiah, Service.duration_days,
+               Service.fee_schedule)
         .join(Agency, col(Agency.id) == Service.agency_id)
         .where(col(Service.slug).in_(slugs))
     ).all()
@@ -120,6 +121,6 @@ def checklist(*, session: Session, event: LifeEvent) -> list[ChecklistItem]:
         if row is None:
             continue
         items.append(ChecklistItem(order=order, service_slug=step.service_slug, service_name=row[1], agency=row[2],
-                                   fee=format_rupiah(row[3]), duration_days=row[4], produces=step.produces,
-                                   needs=step.needs))
+                                   fee=summary_of(fee_rupiah=row[3], fee_schedule=row[5] or {}),
+                                   duration_days=row[4], produces=step.produces, needs=step.needs))
     return items

@@ -27,6 +27,7 @@ from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
 from mpp_digital.services import accounts, assurance, queue
+from mpp_digital.services.applications import notifications
 from mpp_digital.services.mail import send_mail
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     accounts.VERIFY_MAIL: _compose_link,
     accounts.RESET_MAIL: _compose_link,
     assurance.DISPUTE_MAIL: _compose_dispute,
+    # ---- online applications (APPS): a notice's mail, and the reminder of a returned application
+    notifications.APP_MAIL: notifications.compose_notice_mail,
+    notifications.APP_REMINDER: notifications.compose_reminder,
 }
 
 

@@ -72,6 +72,8 @@ OAUTH_TOKEN = NamedLimit("oauth_token", "120/minute")  # per client address (an 
 OPEN_DATA = NamedLimit("open_data", "120/minute")  # per client address
 WS_EVENTS = NamedLimit("ws_events", "30/second;600/minute", shared=False)  # per connection: see EventBudget
 MY_DATA = NamedLimit("my_data", "10/minute;60/hour")  # "Data saya" downloads (a PDF costs CPU) per client address
+DOCUMENTS = NamedLimit("documents", "120/minute;2000/hour")  # documents served (decrypted) per client address
+VERIFY_FILE = NamedLimit("verify_file", "20/minute;200/hour")  # files dropped on /verifikasi per client address
 
 REFUSED_KEY = "rate.limited"
 

@@ -153,6 +153,9 @@ def deployment(smtp_inbox, tmp_path_factory) -> Iterator[Deployment]:
         "MPP_ALLOWED_ORIGINS": base,
         "MPP_TRUSTED_PROXY_HOPS": "1",
         "MPP_METRICS_TOKEN": METRICS_TOKEN,
+        # A real deployment names its own signing certificate; production refuses the demo CA.
+        "MPP_SIGNING_CERT_FILE": str(ROOT / "tests" / "fixtures" / "signing" / "cert.pem"),
+        "MPP_SIGNING_KEY_FILE": str(ROOT / "tests" / "fixtures" / "signing" / "key.pem"),
         "REFLEX_WEB_WORKDIR": str(web),
         "GRANIAN_WORKERS": "2",
         "REFLEX_BACKEND_START_METHOD": "spawn",

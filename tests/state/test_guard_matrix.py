@@ -54,7 +54,8 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.identity")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.office", "state.documents",
+                   "state.verification", "state.identity")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -73,6 +74,13 @@ PUBLIC_HANDLERS = {
     "state.kiosk.KioskState.check_in",
     "state.kiosk.KioskState.walk_in",
     "state.kiosk.KioskState.clear",
+    # /verifikasi/[kode]: anyone checks an issued output by its code (the QR code's page); the
+    # view holds the holder's masked name only; the dropped PDF is compared by SHA-256 and not
+    # kept (a public upload handler: state/uploads.py serves it without a session; it acts for
+    # nobody). tests/state/test_document_states.py
+    "state.verification.OutputVerificationState.load",
+    "state.verification.OutputVerificationState.go",
+    "state.verification.OutputVerificationState.check_file",
 }
 # Guarded handlers whose denied call may leave the state as it was (none).
 KEEPS_STATE_ON_DENY: set[str] = set()
@@ -171,7 +179,8 @@ def _secret_value(type_name):
 # Arguments by parameter name: ids of things that do not exist or are not the caller's.
 HARMLESS_ARGS = {
     "draft_id": 999_999, "closure_id": 999_999, "channel": "online", "on": True, "name": "agency", "page": 1,
-    "device_id": 999_999,
+    "device_id": 999_999, "document_id": 999_999,
+    "index": 999_999, "delta": 1,  # requirement items in the catalog editor: no such row
 }
 
 
@@ -399,6 +408,9 @@ def test_allowed_calls_see_only_their_own_data(accounts_by_role, engine):
         call(RolesAdminState.load, admin)
         if who == Role.SUPERADMIN.value:
             assert {u.email for u in admin.users} >= {victim.email, account.email}
+        elif who == Role.SITE_ADMIN.value:  # the staff of their own MPP only, no audit trail
+            emails = {u.email for u in admin.users}
+            assert account.email in emails and victim.email not in emails and admin.audit_rows == []
         else:
             assert admin.users == [] and admin.audit_rows == []
 
@@ -456,7 +468,11 @@ def test_reflex_dispatches_the_guarded_function(key: str):
 # The policy pinned per module: the matrix above takes the roles from the registry, so a
 # handler quietly widened to more roles is caught here.
 EXPECTED_ROLES = {
-    "state.admin.": (Role.SUPERADMIN,),  # /admin/peran is superadmin only
+    # /admin/peran: granting is superadmin only; a site admin revokes and deactivates the officers of
+    # their own MPP (scope checked by the services: tests/unit/test_office_grants.py)
+    "state.admin.RolesAdminState.grant": (Role.SUPERADMIN,),
+    "state.admin.RolesAdminState.pick_scope": (Role.SUPERADMIN,),
+    "state.admin.": (Role.SUPERADMIN, Role.SITE_ADMIN),
     "state.sso_admin.": (Role.MINISTRY,),  # the agency app registry: ministry (and superadmin)
     "state.sso.": (),  # my consent and my connected apps: any signed-in user
     "state.profile.": (),  # one's own account: any signed-in user
@@ -474,6 +490,12 @@ EXPECTED_ROLES = {
     "state.identity.IdentityState.": (),  # one's own level, counter code and confirmation
     "state.identity.DisputeState.": (),  # an account without a NIK claims one
     "state.identity.CounterIdentityState.": (Role.OFFICER, Role.SITE_ADMIN),  # at their own site's counter
+    # the back office of online applications: officers (their site and agency) and site admins (every
+    # agency of their site), scope checked by the services; only a site admin reassigns
+    "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
+    "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
+    "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
+    "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
 }
 
 

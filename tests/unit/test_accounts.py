@@ -472,7 +472,10 @@ def test_a_grant_typed_by_an_administrator_names_its_scope_or_says_what_is_wrong
     site = session.exec(select(MppSite)).first()
 
     def grant(role, scope, user_id=user.id):
-        accounts.grant_by_scope(session=session, actor=actor, user_id=user_id, role=role, scope=scope, now=now)
+        # an officer is granted one agency present at the site (tests/unit/test_office_grants.py)
+        offered = accounts.agencies_at_site(session=session, site_slug=scope) if role == Role.OFFICER else []
+        accounts.grant_by_scope(session=session, actor=actor, user_id=user_id, role=role, scope=scope, now=now,
+                                agency=offered[0][0] if offered else "")
 
     with pytest.raises(DomainError, match="user.not_found"):
         grant(Role.OFFICER, site.slug, user_id=10**9)

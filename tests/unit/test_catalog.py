@@ -4,8 +4,8 @@ import pytest
 from sqlmodel import select
 
 from mpp_digital.models import Agency, MppSite, Service
-from mpp_digital.services import catalog
-from mpp_digital.services.catalog import SearchFilters, format_rupiah, normalise, search_services
+from mpp_digital.services import catalog, fees
+from mpp_digital.services.catalog import SearchFilters, normalise, search_services
 
 
 def names(page):
@@ -23,9 +23,17 @@ def test_normalise_forgives_case_accents_and_punctuation():
 
 
 def test_rupiah_in_indonesian_form():
-    assert format_rupiah(0) == "Gratis"
-    assert format_rupiah(50000) == "Rp 50.000"
-    assert format_rupiah(1218000) == "Rp 1.218.000"
+    assert fees.summary_text(fees.FeeSummary("free", 0), "id") == "Gratis"
+
+
+def test_fee_filter_reads_the_schedule_not_a_zero_flat_fee(session):
+    """Annual vehicle tax was listed as free: its fee_rupiah is 0 but its schedule is a tax rule."""
+    free, paid = slugs(session, "", fee="free"), slugs(session, "", fee="paid")
+    assert "pajak-kendaraan" in paid and "pajak-kendaraan" not in free
+    assert {"paspor-hilang-rusak", "gugatan-cerai", "peralihan-hak-tanah"} <= set(paid)
+    card = search_services(session=session, query="pajak kendaraan").items[0]
+    assert card.slug == "pajak-kendaraan" and card.fee.kind == "rule"
+    assert fees.summary_text(card.fee, "id") != "Gratis"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +107,7 @@ def test_results_are_paginated_with_totals(session):
 
 def test_cards_show_agency_fee_time_and_channels(session):
     card = search_services(session=session, query="skck").items[0]
-    assert card.slug == "skck" and card.fee == "Rp 30.000" and card.agency and card.channels
+    assert card.slug == "skck" and card.fee == fees.FeeSummary("flat", 30000) and card.agency and card.channels
 
 
 def test_service_page_data_and_unknown_slug(session):

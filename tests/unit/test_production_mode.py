@@ -19,12 +19,15 @@ from mpp_digital.db import engine_for, normalise_url
 from mpp_digital.settings import Settings, UnsafeSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+SIGNING = ROOT / "tests" / "fixtures" / "signing"  # a throwaway certificate and key (never trusted)
 SAFE = {
     "MPP_ENV": "production",
     "MPP_SECRET_KEY": "p" * 40,
     "MPP_SMTP_HOST": "smtp.example.go.id",
     "MPP_PUBLIC_BASE_URL": "https://mpp.example.go.id/",
     "MPP_ALLOWED_ORIGINS": "https://mpp.example.go.id",
+    "MPP_SIGNING_CERT_FILE": str(SIGNING / "cert.pem"),
+    "MPP_SIGNING_KEY_FILE": str(SIGNING / "key.pem"),
 }
 
 
@@ -42,9 +45,21 @@ def test_production_lists_every_missing_setting(clean_env):
     with pytest.raises(UnsafeSettings) as refused:
         load_settings()
     text_ = str(refused.value)
-    for name in ("MPP_SECRET_KEY", "MPP_SMTP_HOST", "MPP_PUBLIC_BASE_URL", "MPP_ALLOWED_ORIGINS"):
+    for name in ("MPP_SECRET_KEY", "MPP_SMTP_HOST", "MPP_PUBLIC_BASE_URL", "MPP_ALLOWED_ORIGINS",
+                 "MPP_SIGNING_CERT_FILE"):
         assert name in text_
-    assert len(refused.value.problems) == 4
+    assert len(refused.value.problems) == 5
+
+
+def test_production_refuses_the_demo_signing_ca_and_missing_certificate_files(clean_env, tmp_path):
+    for name, value in SAFE.items():
+        clean_env.setenv(name, value)
+    clean_env.delenv("MPP_SIGNING_KEY_FILE")
+    with pytest.raises(UnsafeSettings, match="demo CA"):
+        load_settings()
+    clean_env.setenv("MPP_SIGNING_KEY_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(UnsafeSettings, match="MPP_SIGNING_KEY_FILE: .* does not exist"):
+        load_settings()
 
 
 def test_production_refuses_unsafe_values(clean_env):
