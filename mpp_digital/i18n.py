@@ -1264,6 +1264,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- IDENTITY (issue 17: identity assurance, NIK disputes, staff second factor)
     "level.self_declared": {"id": "Dinyatakan sendiri", "en": "Self-declared"},
     "nav.identity_counter": {"id": "Verifikasi KTP-el", "en": "KTP-el check"},
+    "sso.consent.nik_withheld": {
+        "id": "NIK Anda tidak diberikan kepada aplikasi ini selama akun Anda belum terverifikasi di loket MPP.",
+        "en": "Your NIK is not given to this app while your account is not verified at an MPP counter."},
     "std.requires_verified": {"id": "Mensyaratkan akun terverifikasi (KTP-el dicocokkan di loket MPP)",
                               "en": "Requires a verified account (KTP-el checked at an MPP counter)"},
     "level.verified": {"id": "Terverifikasi", "en": "Verified"},
