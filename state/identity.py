@@ -135,8 +135,8 @@ class CounterIdentityState(rx.State):
             self.error = await tr(self, exc.key, **exc.params)
             return
         self.found, self.user_id, self.full_name = True, str(account.user_id), account.full_name
-        self.nik, self.email = account.nik, account.email
-        self.birth_date = account.birth_date.strftime("%d-%m-%Y") if account.birth_date else ""
+        self.nik, self.email = account.nik or "-", account.email
+        self.birth_date = account.birth_date.strftime("%d-%m-%Y") if account.birth_date else "-"
         self.level_label = await tr(self, f"level.{account.level.value}")
         self.dispute_note = await tr(self, "counter_id.dispute_note", nik=account.dispute_nik) \
             if account.dispute_nik else ""

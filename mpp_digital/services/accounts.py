@@ -1109,6 +1109,10 @@ def set_account_active(*, session: Session, actor: Principal, user_id: int, acti
         return user
     user.is_active = active
     session.add(user)
+    suspension = session.get(IdentityAssurance, user_id) if active else None
+    if suspension is not None and suspension.suspended_at is not None:  # a NIK dispute's suspension ends
+        suspension.suspended_at = suspension.suspended_reason = None
+        session.add(suspension)
     ended = 0 if active else _revoke_all(session, user_id, now)
     audit.record(session=session, action="account_reactivated" if active else "account_deactivated", now=now,
                  actor_user_id=actor.user_id, target=f"user:{user_id}", ip_address=ip_address,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session, select
 
@@ -152,3 +152,12 @@ def require_second_factor(principal: Principal, *roles: Role) -> None:
     """
     if admitted_as_staff(principal, roles) and not principal.second_factor:
         raise NotAllowed("auth.second_factor_required")
+
+
+def without_unproven_staff_grants(principal: Principal | None) -> Principal | None:
+    """The principal as an HTTP route outside the ``protected()`` guard must use it: a session
+    signed in with a password alone keeps only its non-staff grants (a citizen's own data), so
+    staff powers always need a second factor."""
+    if principal is None or principal.second_factor or not principal.is_staff:
+        return principal
+    return replace(principal, grants=tuple(g for g in principal.grants if g.role not in STAFF_ROLES))

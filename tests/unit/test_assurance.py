@@ -378,3 +378,35 @@ def test_the_standard_can_ask_for_a_verified_identity(session):
         clean = catalog_editing.validate_service(session=session, data={**data, "requires_verified": value},
                                                  service_id=service.id)
         assert clean["requires_verified"] is expected, value
+
+
+def test_http_routes_outside_the_guard_drop_staff_grants_of_a_password_only_session(session, now):
+    from mpp_digital.services.authz import without_unproven_staff_grants
+
+    staff = _staff(session, now, "route@assurance.test")
+    password_only = principal_for(session=session, user=staff, session_id=0)
+    assert password_only.roles == {Role.CITIZEN, Role.OFFICER}
+    assert without_unproven_staff_grants(password_only).roles == {Role.CITIZEN}
+    with_otp = principal_for(session=session, user=staff, session_id=0, amr=("pwd", "otp"))
+    assert without_unproven_staff_grants(with_otp) is with_otp
+    assert without_unproven_staff_grants(None) is None
+
+
+def test_reactivating_a_suspended_account_ends_its_suspension(session, now):
+    from mpp_digital.services.authz import Grant, Principal
+
+    impostor = register(session, now, nik=OWNER_NIK, email="impostor@assurance.test")
+    owner, _dispute = assurance.register_with_dispute(session=session, now=now, registration=accounts.Registration(
+        nik=OWNER_NIK, full_name="Sri Lestari", email="sri@assurance.test", phone="081234567890", password=PASSWORD))
+    officer, site_id = counter_officer(session)
+    assurance.mark_verified(session=session, officer=officer, site_id=site_id, user_id=owner.id, check=card(OWNER_NIK),
+                            now=now)
+    assert session.get(IdentityAssurance, impostor.id).suspended_at == now
+    root = User(full_name="Root", email="root@assurance.test", password_hash="x", created_at=now)
+    session.add(root)
+    session.flush()
+    superadmin = Principal(user_id=root.id, session_id=0, full_name="Root", email=root.email, email_verified=True,
+                           grants=(Grant(role=Role.SUPERADMIN),), amr=("pwd", "otp"))
+    accounts.set_account_active(session=session, actor=superadmin, user_id=impostor.id, active=True, now=now)
+    assert session.get(User, impostor.id).is_active and session.get(IdentityAssurance, impostor.id).suspended_at is None
+    assert session.get(User, impostor.id).nik_lookup is None, "the NIK stays with its verified owner"
