@@ -40,6 +40,21 @@ def _nav_link(key: str, href: str, test_id: str) -> rx.Component:
     return rx.link(t(key), href=href, size="2", weight="medium", id=test_id, style=ON_NAVY)
 
 
+def _bell() -> rx.Component:
+    """The notification bell with the count of unread notices."""
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=18, color="white"),
+            rx.cond(NavState.unread > 0,
+                    rx.box(rx.text(NavState.unread, size="1", weight="bold", color="#3b2a00", id="bell-count"),
+                           position="absolute", top="-8px", right="-10px", bg="#f2a900", border_radius="999px",
+                           padding_x="5px", line_height="1.4")),
+            position="relative", display="flex",
+        ),
+        href=routes.NOTIFICATIONS, id="nav-bell", aria_label=t("page.notifications"), style=ON_NAVY,
+    )
+
+
 def header() -> rx.Component:
     """Top bar: brand, navigation, who is signed in, language switch."""
     return rx.box(
@@ -64,6 +79,7 @@ def header() -> rx.Component:
                         rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
                         rx.cond(NavState.is_officer, _nav_link("nav.identity_counter", routes.IDENTITY_COUNTER,
                                                                "nav-identity-counter")),
+                        _nav_link("page.applications", routes.APPLICATIONS, "nav-applications"),
                         rx.cond(NavState.is_back_office,
                                 _nav_link("nav.office", routes.OFFICE_APPLICATIONS, "nav-office")),
                         _nav_link("nav.my_tickets", routes.QUEUE_MINE, "nav-my-tickets"),
@@ -71,6 +87,7 @@ def header() -> rx.Component:
                         rx.cond(NavState.dashboard_href != "",
                                 rx.link(t("nav.dashboard"), href=NavState.dashboard_href, size="2",
                                         weight="medium", id="nav-dashboard", style=ON_NAVY)),
+                        _bell(),
                         rx.link(
                             rx.hstack(rx.icon("circle-user", size=16), rx.text(NavState.display_name), spacing="1",
                                       align="center"),

@@ -18,6 +18,7 @@ from mpp_digital.settings import get_settings
 from mpp_digital.web_routes import build_api
 from pages.account import forgot_password, login, outbox, register, reset_password, verify_email
 from pages.admin import roles_admin
+from pages.applications import application_page, apply_page, my_applications_page, notifications_page
 from pages.catalog import catalog_page, life_events_page, service_page, site_page, sites_page
 from pages.catalog_admin import catalog_admin_page, site_admin_page
 from pages.dashboard import national, regional
@@ -31,6 +32,7 @@ from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
 from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.analytics_admin import MonthlyReportState
+from state.applications import ApplicationState, ApplyState, MyApplicationsState, NotificationsState
 from state.auth import LoginState, OutboxState, PasswordResetState, RegisterState, VerifyEmailState
 from state.board import BoardState
 from state.catalog import CatalogState, LifeEventsState, ServicePageState, SiteDirectoryState, SitePageState
@@ -244,6 +246,11 @@ PAGE_REGISTRY = [
     (routes.IDENTITY_HELP, identity_help, []),
     (routes.IDENTITY_COUNTER, counter_identity, [CounterIdentityState.load]),
     (routes.NIK_DISPUTE, nik_dispute, [DisputeState.load]),
+    # ---- online applications, citizen side (APPS)
+    (routes.APPLICATIONS, my_applications_page, [MyApplicationsState.load]),
+    (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),
+    (routes.APPLICATION_PAGE, application_page, [ApplicationState.load]),
+    (routes.NOTIFICATIONS, notifications_page, [NotificationsState.load]),
     # ---- OFFICE (issue 13)
     (routes.OFFICE_APPLICATIONS, office_applications, [WorkListState.load]),
     (routes.OFFICE_CASE, office_case, [CaseState.load]),

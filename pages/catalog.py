@@ -229,6 +229,9 @@ def service_page() -> rx.Component:
                 rx.heading(s.name, size="7", id="service-name"),
                 rx.text(s.agency, color=MUTED),
                 rx.text(s.summary, size="3"),
+                rx.cond(s.apply_href != "", rx.link(rx.button(rx.icon("send", size=16), t("apply.cta"), size="3",
+                                                              color_scheme="amber"),
+                                                    href=s.apply_href, id="apply-online")),
                 rx.grid(
                     card(rx.text(t("std.fee"), size="1", color=MUTED), rx.text(s.fee, size="5", weight="bold",
                                                                              id="service-fee")),
@@ -259,6 +262,9 @@ def service_page() -> rx.Component:
                             rx.cond(o.booking != "", rx.link(rx.hstack(rx.icon("ticket", size=14),
                                                                        rx.text(t("service.book"), size="1")),
                                                              href=o.booking, class_name="book-link")),
+                            rx.cond(o.apply != "", rx.link(rx.hstack(rx.icon("send", size=14),
+                                                                     rx.text(t("apply.cta"), size="1")),
+                                                           href=o.apply, class_name="apply-link")),
                             padding="8px", border="1px solid #eef1f6", border_radius="8px")),
                         columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="2", width="100%",
                     ),
@@ -314,7 +320,11 @@ def sites_page() -> rx.Component:
 def _offer_list(title_key: str, rows) -> rx.Component:
     return rx.vstack(
         rx.text(t(title_key), weight="bold", size="2"),
-        rx.foreach(rows, lambda o: rx.link(o.name, href="/layanan/" + o.slug, size="2")),
+        rx.foreach(rows, lambda o: rx.flex(
+            rx.link(o.name, href="/layanan/" + o.slug, size="2"),
+            rx.cond(o.apply != "", rx.link(rx.badge(rx.icon("send", size=12), t("apply.cta"), color_scheme="amber"),
+                                           href=o.apply, class_name="apply-link")),
+            spacing="2", align="center", wrap="wrap")),
         spacing="1", align="start",
     )
 

@@ -6,7 +6,8 @@ from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital import routes
 from state.documents import AccessLogState, AccessRow, DocumentRow, MyDocumentsState
-from state.verification import OutputVerificationState
+from state.nav import NavState
+from state.verification import OutputRevokeState, OutputVerificationState
 
 MUTED = "#5b6478"
 UPLOAD_ID = "verify-upload"
@@ -161,6 +162,23 @@ def _file_drop() -> rx.Component:
     )
 
 
+def _revoke_form() -> rx.Component:
+    """For staff: revoke this output with a reason (the service admits its issuer or a site admin)."""
+    return rx.cond(
+        (NavState.is_officer | NavState.is_site_admin) & OutputVerificationState.valid,
+        card(rx.heading(t("verify_doc.revoke_title"), size="3", margin_bottom="6px"),
+             rx.text(t("verify_doc.revoke_intro"), size="2", color=MUTED),
+             notice(OutputRevokeState.error, "red", "revoke-error"),
+             rx.form(rx.hstack(rx.input(name="reason", placeholder=t("verify_doc.revoke_reason"), id="revoke-reason",
+                                        max_length=300, width="320px"),
+                               rx.button(t("verify_doc.revoke_button"), type="submit", color_scheme="red",
+                                         id="revoke-submit"),
+                               spacing="2", wrap="wrap", margin_top="8px"),
+                     on_submit=OutputRevokeState.revoke, reset_on_submit=True),
+             margin_top="12px", id="revoke-card"),
+    )
+
+
 def verification_page() -> rx.Component:
     """/verifikasi/[kode]: public."""
     s = OutputVerificationState
@@ -187,6 +205,7 @@ def verification_page() -> rx.Component:
     return page(
         rx.heading(t("verify_doc.title"), size="7", margin_bottom="12px"),
         rx.cond(s.found, found, rx.cond(s.searched, missing)),
+        rx.cond(s.found, _revoke_form()),
         card(rx.text(t("verify_doc.another"), size="2", color=MUTED, margin_bottom="8px"), code_form(),
              margin_top="12px"),
         width="820px",

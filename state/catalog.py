@@ -155,6 +155,7 @@ class SiteLink:
     regency: str
     channels: str
     booking: str  # the queue booking page for this site and service ("" when not at the counter)
+    apply: str = ""  # the online form at this site ("" when the site does not offer it online)
 
 
 @dataclasses.dataclass
@@ -195,6 +196,7 @@ class ServicePageState(rx.State):
     sites: list[SiteLink] = []
     slug: str = ""
     requires_verified: bool = False  # the standard asks for an identity verified at a counter
+    apply_href: str = ""  # "Ajukan online": the form (the MPP preselected from the NIK), when offered online
     # Fee variants and rules, for the regency of the chosen MPP (regional tariffs)
     fee_variants: list[FeeVariantRow] = []
     fee_inputs: list[FeeInputRow] = []
@@ -271,18 +273,23 @@ class ServicePageState(rx.State):
         self._fee_rupiah, self._fee_schedule, self._fee_values = service.fee_rupiah, dict(service.fee_schedule), {}
         self._fee_regencies = {o.slug: o.regency_code for o in offers}
         self.fee_sites = [Option(o.slug, o.name) for o in offers] if service.fee_schedule else []
-        self.fee_site = offers[0].slug if offers and service.fee_schedule else ""
+        # Show first an MPP whose regional tariffs are recorded (the reader may pick another).
+        known = [o.slug for o in offers if fees.has_tariff(service=service, regency_code=o.regency_code)]
+        self.fee_site = (known or [o.slug for o in offers] or [""])[0] if service.fee_schedule else ""
         await self._show_fees()
         self.product, self.complaint_handling = service.product, service.complaint_handling
         self.requires_verified = service.requires_verified
         self.legal_basis = list(service.legal_basis)
         labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.channels = [labels[c] for c in catalog.CHANNELS if any(c in o.channels for o in offers)]
+        has_form = bool(service.requirement_items)
         self.sites = [
             SiteLink(o.slug, o.name, o.regency, ", ".join(labels[c] for c in o.channels),
-                     routes.booking_url(o.slug, service.slug) if "direct" in o.channels else "")
+                     routes.booking_url(o.slug, service.slug) if "direct" in o.channels else "",
+                     routes.new_application_url(service.slug, o.slug) if has_form and "online" in o.channels else "")
             for o in offers
         ]
+        self.apply_href = routes.new_application_url(service.slug) if any(o.apply for o in self.sites) else ""
 
 
 @dataclasses.dataclass
@@ -367,6 +374,7 @@ class OfferRow:
 
     slug: str
     name: str
+    apply: str = ""  # the online form at this site ("" for the other channels, or without a form)
 
 
 class SitePageState(rx.State):
@@ -435,7 +443,8 @@ class SitePageState(rx.State):
         self.closures = [d.strftime("%d-%m-%Y") for d in closed_days[:10]]
         self.agencies = [AgencyRow(a.name, a.counters) for a in agencies]
         self.direct = [OfferRow(s.slug, s.name) for s, o in offers if o.direct]
-        self.online = [OfferRow(s.slug, s.name) for s, o in offers if o.online]
+        self.online = [OfferRow(s.slug, s.name, routes.new_application_url(s.slug, site.slug)
+                                if s.requirement_items else "") for s, o in offers if o.online]
         self.mobile = [OfferRow(s.slug, s.name) for s, o in offers if o.mobile]
 
 

@@ -51,7 +51,8 @@ class AccessRow:
     action: str
 
 
-def _aware(moment: datetime) -> datetime:
+def aware_utc(moment: datetime) -> datetime:
+    """A database datetime as an aware UTC one (SQLite gives them back naive)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -65,7 +66,7 @@ def document_rows(views: list[documents.DocumentView], lang: str) -> list[Docume
     """The page's rows of ``documents_of`` in the reader's language."""
     return [DocumentRow(id=v.id, label=v.label or t(f"docs.kind.{v.kind}", lang), kind=v.kind,
                         type_label=documents.EXTENSIONS.get(v.mime, "").upper(), size=_size(v.size, lang),
-                        created=formatting.moment(_aware(v.created_at), lang), is_output=v.source == "output",
+                        created=formatting.moment(aware_utc(v.created_at), lang), is_output=v.source == "output",
                         in_use=v.in_open_application, deletable=v.deletable,
                         view_url=routes.document_file_url(v.id), download_url=routes.document_file_url(v.id, download=True),
                         verify_url=routes.verification_url(v.output_code) if v.output_code else "")
@@ -74,14 +75,15 @@ def document_rows(views: list[documents.DocumentView], lang: str) -> list[Docume
 
 def access_rows(views: list[documents.AccessView], lang: str) -> list[AccessRow]:
     """The access log's rows in the reader's language."""
-    return [AccessRow(at=formatting.moment(_aware(v.at), lang), viewer=v.viewer_name,
+    return [AccessRow(at=formatting.moment(aware_utc(v.at), lang), viewer=v.viewer_name,
                       where=" · ".join(part for part in (v.agency_name, v.site_name) if part),
                       document=v.document_label, tracking_number=v.tracking_number,
                       action=t(f"docs.access.{v.action}", lang))
             for v in views]
 
 
-async def _lang(state: rx.State) -> str:
+async def reader_lang(state: rx.State) -> str:
+    """The reader's language ("id" unless they chose "en")."""
     lang = (await state.get_state(LangState)).lang
     return lang if lang in ("id", "en") else "id"
 
@@ -97,7 +99,7 @@ class MyDocumentsState(rx.State):
 
     async def _reload(self) -> None:
         views = await in_session(documents.documents_of, owner_id=principal().user_id)
-        self.rows = document_rows(views, await _lang(self))
+        self.rows = document_rows(views, await reader_lang(self))
 
     @rx.event
     @protected()
@@ -147,4 +149,4 @@ class AccessLogState(rx.State):
     async def load(self):
         """Page loader: the newest staff reads of the signed-in person's documents."""
         views = await in_session(documents.access_log_of, owner_id=principal().user_id)
-        self.rows = access_rows(views, await _lang(self))
+        self.rows = access_rows(views, await reader_lang(self))

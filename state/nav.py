@@ -5,7 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from mpp_digital import routes
+from mpp_digital.blocking import in_session
 from mpp_digital.models import Role
+from mpp_digital.services.applications import notifications
 from state.session import bind_tab, current_principal
 
 
@@ -19,6 +21,7 @@ class NavState(rx.State):
     is_officer: bool = False
     is_back_office: bool = False  # officer or site admin: the work list of online applications
     dashboard_href: str = ""  # the dashboard this person's role opens, if any
+    unread: int = 0  # the bell: notices not read yet (online applications)
 
     @rx.event
     async def refresh(self):
@@ -37,3 +40,4 @@ class NavState(rx.State):
             self.dashboard_href = routes.DASHBOARD_REGIONAL
         else:
             self.dashboard_href = ""
+        self.unread = (await in_session(notifications.unread_count, user_id=who.user_id)) if who is not None else 0

@@ -294,6 +294,7 @@ def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool, uplo
 
     PROTECTED_HANDLERS[f"{fn.__module__}.{fn.__qualname__}"] = roles
     guarded.__mpp_roles__ = roles  # type: ignore[attr-defined]
+    guarded.__mpp_verified__ = verified  # type: ignore[attr-defined]
     return guarded
 
 

@@ -12,10 +12,13 @@ import reflex as rx
 
 from mpp_digital import formatting, routes
 from mpp_digital.blocking import in_session
+from mpp_digital.clock import utcnow
+from mpp_digital.errors import ValidationError
+from mpp_digital.models import Role
 from mpp_digital.services import documents, outputs, rate_limits
-from state.documents import _aware, _lang
+from state.documents import aware_utc, reader_lang
 from state.lang import tr
-from state.session import client_ip, public_upload
+from state.session import client_ip, principal, protected, public_upload
 from state.uploads import PUBLIC_MAX_UPLOAD_BYTES
 
 
@@ -42,15 +45,18 @@ class OutputVerificationState(rx.State):
     @rx.event
     async def load(self):
         """Page loader of /verifikasi/[kode]: the output's public view (or "not found")."""
-        raw = self.router.page.params.get("kode", "") or ""
+        await self._show(str(self.router.page.params.get("kode", "") or ""))
+
+    async def _show(self, raw: str) -> None:
+        """Look ``raw`` up and fill the page (everything else reset)."""
         self.reset()
-        self.code, self.searched = outputs.normalise_code(str(raw)) or str(raw)[:40], True
+        self.code, self.searched = outputs.normalise_code(raw) or raw[:40], True
         view = await in_session(outputs.verification, code=self.code)
         if view is None:
             return
-        lang = await _lang(self)
+        lang = await reader_lang(self)
         self.found, self.valid, self.code = True, view.valid, view.code
-        self.revoked_at = formatting.moment(_aware(view.revoked_at), lang) if view.revoked_at else ""
+        self.revoked_at = formatting.moment(aware_utc(view.revoked_at), lang) if view.revoked_at else ""
         self.issued_at = formatting.day(view.issued_at.date(), lang)
         self.site_name, self.agency_name = view.site_name, view.agency_name
         self.service_name, self.product = view.service_name, view.product
@@ -81,3 +87,31 @@ class OutputVerificationState(rx.State):
         same = await in_session(outputs.verify_file, code=self.code, data=data)
         self.file_result = "same" if same else "different"
         self.sha256_of_file = hashlib.sha256(data).hexdigest()
+
+
+def _revoke(*, session, code: str, who, reason: str, ip: str) -> None:  # noqa: ANN001 (a Session and a Principal)
+    output_id = outputs.output_id_of(session=session, code=code)
+    if output_id is None:
+        raise ValidationError("code", "verify_doc.not_found")
+    outputs.revoke_output(session=session, output_id=output_id, principal=who, reason=reason, now=utcnow(),
+                          ip_address=ip)
+
+
+class OutputRevokeState(rx.State):
+    """The revoke form under an output on /verifikasi/[kode] (its issuing officer or a site admin of its site)."""
+
+    error: str = ""
+
+    @rx.event
+    @protected(Role.OFFICER, Role.SITE_ADMIN)
+    async def revoke(self, form: dict):
+        """Revoke the output on this page with a reason; the service checks who may (and audits it)."""
+        self.error = ""
+        page = await self.get_state(OutputVerificationState)
+        try:
+            await in_session(_revoke, code=page.code, who=principal(), reason=str(form.get("reason", "")),
+                             ip=client_ip(self))
+        except ValidationError as exc:
+            self.error = await tr(self, exc.key, **exc.params)
+            return
+        await page._show(page.code)  # the page says "revoked" at once

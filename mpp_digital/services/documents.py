@@ -336,6 +336,20 @@ def delete_upload(*, session: Session, owner_id: int, document_id: int, now: dat
     _remove_after_commit(session, row.sha256)
 
 
+def erase_documents_of(*, session: Session, owner_id: int, now: datetime) -> int:
+    """Delete every live document of a person (closing the account); files go after the commit
+    when no other row uses them. Issued outputs stay verifiable by their recorded SHA-256."""
+    rows = list(session.exec(select(StoredDocument).where(
+        StoredDocument.owner_id == owner_id, col(StoredDocument.deleted_at).is_(None))).all())
+    for row in rows:
+        row.deleted_at = now
+        session.add(row)
+    session.flush()
+    for sha in {row.sha256 for row in rows}:
+        _remove_after_commit(session, sha)
+    return len(rows)
+
+
 def application_size(*, session: Session, document_ids: list[int]) -> int:
     """The bytes of the distinct live documents ``document_ids`` together."""
     ids = sorted(set(document_ids))

@@ -350,6 +350,19 @@ def fee_options(*, service: Service, regency_code: str | None) -> list[FeeOption
     return options
 
 
+def has_tariff(*, service: Service, regency_code: str | None) -> bool:
+    """Whether every fixed amount and regional rule parameter is recorded for this regency."""
+    for option in fee_options(service=service, regency_code=regency_code):
+        for part in option.parts:
+            if part.rule is None and part.amount is None:
+                return False
+            if part.rule == "pkb" and not part.params["tariff"]:
+                return False
+            if part.rule == "bphtb" and part.params["npoptkp"] is None:
+                return False
+    return True
+
+
 def _rupiah_input(case_values: Mapping, key: str) -> int | None:
     raw = case_values.get(key)
     if isinstance(raw, bool):

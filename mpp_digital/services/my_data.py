@@ -47,7 +47,7 @@ from mpp_digital.models import (
     TicketStatus,
     UserSession,
 )
-from mpp_digital.services import accounts, audit, queue
+from mpp_digital.services import accounts, audit, documents, queue
 from mpp_digital.services.authz import Principal
 
 CLOSED_NAME = "-"
@@ -129,6 +129,12 @@ def export_my_data(*, session: Session, user_id: int, now: datetime) -> dict:
                            "checked_in_at": _iso(tk.checked_in_at), "finished_at": _iso(tk.finished_at)}
                           for tk, site, service in tickets],
         "activity": [{"at": _iso(a.at), "action": a.action, "ip_address": a.ip_address} for a in trail],
+        "documents": [{"label": d.label, "kind": d.kind, "type": d.mime, "size": d.size, "sha256": d.sha256,
+                       "source": d.source, "created_at": _iso(d.created_at)}
+                      for d in documents.documents_of(session=session, owner_id=user_id)],
+        "document_views": [{"at": _iso(v.at), "officer": v.viewer_name, "agency": v.agency_name, "site": v.site_name,
+                            "document": v.document_label, "action": v.action}
+                           for v in documents.access_log_of(session=session, owner_id=user_id, limit=10_000)],
     }
 
 
@@ -175,6 +181,8 @@ def render_pdf(data: dict, *, lang: str = "id") -> bytes:
         ("mydata.section.sessions", data["sessions"], ("created_at", "last_seen_at", "ended_at", "ip_address")),
         ("mydata.section.roles", data["roles"], ("role", "site_id", "regency_code", "granted_at")),
         ("mydata.section.activity", data["activity"], ("at", "action", "ip_address")),
+        ("mydata.section.documents", data["documents"], ("label", "type", "source", "created_at")),
+        ("mydata.section.document_views", data["document_views"], ("at", "officer", "agency", "document", "action")),
     )
     for title_key, rows, columns in sections:
         story += [Spacer(1, 5 * mm), Paragraph(t(title_key, lang), styles["Heading2"]),
@@ -227,6 +235,7 @@ def close_account(*, session: Session, principal: Principal, password: str, now:
                     .values(revoked_at=now))
     session.execute(update(UserSession).where(col(UserSession.user_id) == user_id).values(user_agent="", ip_address=""))
     session.execute(delete(RoleAssignment).where(col(RoleAssignment.user_id) == user_id))
+    documents.erase_documents_of(session=session, owner_id=user_id, now=now)  # uploads and outputs, files too
     accounts.set_nik(user, None)
     user.full_name = CLOSED_NAME
     user.email = f"closed-{user_id}-{secrets.token_hex(4)}@{CLOSED_EMAIL_DOMAIN}"

@@ -201,6 +201,12 @@ def issue_output(*, session: Session, application_id: int, issued_by: int | None
     return output
 
 
+def output_id_of(*, session: Session, code: str) -> int | None:
+    """The id of the output with ``code`` (None: no such output)."""
+    code = normalise_code(code)
+    return session.exec(select(IssuedOutput.id).where(IssuedOutput.code == code)).first() if code else None
+
+
 def revoke_output(*, session: Session, output_id: int, principal: Principal | None, reason: str,
                   now: datetime, ip_address: str = "") -> IssuedOutput:
     """Revoke an output: its issuing officer (still an officer of that site) or a site admin of its site.

@@ -31,10 +31,11 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.nav", "state.admin", "state.catalog", "state.catalog_admin", "state.sso",
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin", "state.my_data",
-                 "state.privacy", "state.office", "state.documents", "state.verification", "state.identity")
+                 "state.privacy", "state.applications", "state.office", "state.documents", "state.verification",
+                 "state.identity")
 
-ACCOUNT_TABLES = ("documentaccess", "issuedoutput", "applicationdocument", "storeddocument",
-                  "claimrelease", "kioskdevice", "queueticket",
+ACCOUNT_TABLES = ("documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
+                  "application", "applicationdraft", "storeddocument", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
                   "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance",
                   "recoverycode", "onetimetoken", "loginattempt", "usersession",

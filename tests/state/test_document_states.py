@@ -50,9 +50,10 @@ def world(accounts_by_role, engine, tmp_path_factory):
             db.add(ApplicationDocument(application_id=apps[0].id, item_key="kk", document_id=used.id, attached_at=now))
             output = outputs.issue_output(session=db, application_id=apps[1].id, issued_by=None, now=now)
             db.commit()
-        yield {"used": used.id, "free": free.id, "output": output, "apps": [a.id for a in apps]}
+        world_ids = [a.id for a in apps]
+        yield {"used": used.id, "free": free.id, "output": output, "apps": world_ids}
         with Session(engine) as db:
-            remove_applications(db, [a.id for a in apps])
+            remove_applications(db, world_ids)
             db.commit()
     get_settings.cache_clear()
 
@@ -159,3 +160,44 @@ def test_the_code_field_goes_to_the_verification_page(world):
     assert f"/verifikasi/{world['output'].code}" in repr(result)
     assert call(OutputVerificationState.go, page, {"code": "nonsense"}) is None
     assert page.searched and not page.found
+
+
+
+def test_only_the_issuer_or_a_site_admin_revokes_from_the_page_with_a_reason(world, accounts_by_role, engine):
+    from mpp_digital.models import AuditLog
+    from state.verification import OutputRevokeState
+
+    officer = accounts_by_role[Role.OFFICER.value]
+    with Session(engine, expire_on_commit=False) as db:  # a second output, issued by the site's officer
+        app = db.get(Application, world["apps"][1])
+        fresh = Application(tracking_number=f"MPP-3314-2026-{uuid.uuid4().int % 10**6:06d}", citizen_id=app.citizen_id,
+                            site_id=app.site_id, agency_id=app.agency_id, service_id=app.service_id, workflow={},
+                            state="selesai", open=False, submitted_at=app.submitted_at, due_date=app.due_date,
+                            updated_at=app.updated_at)
+        db.add(fresh)
+        db.flush()
+        world["apps"].append(fresh.id)
+        issued = outputs.issue_output(session=db, application_id=fresh.id, issued_by=officer.user_id, now=utcnow())
+        db.commit()
+
+    def form_on(who: str, code: str):
+        account = ensure_session(engine, accounts_by_role[who])
+        root = _tree(account, path=f"/verifikasi/{code}", query={"kode": code})
+        call(OutputVerificationState.load, substate(root, OutputVerificationState))
+        return substate(root, OutputRevokeState), substate(root, OutputVerificationState)
+
+    citizen_form, _ = form_on("victim", issued.code)
+    assert error_toasts(call(OutputRevokeState.revoke, citizen_form, {"reason": "bukan milik saya"}))
+    not_issuer, _ = form_on(Role.OFFICER.value, world["output"].code)  # issued by nobody: not this officer's
+    assert error_toasts(call(OutputRevokeState.revoke, not_issuer, {"reason": "coba cabut"}))
+    form, page = form_on(Role.OFFICER.value, issued.code)
+    call(OutputRevokeState.revoke, form, {"reason": " "})
+    assert form.error and page.valid  # a reason is required
+    call(OutputRevokeState.revoke, form, {"reason": "Salah tulis nama ibu"})
+    assert not form.error and page.found and not page.valid and page.revoked_at  # the page shows it at once
+    admin_form, admin_page = form_on(Role.SITE_ADMIN.value, world["output"].code)  # a site admin of Sragen may
+    call(OutputRevokeState.revoke, admin_form, {"reason": "Diterbitkan ganda"})
+    assert not admin_form.error and not admin_page.valid
+    with Session(engine) as db:
+        rows = db.exec(select(AuditLog).where(AuditLog.action == "output_revoke").order_by(AuditLog.id)).all()
+        assert [r.detail["code"] for r in rows] == [issued.code, world["output"].code]

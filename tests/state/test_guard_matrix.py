@@ -54,8 +54,8 @@ from state.profile import ProfileState  # noqa: E402
 # Modules whose every event handler must be guarded, and the few that are public on purpose.
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
-                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.office", "state.documents",
-                   "state.verification", "state.identity")
+                   "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
+                   "state.office", "state.documents", "state.verification", "state.identity")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -376,15 +376,19 @@ def test_an_upload_acts_only_as_the_upload_requests_own_cookie(key, accounts_by_
     import as the ministry (the principal came from the headers stored with the tab). An upload
     handler takes its principal from the upload request being served, never from the tab."""
     cls, _, handler = resolve(key)
-    ministry = ensure_session(engine, accounts_by_role[Role.MINISTRY.value])
-    root = make_tree(cookie=ministry.cookie_header, client_token=ministry.client_token)
-    result = call(handler, substate(root, cls), *handler_args(key, ministry))
-    assert login_redirect(result), "no upload request of the ministry's is being served"
+    roles = guard.PROTECTED_HANDLERS[key]
+    # the tab belongs to someone the handler admits; the upload request comes from someone it does not
+    owner_role = next(r for r in (Role.MINISTRY, Role.CITIZEN) if role_admits(roles, r.value))
+    uploader_role = next(r for r in (Role.CITIZEN, Role.MINISTRY) if not role_admits(roles, r.value))
+    owner = ensure_session(engine, accounts_by_role[owner_role.value])
+    root = make_tree(cookie=owner.cookie_header, client_token=owner.client_token)
+    result = call(handler, substate(root, cls), *handler_args(key, owner))
+    assert login_redirect(result), f"no upload request of the {owner_role.value}'s is being served"
     assert spy.entered == []
-    citizen = ensure_session(engine, accounts_by_role[Role.CITIZEN.value])
-    with serving_upload(ministry.client_token, principal_of(engine, citizen)):
-        result = call(handler, substate(root, cls), *handler_args(key, ministry))
-    assert is_not_allowed_toast(result) and spy.entered == [], "the uploader is the citizen, not the tab's owner"
+    uploader = ensure_session(engine, accounts_by_role[uploader_role.value])
+    with serving_upload(owner.client_token, principal_of(engine, uploader)):
+        result = call(handler, substate(root, cls), *handler_args(key, owner))
+    assert is_not_allowed_toast(result) and spy.entered == [], "the uploader is the request's, not the tab's owner"
 
 
 def test_login_redirect_comes_back_to_the_page(accounts_by_role, engine):
@@ -490,12 +494,15 @@ EXPECTED_ROLES = {
     "state.identity.IdentityState.": (),  # one's own level, counter code and confirmation
     "state.identity.DisputeState.": (),  # an account without a NIK claims one
     "state.identity.CounterIdentityState.": (Role.OFFICER, Role.SITE_ADMIN),  # at their own site's counter
+    "state.applications.NotificationsState.": (),  # one's own notices: any signed-in user
+    "state.applications.": (Role.CITIZEN,),  # one's own online applications (owner checked inside)
     # the back office of online applications: officers (their site and agency) and site admins (every
     # agency of their site), scope checked by the services; only a site admin reassigns
     "state.office.WorkListState.choose_assignee": (Role.SITE_ADMIN,),
     "state.office.WorkListState.assign": (Role.SITE_ADMIN,),
     "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
     "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
+    "state.verification.OutputRevokeState.": (Role.OFFICER, Role.SITE_ADMIN),  # the issuer / a site admin, inside
 }
 
 

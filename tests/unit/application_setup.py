@@ -1,4 +1,5 @@
-"""A world for the online-application tests: the queue tests' MPP with a service that has an online form."""
+"""A world for the online-application tests: the queue tests' MPP with a service that has an online form;
+and a bare application row for the document and output tests."""
 
 from __future__ import annotations
 

@@ -17,10 +17,12 @@ from mpp_digital.models import (
     ApplicationDraft,
     ApplicationEvent,
     AuditLog,
+    IssuedOutput,
     Notification,
     PendingMail,
     ServiceEvent,
     SiteService,
+    StoredDocument,
 )
 from mpp_digital.services.applications import drafts, lifecycle, notifications, queries
 from mpp_digital.services.applications.lifecycle import ActionRefused, act, take_action
@@ -70,6 +72,15 @@ def test_a_draft_resumes_and_keeps_answers_sealed(session, world):
     with pytest.raises(NotAllowed):  # another citizen's draft is not found
         drafts.save_draft(session=session, citizen_id=world.other_citizen.id, draft_id=draft.id, answers={}, step=0,
                           now=MONDAY)
+
+
+def test_answers_are_kept_within_their_fields_limits(session, world):
+    me = world.citizen.id
+    draft = drafts.start_draft(session=session, citizen_id=me, service_id=world.service.id, site_id=None, now=MONDAY)
+    drafts.save_draft(session=session, citizen_id=me, draft_id=draft.id, answers={
+        "nama_anak": "B" * 5000, "tanggal_lahir": "2" * 5000}, step=0, now=MONDAY)
+    kept = drafts.open_answers(draft.data_sealed)
+    assert len(kept["nama_anak"]) == 60 and len(kept["tanggal_lahir"]) == drafts.SHORT_ANSWER
 
 
 def test_no_preselection_when_the_nik_regency_does_not_offer_it_online(session, world):
@@ -323,6 +334,30 @@ def test_finishing_records_an_online_service_event_with_the_deadline_fact(sessio
     [notice] = session.exec(select(Notification).where(Notification.application_id == application.id,
                                                        Notification.kind == "finished")).all()
     assert notice.user_id == world.citizen.id
+    [output] = session.exec(select(IssuedOutput).where(IssuedOutput.application_id == application.id)).all()
+    document = session.get(StoredDocument, output.document_id)
+    assert (document.owner_id, document.source, document.mime) == (world.citizen.id, "output", "application/pdf")
+    assert output.issued_by == world.officer.user_id and output.site_id == world.q.site.id
+    detail = queries.application_detail(session=session, principal=world.me,
+                                        tracking_number=application.tracking_number, now=finished_at)
+    assert detail.output_document_id == output.document_id and detail.output_code == output.code
+
+
+def test_the_officer_may_issue_the_agencys_own_pdf(session, world):
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Akta Kelahiran (berkas instansi)")
+    page.save()
+    application = _submit(session, world)
+    for step in ("verifikasi", "proses"):
+        _act(session, application, world.officer, step)
+    _act(session, application, world.agency_officer, "selesaikan", output_pdf=buffer.getvalue())
+    [output] = session.exec(select(IssuedOutput).where(IssuedOutput.application_id == application.id)).all()
+    assert output.issued_by == world.agency_officer.user_id
 
 
 def test_a_late_rejection_is_a_not_served_event_that_missed_the_deadline(session, world):
@@ -354,6 +389,17 @@ def _wipe(engine) -> None:
     with engine.begin() as conn:
         for table in ACCOUNT_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
+        # the committed world (queue_setup.make_world: agencies, sites and services tagged uji-/lain-), so
+        # that later tests see the demo catalog only (catalog totals, the 103 sites)
+        world = "(SELECT id FROM {table} WHERE slug LIKE 'uji-%' OR slug LIKE 'lain-%')"
+        sites, agencies = world.format(table="mppsite"), world.format(table="agency")
+        services = f"(SELECT id FROM service WHERE agency_id IN {agencies})"
+        for table, where in (("siteservice", f"site_id IN {sites} OR service_id IN {services}"),
+                             ("siteagency", f"site_id IN {sites} OR agency_id IN {agencies}"),
+                             ("signingcertificate", f"site_id IN {sites}"),
+                             ("service", f"agency_id IN {agencies}"),
+                             ("mppsite", f"id IN {sites}"), ("agency", f"id IN {agencies}")):
+            conn.execute(text(f"DELETE FROM {table} WHERE {where}"))
 
 
 def test_two_officers_at_once_one_wins_the_other_gets_stale(database_url, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from PIL import ExifTags, Image
 from sqlmodel import Session, select
 
 from mpp_digital.errors import NotAllowed, ValidationError
-from mpp_digital.models import ApplicationDocument, DocumentAccess, Role, User
+from mpp_digital.models import ApplicationDocument, DocumentAccess, Role, StoredDocument, User
 from mpp_digital.services import documents
 from mpp_digital.services.authz import Grant, Principal
 from mpp_digital.settings import get_settings
@@ -313,3 +313,22 @@ def test_the_application_size_limit(session, now, monkeypatch):
     with pytest.raises(documents.DocumentRejected, match="doc.app_too_big"):
         documents.check_application_size(session=session, document_ids=[one.id, two.id])
 
+
+
+def test_closing_the_account_erases_the_documents_and_their_files(session, now, mailbox, storage):
+    from mpp_digital.services import accounts, my_data
+    from tests.unit.test_privacy import PASSWORD, register, sign_in
+
+    user = register(session, now, mailbox)
+    _row, raw = sign_in(session, now)
+    doc = documents.store_document(session=session, owner_id=user.id, kind="kk", label="KK", data=MINIMAL_PDF, now=now)
+    session.commit()
+    exported = my_data.export_my_data(session=session, user_id=user.id, now=now)
+    assert [d["label"] for d in exported["documents"]] == ["KK"] and exported["document_views"] == []
+    assert my_data.render_pdf(exported).startswith(b"%PDF")
+    assert len(_files(storage)) == 1
+    who = accounts.resolve_session(session=session, raw=raw, now=now)
+    my_data.close_account(session=session, principal=who, password=PASSWORD, now=now)
+    session.commit()
+    assert session.get(StoredDocument, doc.id).deleted_at is not None and _files(storage) == []
+    assert documents.documents_of(session=session, owner_id=user.id) == []

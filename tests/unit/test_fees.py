@@ -78,6 +78,13 @@ def test_vehicle_tax_differs_by_region():
     assert unknown.amount is None and unknown.rule_key == "fee.rule.pkb_no_tariff"
 
 
+def test_has_tariff_says_where_the_regional_rates_are_recorded():
+    service = _service("pajak-kendaraan")
+    assert fees.has_tariff(service=service, regency_code="33.14")
+    assert not fees.has_tariff(service=service, regency_code="51.71")
+    assert fees.has_tariff(service=_service("paspor-hilang-rusak"), regency_code="51.71")
+
+
 def test_vehicle_tax_without_the_citizens_values_is_the_rule_only():
     quote = fees.quote(service=_service("pajak-kendaraan"), variant="tahunan", regency_code="33.14")
     assert quote.amount is None and quote.missing == ("vehicle_value", "vehicle_type")

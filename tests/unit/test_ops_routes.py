@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mpp_digital.settings import get_settings
+from tests.conftest import ROOT
 
 TOKEN = "unit-metrics-token"
 PRODUCTION = {
@@ -21,6 +22,8 @@ PRODUCTION = {
     "MPP_ALLOWED_ORIGINS": "https://mpp.example.go.id",
     "MPP_METRICS_TOKEN": TOKEN,
     "MPP_TRUSTED_PROXY_HOPS": "1",
+    **{name: str(ROOT / "tests" / "fixtures" / "signing" / file)  # production refuses the demo signing CA
+       for name, file in (("MPP_SIGNING_CERT_FILE", "cert.pem"), ("MPP_SIGNING_KEY_FILE", "key.pem"))},
 }
 
 

@@ -27,6 +27,7 @@ from mpp_digital.models import (
     StoredDocument,
     User,
 )
+from mpp_digital.services import fees
 from mpp_digital.services.accounts import KecamatanLookup, nik_of
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import (
@@ -44,6 +45,8 @@ from mpp_digital.services.sealing import seal, unseal
 
 PURPOSE_DATA = "application.data"  # sealing purpose of the answers (draft and application)
 STEPS = 3  # 0 data, 1 documents, 2 review
+SHORT_ANSWER = 100  # the longest answer kept for a date, choice or NIK field
+DATA_MAX = 20000  # ApplicationDraft/Application.data_sealed
 
 
 class SubmitRefused(ValidationError):
@@ -180,8 +183,12 @@ def save_draft(*, session: Session, citizen_id: int, draft_id: int, answers: dic
     if site_id is not None:
         _check_site(session, draft.service_id, site_id)
         draft.site_id = site_id
-    cleaned = clean_answers(items, answers)
-    draft.data_sealed = seal_answers(cleaned)
+    limits = {i.key: i.max_length if i.type == "text" else SHORT_ANSWER for i in items}
+    cleaned = {k: v[:limits[k]] for k, v in clean_answers(items, answers).items()}
+    sealed = seal_answers(cleaned)
+    if len(sealed) > DATA_MAX:
+        raise ValidationError("data", "app.data_too_long")
+    draft.data_sealed = sealed
     draft.step = max(0, min(step, STEPS - 1))
     if fee_variant is not None:
         draft.fee_variant = fee_variant or None
@@ -190,6 +197,15 @@ def save_draft(*, session: Session, citizen_id: int, draft_id: int, answers: dic
     site = session.get(MppSite, draft.site_id) if draft.site_id else None
     today = local_day(site, now) if site else now.date()
     return check_answers(session=session, items=items, answers=cleaned, today=today)
+
+
+def set_step(*, session: Session, citizen_id: int, draft_id: int, step: int, now: datetime) -> ApplicationDraft:
+    """Remember the step the citizen is on (0 data, 1 documents, 2 review)."""
+    draft = _editable(session, citizen_id, draft_id)
+    draft.step = max(0, min(step, STEPS - 1))
+    draft.updated_at = now
+    session.add(draft)
+    return draft
 
 
 def _document_item(items: list[RequirementItem], item_key: str) -> RequirementItem:
@@ -232,6 +248,27 @@ def attach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
     return draft
 
 
+def upload_document(*, session: Session, citizen_id: int, draft_id: int, item_key: str, data: bytes, name: str,
+                    now: datetime) -> StoredDocument:
+    """Store an upload for one document item of the draft (its kind and accepted types) and attach it.
+
+    Raises:
+        DocumentRejected: ``doc.empty``, ``doc.too_big``, ``doc.type`` (sniffed from the bytes), ...
+        and what ``attach_document`` raises.
+    """
+    from mpp_digital.services import documents
+
+    draft = _editable(session, citizen_id, draft_id)
+    _, items = online_service(session=session, service_id=draft.service_id)
+    item = _document_item(items, item_key)
+    row = documents.store_document(session=session, owner_id=citizen_id, kind=item.doc_kind or "lainnya",
+                                   label=name or item.label, data=data, now=now, accept=tuple(item.accept))
+    session.flush()
+    attach_document(session=session, citizen_id=citizen_id, draft_id=draft_id, item_key=item_key,
+                    document_id=row.id or 0, now=now)
+    return row
+
+
 def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_key: str,
                     now: datetime) -> ApplicationDraft:
     """Remove the document of one item from the draft (the document stays in "Dokumen saya")."""
@@ -245,8 +282,35 @@ def detach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 
 
 def applicable_fee(*, session: Session, service: Service, site: MppSite, variant: str | None) -> int | None:
-    """The fee that applies to an online application (None: decided at the agency by a rule)."""
-    return service.fee_rupiah
+    """The fee that applies to an online application at ``site`` (its regency's tariff) for the chosen
+    variant; None when a rule decides it at the agency (a tax on the declared value, a court advance).
+    A variant the service does not have counts as none chosen (the first variant).
+
+    Raises:
+        ValidationError: ``fee.unknown_variant``.
+    """
+    known = {option.key for option in fees.fee_options(service=service, regency_code=site.regency_code)}
+    quoted = fees.quote(service=service, variant=variant if variant in known else None, regency_code=site.regency_code)
+    return None if quoted.is_estimate else quoted.amount
+
+
+def choose_fee_variant(*, session: Session, citizen_id: int, draft_id: int, variant: str,
+                       now: datetime) -> ApplicationDraft:
+    """Choose the fee variant of the draft (new, renewal, lost, damaged...).
+
+    Raises:
+        ValidationError: ``fee.unknown_variant``.
+    """
+    draft = _editable(session, citizen_id, draft_id)
+    service, _ = online_service(session=session, service_id=draft.service_id)
+    site = session.get(MppSite, draft.site_id) if draft.site_id else None
+    options = fees.fee_options(service=service, regency_code=site.regency_code if site else None)
+    if variant not in {o.key for o in options}:
+        raise ValidationError("fee_variant", "fee.unknown_variant", variant=variant)
+    draft.fee_variant = variant
+    draft.updated_at = now
+    session.add(draft)
+    return draft
 
 
 def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datetime,

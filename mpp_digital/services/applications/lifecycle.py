@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Application, ApplicationEvent, Channel, EventKind, MppSite, Role, Service
-from mpp_digital.services import analytics, audit
+from mpp_digital.services import analytics, audit, outputs
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import parse_items
 from mpp_digital.services.applications.workflow import CITIZEN, OFFICER, Action, Workflow, load_workflow
@@ -91,13 +91,15 @@ def acting_role(*, session: Session, application: Application, principal: Princi
 
 
 def act(*, session: Session, application_id: int, principal: Principal, action: str, note: str,
-        seen_version: int, now: datetime, cited_item: str | None = None, lang: str = "id") -> Application:
+        seen_version: int, now: datetime, cited_item: str | None = None, lang: str = "id",
+        output_pdf: bytes | None = None) -> Application:
     """Take ``action`` on an application as ``principal``; returns the application after it.
 
     Args:
         seen_version: ``Application.version`` as the actor saw it when deciding.
         note: the actor's note (required where the action says ``note_required``); sealed.
         cited_item: the requirement item a rejection names (where ``cites_requirement``).
+        output_pdf: the agency's own PDF to issue (where ``issues_output``); None: the service's template.
 
     Raises:
         DomainError: ``app.not_found``; ``app.closed`` (already finished, rejected or cancelled).
@@ -140,7 +142,7 @@ def act(*, session: Session, application_id: int, principal: Principal, action: 
                                  actor_kind=role, action=action, from_state=from_state, to_state=to_state,
                                  note_sealed=seal(_with_citation(note, cited), purpose=notifications.PURPOSE_NOTE)
                                  if note or cited else ""))
-    _after(session, application, workflow, step, role, principal.user_id, now, lang)
+    _after(session, application, workflow, step, role, principal.user_id, now, lang, output_pdf)
     return application
 
 
@@ -179,7 +181,7 @@ def _clock(session: Session, application: Application, workflow: Workflow, to_st
 
 
 def _after(session: Session, application: Application, workflow: Workflow, step: Action, role: str,
-           actor_id: int, now: datetime, lang: str) -> None:
+           actor_id: int, now: datetime, lang: str, output_pdf: bytes | None) -> None:
     """Notices, mail, the analytics fact and the output that follow a move."""
     state = workflow.state(application.state)
     service = session.get(Service, application.service_id)
@@ -197,16 +199,13 @@ def _after(session: Session, application: Application, workflow: Workflow, step:
         service_seconds=max(0, int((now - application.submitted_at).total_seconds())),
         sla_met=application.deadline_met, source="application", source_ref=str(application.id))
     if step.issues_output:
-        _issue_output(session, application, actor_id, now)
+        _issue_output(session, application, actor_id, now, output_pdf)
     notifications.notify(session=session, user_id=application.citizen_id,
                          kind=notifications.FINISHED if step.issues_output else notifications.REJECTED,
                          application=application, now=now, service_name=service_name, lang=lang)
 
 
-def _issue_output(session: Session, application: Application, actor_id: int, now: datetime) -> None:
-    """The signed product (services.outputs, DOCS); finishing works without it until it lands."""
-    try:
-        from mpp_digital.services import outputs  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    outputs.issue_output(session=session, application_id=application.id or 0, issued_by=actor_id, now=now)
+def _issue_output(session: Session, application: Application, actor_id: int, now: datetime,
+                  pdf: bytes | None) -> None:
+    """The signed product (services.outputs): the service's template, or the officer's own PDF."""
+    outputs.issue_output(session=session, application_id=application.id or 0, issued_by=actor_id, now=now, pdf=pdf)

@@ -206,11 +206,25 @@ def application_detail(*, session: Session, principal: Principal, tracking_numbe
         paused_working_days=application.paused_working_days, deadline_met=application.deadline_met,
         fee_rupiah=application.fee_rupiah, payment_status=application.payment_status, actions=actions,
         timeline=timeline,
-        answers=tuple(AnswerView(label=labels.get(k, k), value=v) for k, v in answers.items()),
+        answers=_answers(items, answers, lang),
         documents=_documents(session, application, labels),
         output_document_id=output.document_id if output else None, output_code=output.code if output else "",
         return_note=next((e.note for e in reversed(timeline) if e.note), "") if state.waits_on_citizen else "",
         viewer_is_owner=owner)
+
+
+def _answers(items: list, answers: dict[str, str], lang: str) -> tuple[AnswerView, ...]:
+    """The data answers in the form's order, a choice by its label."""
+    shown = []
+    for item in items:
+        value = answers.get(item.key)
+        if item.is_document or not value:
+            continue
+        if item.type == "choice":
+            value = next((c.label_en if lang == "en" and c.label_en else c.label
+                          for c in item.choices if c.value == value), value)
+        shown.append(AnswerView(label=item.label_in(lang), value=value))
+    return tuple(shown)
 
 
 def _timeline(session: Session, application: Application, workflow: Workflow, site: MppSite,
