@@ -79,7 +79,7 @@ def test_deactivating_an_officer_refuses_their_open_tab_at_once(new_page):
     expect(admin.locator("#admin-notice")).to_contain_text("dinonaktifkan")
     expect(row).to_contain_text("Nonaktif")
 
-    officer.click("#totp-start")  # the open tab's next guarded event
+    officer.click("#identity-show-code")  # the open tab's next guarded event (staff have TOTP on)
     expect(officer).to_have_url(re.compile(r"/masuk"))
 
     row.locator("button", has_text="Aktifkan lagi").click()  # the other journeys need this officer
