@@ -141,3 +141,39 @@ def test_a_staff_account_without_totp_signs_in_to_the_enrolment(accounts_by_role
     _, identity = _tree(account, IdentityState)
     call(IdentityState.load, identity)
     assert "wajib" in identity.twofactor_banner
+
+
+def test_the_consent_page_says_a_self_declared_nik_is_not_given(accounts_by_role, engine):
+    from urllib.parse import urlencode
+
+    from reflex_base import constants
+
+    from mpp_digital.models import OAuthClient
+    from state.sso import ConsentState
+    from tests.identity_support import verify_identity
+    from tests.sso_support import register_app
+
+    citizen = _citizen(engine, "consent-nik", "3314014107900014")
+    with Session(engine, expire_on_commit=False) as db:
+        app = register_app(db, name="SIAK Uji NIK", redirect_uri="http://127.0.0.1:19/cb",
+                           scopes=("openid", "profile", "nik"), legal_basis="UU 24/2013 tentang Administrasi Kependudukan")
+    query = {"client_id": app.client_id, "redirect_uri": app.redirect_uri, "scope": "openid nik",
+             "response_type": "code"}
+
+    def consent_page():
+        root = make_tree(cookie=citizen.cookie_header, client_token=citizen.client_token, path=routes.SSO_CONSENT)
+        root.router_data = root._update_router_vars(
+            {**root.router_data, constants.RouteVar.ORIGIN: f"{routes.SSO_CONSENT}?{urlencode(query)}"},
+            root.router_data)
+        page = substate(root, ConsentState)
+        call(ConsentState.load, page)
+        return page
+
+    page = consent_page()
+    assert page.client_name == "SIAK Uji NIK" and page.nik_withheld, (page.error, page.router.url.query_parameters)
+    with Session(engine, expire_on_commit=False) as db:
+        verify_identity(db, db.get(User, citizen.user_id))
+    assert not consent_page().nik_withheld
+    with Session(engine) as db:
+        db.delete(db.exec(select(OAuthClient).where(OAuthClient.client_id == app.client_id)).one())
+        db.commit()
