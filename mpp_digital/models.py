@@ -1001,7 +1001,7 @@ class NikDispute(SQLModel, table=True):
     nik_sealed: str = Field(max_length=200)  # the NIK itself, sealed: it moves to the claimant
     claimant_id: int = Field(foreign_key="user.id", index=True)
     holder_id: int | None = Field(default=None, foreign_key="user.id")  # the account that held the NIK
-    status: str = Field(default="open", max_length=12)  # open / resolved
+    status: str = Field(default="open", max_length=12)  # open / resolved / withdrawn (the claimant closed the account)
     opened_at: datetime
     resolved_at: datetime | None = None
     resolved_by: int | None = Field(default=None, foreign_key="user.id")

@@ -52,7 +52,7 @@ ACR_VALUES = (ACR_SELF_DECLARED, ACR_VERIFIED)  # weakest first
 
 DISPUTE_MAIL = "nik_dispute_suspended"  # PendingMail.kind: the holder who lost a NIK is told why (ref: dispute)
 SUSPENDED_BY_DISPUTE = "nik_dispute"
-OPEN, RESOLVED = "open", "resolved"
+OPEN, RESOLVED, WITHDRAWN = "open", "resolved", "withdrawn"
 
 
 # --------------------------------------------------------------------------- levels
@@ -480,6 +480,20 @@ def _resolve_dispute(session: Session, dispute: NikDispute, *, claimant: User, o
                  target=f"dispute:{dispute.id}", ip_address=ip_address,
                  detail={"site_id": site_id, "to": f"user:{claimant.id}",
                          "from": f"user:{holder.id}" if holder else ""})
+
+
+def forget_account(*, session: Session, user_id: int, now: datetime) -> None:
+    """A closed account (``my_data.close_account``): its open disputes are withdrawn, the NIKs it
+    claimed forgotten (only their keyed hash stays, for the audit trail), its counter code voided."""
+    for dispute in session.exec(select(NikDispute).where(NikDispute.claimant_id == user_id)).all():
+        if dispute.status == OPEN:
+            dispute.status, dispute.resolved_at = WITHDRAWN, now
+        dispute.nik_sealed = ""
+        session.add(dispute)
+    row = session.get(IdentityAssurance, user_id)
+    if row is not None:
+        row.counter_code_hash = row.counter_code_expires_at = None
+        session.add(row)
 
 
 def compose_dispute_mail(*, session: Session, dispute_id: int, lang: str, now: datetime) -> tuple[str, str, str] | None:

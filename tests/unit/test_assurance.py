@@ -410,3 +410,19 @@ def test_reactivating_a_suspended_account_ends_its_suspension(session, now):
     accounts.set_account_active(session=session, actor=superadmin, user_id=impostor.id, active=True, now=now)
     assert session.get(User, impostor.id).is_active and session.get(IdentityAssurance, impostor.id).suspended_at is None
     assert session.get(User, impostor.id).nik_lookup is None, "the NIK stays with its verified owner"
+
+
+def test_closing_the_claimants_account_withdraws_the_dispute_and_forgets_the_nik(session, now):
+    from mpp_digital.services import my_data
+
+    register(session, now, nik=OWNER_NIK, email="impostor@assurance.test")
+    owner, dispute = assurance.register_with_dispute(session=session, now=now, registration=accounts.Registration(
+        nik=OWNER_NIK, full_name="Sri Lestari", email="sri@assurance.test", phone="081234567890", password=PASSWORD))
+    assurance.issue_counter_code(session=session, principal=as_citizen(session, owner), now=now)
+    my_data.close_account(session=session, principal=as_citizen(session, owner), password=PASSWORD, now=now)
+    closed = session.get(NikDispute, dispute.id)
+    assert closed.status == "withdrawn" and closed.nik_sealed == ""
+    assert session.get(IdentityAssurance, owner.id).counter_code_hash is None
+    # the NIK may be disputed again by its real owner
+    assurance.register_with_dispute(session=session, now=now, registration=accounts.Registration(
+        nik=OWNER_NIK, full_name="Sri Lestari", email="sri2@assurance.test", phone="081234567890", password=PASSWORD))
