@@ -1599,6 +1599,123 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wf.not_from_state": {"id": "Tindakan ini tidak tersedia pada status permohonan saat ini.",
                           "en": "This action is not available in the application's current state."},
     "wf.role": {"id": "Anda tidak berwenang mengambil tindakan ini.", "en": "You may not take this action."},
+    "fee.from": {"id": "mulai {amount}", "en": "from {amount}"},
+    "fee.by_rule": {"id": "Menurut ketentuan (lihat rincian)", "en": "By rule (see the details)"},
+    "fee.estimate": {"id": "perkiraan {amount}", "en": "estimate {amount}"},
+    "fee.variants": {"id": "Rincian biaya", "en": "Fee details"},
+    "fee.calculate": {"id": "Hitung perkiraan", "en": "Estimate"},
+    "catadmin.json_invalid": {"id": "Bukan JSON yang valid.", "en": "Not valid JSON."},
+    "std.online_items": {"id": "Yang disiapkan untuk permohonan online", "en": "What to prepare for an online application"},
+    "std.online_documents": {"id": "Dokumen yang diunggah", "en": "Documents to upload"},
+    "std.online_fields": {"id": "Data yang diisi", "en": "Data to fill in"},
+    "std.optional": {"id": "bila ada", "en": "if any"},
+    "catadmin.items": {"id": "Persyaratan untuk permohonan online", "en": "Requirements of the online application"},
+    "catadmin.items_help": {
+        "id": "Setiap butir menjadi isian formulir online: dokumen yang diunggah atau data yang diisi pemohon. "
+              "Diperiksa saat draf disimpan.",
+        "en": "Each item becomes a field of the online form: a document to upload or data the citizen fills in. "
+              "Checked when the draft is saved.",
+    },
+    "catadmin.add_item": {"id": "Tambah:", "en": "Add:"},
+    "catadmin.up": {"id": "Naikkan", "en": "Move up"},
+    "catadmin.down": {"id": "Turunkan", "en": "Move down"},
+    "catadmin.remove_item": {"id": "Hapus butir", "en": "Remove item"},
+    "catadmin.item_key": {"id": "Kode (huruf kecil, angka, _)", "en": "Key (lower case, digits, _)"},
+    "catadmin.item_label": {"id": "Nama", "en": "Label (Indonesian)"},
+    "catadmin.item_label_en": {"id": "Nama dalam bahasa Inggris", "en": "Label (English)"},
+    "catadmin.item_help": {"id": "Petunjuk", "en": "Help text (Indonesian)"},
+    "catadmin.item_help_en": {"id": "Petunjuk dalam bahasa Inggris", "en": "Help text (English)"},
+    "catadmin.item_required": {"id": "Wajib", "en": "Required"},
+    "catadmin.item_wallet": {"id": "Boleh memakai salinan di Dokumen saya", "en": "A copy in My documents may be reused"},
+    "catadmin.item_not_future": {"id": "Tidak boleh tanggal mendatang", "en": "No future dates"},
+    "catadmin.item_doc_kind": {"id": "Jenis dokumen", "en": "Document kind"},
+    "catadmin.item_accept": {"id": "Format berkas (dipisah koma)", "en": "File types (comma-separated)"},
+    "catadmin.item_max_length": {"id": "Panjang maksimum", "en": "Maximum length"},
+    "catadmin.item_pattern": {"id": "Pola (regex, opsional)", "en": "Pattern (regex, optional)"},
+    "catadmin.item_choices": {"id": "Pilihan: satu per baris, \"nilai | nama | nama Inggris\"",
+                              "en": "Choices: one per line, \"value | label | English label\""},
+    "catadmin.workflow": {"id": "Alur kerja (JSON)", "en": "Workflow (JSON)"},
+    "catadmin.workflow_help": {
+        "id": "Kosongkan untuk alur standar: diajukan, diverifikasi, diproses, selesai; perlu perbaikan dan ditolak.",
+        "en": "Leave empty for the default: submitted, verified, in process, finished; correction and rejection.",
+    },
+    "catadmin.fee_schedule": {"id": "Jadwal biaya (JSON)", "en": "Fee schedule (JSON)"},
+    "catadmin.fee_schedule_help": {
+        "id": "Kosongkan bila biaya tetap (kolom Biaya). Varian, ketentuan (pkb, bphtb, land_value, radius) dan "
+              "tarif daerah: lihat services/fees.py.",
+        "en": "Leave empty for a flat fee (the Fee field). Variants, rules (pkb, bphtb, land_value, radius) and "
+              "regional tariffs: see services/fees.py.",
+    },
+    "fee.estimate_note": {
+        "id": "Biaya yang memakai ketentuan adalah perkiraan; jumlah pasti ditetapkan instansi. "
+              "Pembayaran dilakukan di loket atau kanal resmi instansi.",
+        "en": "Fees set by a rule are estimates; the agency sets the exact amount. "
+              "Payment is made at the counter or through the agency's own channel.",
+    },
+    "fee.rule.pkb": {
+        "id": "PKB = NJKB × {rate}% (tarif provinsi) + opsen {opsen_pct}% dari PKB (kabupaten/kota) + SWDKLLJ "
+              "({swdkllj_motor} sepeda motor, {swdkllj_mobil} mobil pribadi)",
+        "en": "PKB = vehicle value (NJKB) × {rate}% (provincial rate) + {opsen_pct}% of PKB as the regency's opsen "
+              "+ SWDKLLJ ({swdkllj_motor} motorcycle, {swdkllj_mobil} private car)",
+    },
+    "fee.rule.pkb_no_tariff": {
+        "id": "Dihitung Samsat dari NJKB kendaraan dan tarif PKB provinsi ini (tarifnya belum tercatat di sini).",
+        "en": "Samsat computes it from the vehicle's value (NJKB) and this province's PKB rate (not recorded here yet).",
+    },
+    "fee.rule.bphtb": {
+        "id": "BPHTB = {rate_pct}% × (NPOP − NPOPTKP {npoptkp}), dibayar ke Bapenda",
+        "en": "BPHTB = {rate_pct}% × (acquisition value NPOP − exempt value NPOPTKP {npoptkp}), paid to Bapenda",
+    },
+    "fee.rule.bphtb_no_tariff": {
+        "id": "BPHTB = {rate_pct}% × (NPOP − NPOPTKP daerah ini; belum tercatat di sini), dibayar ke Bapenda",
+        "en": "BPHTB = {rate_pct}% × (NPOP − this regency's NPOPTKP, not recorded here yet), paid to Bapenda",
+    },
+    "fee.rule.land_value": {
+        "id": "PNBP = nilai tanah × {per_mille}/1000 + {base} (PP 128/2015)",
+        "en": "PNBP = land value × {per_mille}/1000 + {base} (PP 128/2015)",
+    },
+    "fee.rule.radius": {
+        "id": "Panjar biaya perkara menurut radius tempat tinggal para pihak, {minimum} sampai {maximum}; "
+              "jumlah pasti ditaksir kepaniteraan dan sisa panjar dikembalikan",
+        "en": "Court fee advance by the parties' residence radius, {minimum} to {maximum}; the registry sets the "
+              "exact amount and refunds what is left",
+    },
+    "fee.rule.no_tariff": {"id": "tarif daerah ini belum tercatat; tanyakan di loket",
+                           "en": "this regency's tariff is not recorded yet; ask at the counter"},
+    "fee.input.vehicle_value": {"id": "Nilai jual kendaraan (NJKB, rupiah)", "en": "Vehicle value (NJKB, rupiah)"},
+    "fee.input.vehicle_type": {"id": "Jenis kendaraan", "en": "Vehicle type"},
+    "fee.input.npop": {"id": "Nilai perolehan (NPOP, rupiah)", "en": "Acquisition value (NPOP, rupiah)"},
+    "fee.input.land_value": {"id": "Nilai tanah (rupiah)", "en": "Land value (rupiah)"},
+    "fee.input.radius": {"id": "Radius tempat tinggal pihak lawan", "en": "Residence radius of the other party"},
+    "fee.vehicle.motor": {"id": "Sepeda motor", "en": "Motorcycle"},
+    "fee.vehicle.mobil": {"id": "Mobil pribadi", "en": "Private car"},
+    "fee.schedule_invalid": {"id": "Jadwal biaya tidak terbaca.", "en": "The fee schedule cannot be read."},
+    "fee.note_too_long": {"id": "Catatan biaya paling panjang {maximum} karakter.",
+                          "en": "The fee note is at most {maximum} characters."},
+    "fee.variants_required": {"id": "Jadwal biaya perlu 1 sampai {maximum} varian.",
+                              "en": "A fee schedule needs 1 to {maximum} variants."},
+    "fee.variant_invalid": {"id": "Varian biaya ke-{number} tidak terbaca.", "en": "Fee variant {number} cannot be read."},
+    "fee.variant_key": {"id": "Varian biaya ke-{number}: kode harus huruf kecil, angka atau _ (maks. 24).",
+                        "en": "Fee variant {number}: the key must be lower-case letters, digits or _ (max. 24)."},
+    "fee.variant_duplicate": {"id": "Varian biaya {variant} muncul dua kali.", "en": "Fee variant {variant} appears twice."},
+    "fee.label_required": {"id": "Setiap varian dan komponen biaya perlu nama (maks. {maximum} karakter).",
+                           "en": "Every fee variant and part needs a label (max. {maximum} characters)."},
+    "fee.parts_required": {"id": "Setiap varian perlu 1 sampai {maximum} komponen biaya.",
+                           "en": "Every variant needs 1 to {maximum} fee parts."},
+    "fee.amount_or_rule": {"id": "Komponen biaya berisi jumlah tetap atau ketentuan, tidak keduanya.",
+                           "en": "A fee part has a fixed amount or a rule, not both."},
+    "fee.amount_invalid": {"id": "Jumlah biaya harus rupiah bulat 0 atau lebih.",
+                           "en": "A fee amount is a whole rupiah amount of 0 or more."},
+    "fee.regional_invalid": {"id": "Tarif daerah harus berisi default dan/atau by_region.",
+                             "en": "A regional tariff has a default and/or by_region."},
+    "fee.region_code": {"id": "Kode wilayah {code} tidak valid (mis. 33 atau 33.14).",
+                        "en": "Region code {code} is not valid (e.g. 33 or 33.14)."},
+    "fee.rule_kind": {"id": "Jenis ketentuan biaya harus salah satu dari {kinds}.",
+                      "en": "A fee rule's kind must be one of {kinds}."},
+    "fee.rule_param": {"id": "Parameter ketentuan biaya {kind} tidak lengkap atau tidak valid.",
+                       "en": "The parameters of fee rule {kind} are incomplete or not valid."},
+    "fee.unknown_variant": {"id": "Varian biaya {variant} tidak ada untuk layanan ini.",
+                            "en": "Fee variant {variant} does not exist for this service."},
     # ---- APPS (online applications, citizen side: issue 13)
     "page.applications": {"id": "Permohonan saya", "en": "My applications"},
     "page.application_new": {"id": "Ajukan permohonan online", "en": "Apply online"},
@@ -1777,119 +1894,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "output.reason_required": {"id": "Tuliskan alasan pencabutan (paling sedikit 5 karakter).",
                                "en": "Give the reason for revoking (at least 5 characters)."},
     "output.already_revoked": {"id": "Dokumen ini sudah dicabut.", "en": "This document has already been revoked."},
-    "fee.from": {"id": "mulai {amount}", "en": "from {amount}"},
-    "fee.by_rule": {"id": "Menurut ketentuan (lihat rincian)", "en": "By rule (see the details)"},
-    "fee.estimate": {"id": "perkiraan {amount}", "en": "estimate {amount}"},
-    "fee.variants": {"id": "Rincian biaya", "en": "Fee details"},
-    "fee.calculate": {"id": "Hitung perkiraan", "en": "Estimate"},
-    "catadmin.json_invalid": {"id": "Bukan JSON yang valid.", "en": "Not valid JSON."},
-    "catadmin.items": {"id": "Persyaratan untuk permohonan online", "en": "Requirements of the online application"},
-    "catadmin.items_help": {
-        "id": "Setiap butir menjadi isian formulir online: dokumen yang diunggah atau data yang diisi pemohon. "
-              "Diperiksa saat draf disimpan.",
-        "en": "Each item becomes a field of the online form: a document to upload or data the citizen fills in. "
-              "Checked when the draft is saved.",
-    },
-    "catadmin.add_item": {"id": "Tambah:", "en": "Add:"},
-    "catadmin.up": {"id": "Naikkan", "en": "Move up"},
-    "catadmin.down": {"id": "Turunkan", "en": "Move down"},
-    "catadmin.remove_item": {"id": "Hapus butir", "en": "Remove item"},
-    "catadmin.item_key": {"id": "Kode (huruf kecil, angka, _)", "en": "Key (lower case, digits, _)"},
-    "catadmin.item_label": {"id": "Nama", "en": "Label (Indonesian)"},
-    "catadmin.item_label_en": {"id": "Nama dalam bahasa Inggris", "en": "Label (English)"},
-    "catadmin.item_help": {"id": "Petunjuk", "en": "Help text (Indonesian)"},
-    "catadmin.item_help_en": {"id": "Petunjuk dalam bahasa Inggris", "en": "Help text (English)"},
-    "catadmin.item_required": {"id": "Wajib", "en": "Required"},
-    "catadmin.item_wallet": {"id": "Boleh memakai salinan di Dokumen saya", "en": "A copy in My documents may be reused"},
-    "catadmin.item_not_future": {"id": "Tidak boleh tanggal mendatang", "en": "No future dates"},
-    "catadmin.item_doc_kind": {"id": "Jenis dokumen", "en": "Document kind"},
-    "catadmin.item_accept": {"id": "Format berkas (dipisah koma)", "en": "File types (comma-separated)"},
-    "catadmin.item_max_length": {"id": "Panjang maksimum", "en": "Maximum length"},
-    "catadmin.item_pattern": {"id": "Pola (regex, opsional)", "en": "Pattern (regex, optional)"},
-    "catadmin.item_choices": {"id": "Pilihan: satu per baris, \"nilai | nama | nama Inggris\"",
-                              "en": "Choices: one per line, \"value | label | English label\""},
-    "catadmin.workflow": {"id": "Alur kerja (JSON)", "en": "Workflow (JSON)"},
-    "catadmin.workflow_help": {
-        "id": "Kosongkan untuk alur standar: diajukan, diverifikasi, diproses, selesai; perlu perbaikan dan ditolak.",
-        "en": "Leave empty for the default: submitted, verified, in process, finished; correction and rejection.",
-    },
-    "catadmin.fee_schedule": {"id": "Jadwal biaya (JSON)", "en": "Fee schedule (JSON)"},
-    "catadmin.fee_schedule_help": {
-        "id": "Kosongkan bila biaya tetap (kolom Biaya). Varian, ketentuan (pkb, bphtb, land_value, radius) dan "
-              "tarif daerah: lihat services/fees.py.",
-        "en": "Leave empty for a flat fee (the Fee field). Variants, rules (pkb, bphtb, land_value, radius) and "
-              "regional tariffs: see services/fees.py.",
-    },
-    "fee.estimate_note": {
-        "id": "Biaya yang memakai ketentuan adalah perkiraan; jumlah pasti ditetapkan instansi. "
-              "Pembayaran dilakukan di loket atau kanal resmi instansi.",
-        "en": "Fees set by a rule are estimates; the agency sets the exact amount. "
-              "Payment is made at the counter or through the agency's own channel.",
-    },
-    "fee.rule.pkb": {
-        "id": "PKB = NJKB × {rate}% (tarif provinsi) + opsen {opsen_pct}% dari PKB (kabupaten/kota) + SWDKLLJ "
-              "({swdkllj_motor} sepeda motor, {swdkllj_mobil} mobil pribadi)",
-        "en": "PKB = vehicle value (NJKB) × {rate}% (provincial rate) + {opsen_pct}% of PKB as the regency's opsen "
-              "+ SWDKLLJ ({swdkllj_motor} motorcycle, {swdkllj_mobil} private car)",
-    },
-    "fee.rule.pkb_no_tariff": {
-        "id": "Dihitung Samsat dari NJKB kendaraan dan tarif PKB provinsi ini (tarifnya belum tercatat di sini).",
-        "en": "Samsat computes it from the vehicle's value (NJKB) and this province's PKB rate (not recorded here yet).",
-    },
-    "fee.rule.bphtb": {
-        "id": "BPHTB = {rate_pct}% × (NPOP − NPOPTKP {npoptkp}), dibayar ke Bapenda",
-        "en": "BPHTB = {rate_pct}% × (acquisition value NPOP − exempt value NPOPTKP {npoptkp}), paid to Bapenda",
-    },
-    "fee.rule.bphtb_no_tariff": {
-        "id": "BPHTB = {rate_pct}% × (NPOP − NPOPTKP daerah ini; belum tercatat di sini), dibayar ke Bapenda",
-        "en": "BPHTB = {rate_pct}% × (NPOP − this regency's NPOPTKP, not recorded here yet), paid to Bapenda",
-    },
-    "fee.rule.land_value": {
-        "id": "PNBP = nilai tanah × {per_mille}/1000 + {base} (PP 128/2015)",
-        "en": "PNBP = land value × {per_mille}/1000 + {base} (PP 128/2015)",
-    },
-    "fee.rule.radius": {
-        "id": "Panjar biaya perkara menurut radius tempat tinggal para pihak, {minimum} sampai {maximum}; "
-              "jumlah pasti ditaksir kepaniteraan dan sisa panjar dikembalikan",
-        "en": "Court fee advance by the parties' residence radius, {minimum} to {maximum}; the registry sets the "
-              "exact amount and refunds what is left",
-    },
-    "fee.rule.no_tariff": {"id": "tarif daerah ini belum tercatat; tanyakan di loket",
-                           "en": "this regency's tariff is not recorded yet; ask at the counter"},
-    "fee.input.vehicle_value": {"id": "Nilai jual kendaraan (NJKB, rupiah)", "en": "Vehicle value (NJKB, rupiah)"},
-    "fee.input.vehicle_type": {"id": "Jenis kendaraan", "en": "Vehicle type"},
-    "fee.input.npop": {"id": "Nilai perolehan (NPOP, rupiah)", "en": "Acquisition value (NPOP, rupiah)"},
-    "fee.input.land_value": {"id": "Nilai tanah (rupiah)", "en": "Land value (rupiah)"},
-    "fee.input.radius": {"id": "Radius tempat tinggal pihak lawan", "en": "Residence radius of the other party"},
-    "fee.vehicle.motor": {"id": "Sepeda motor", "en": "Motorcycle"},
-    "fee.vehicle.mobil": {"id": "Mobil pribadi", "en": "Private car"},
-    "fee.schedule_invalid": {"id": "Jadwal biaya tidak terbaca.", "en": "The fee schedule cannot be read."},
-    "fee.note_too_long": {"id": "Catatan biaya paling panjang {maximum} karakter.",
-                          "en": "The fee note is at most {maximum} characters."},
-    "fee.variants_required": {"id": "Jadwal biaya perlu 1 sampai {maximum} varian.",
-                              "en": "A fee schedule needs 1 to {maximum} variants."},
-    "fee.variant_invalid": {"id": "Varian biaya ke-{number} tidak terbaca.", "en": "Fee variant {number} cannot be read."},
-    "fee.variant_key": {"id": "Varian biaya ke-{number}: kode harus huruf kecil, angka atau _ (maks. 24).",
-                        "en": "Fee variant {number}: the key must be lower-case letters, digits or _ (max. 24)."},
-    "fee.variant_duplicate": {"id": "Varian biaya {variant} muncul dua kali.", "en": "Fee variant {variant} appears twice."},
-    "fee.label_required": {"id": "Setiap varian dan komponen biaya perlu nama (maks. {maximum} karakter).",
-                           "en": "Every fee variant and part needs a label (max. {maximum} characters)."},
-    "fee.parts_required": {"id": "Setiap varian perlu 1 sampai {maximum} komponen biaya.",
-                           "en": "Every variant needs 1 to {maximum} fee parts."},
-    "fee.amount_or_rule": {"id": "Komponen biaya berisi jumlah tetap atau ketentuan, tidak keduanya.",
-                           "en": "A fee part has a fixed amount or a rule, not both."},
-    "fee.amount_invalid": {"id": "Jumlah biaya harus rupiah bulat 0 atau lebih.",
-                           "en": "A fee amount is a whole rupiah amount of 0 or more."},
-    "fee.regional_invalid": {"id": "Tarif daerah harus berisi default dan/atau by_region.",
-                             "en": "A regional tariff has a default and/or by_region."},
-    "fee.region_code": {"id": "Kode wilayah {code} tidak valid (mis. 33 atau 33.14).",
-                        "en": "Region code {code} is not valid (e.g. 33 or 33.14)."},
-    "fee.rule_kind": {"id": "Jenis ketentuan biaya harus salah satu dari {kinds}.",
-                      "en": "A fee rule's kind must be one of {kinds}."},
-    "fee.rule_param": {"id": "Parameter ketentuan biaya {kind} tidak lengkap atau tidak valid.",
-                       "en": "The parameters of fee rule {kind} are incomplete or not valid."},
-    "fee.unknown_variant": {"id": "Varian biaya {variant} tidak ada untuk layanan ini.",
-                            "en": "Fee variant {variant} does not exist for this service."},
     "page.my_documents": {"id": "Dokumen saya", "en": "My documents"},
     "page.verify_output": {"id": "Periksa keaslian dokumen", "en": "Check a document"},
     "docs.title": {"id": "Dokumen saya", "en": "My documents"},
@@ -1984,3 +1988,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
         return key
     text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
     return text.format(**params) if params else text
+
+
+def in_language(lang: str, text_id: str, text_en: str) -> str:
+    """Text written in both languages by an editor (a standard's label): English when the reader reads
+    English and an English text was written, else the Indonesian."""
+    return text_en if lang == "en" and text_en else text_id

@@ -248,6 +248,14 @@ def service_page() -> rx.Component:
                                    width="100%")),
                 rx.cond(s.fee_variants.length() > 0, _fee_section()),
                 _section("std.requirements", _numbered(s.requirements), test_id="service-requirements"),
+                rx.cond(s.online_documents.length() + s.online_fields.length() > 0, _section(
+                    "std.online_items",
+                    rx.text(t("std.online_documents"), size="2", weight="medium"),
+                    _bulleted(s.online_documents),
+                    rx.cond(s.online_fields.length() > 0, rx.vstack(
+                        rx.text(t("std.online_fields"), size="2", weight="medium", margin_top="8px"),
+                        _bulleted(s.online_fields), spacing="1", width="100%")),
+                    test_id="service-online-items")),
                 _section("std.procedure", _numbered(s.procedure)),
                 _section("std.product", rx.text(s.product, size="2")),
                 _section("std.complaint", rx.text(s.complaint_handling, size="2")),

@@ -12,14 +12,17 @@ import reflex as rx
 from mpp_digital import formatting, routes
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
-from mpp_digital.i18n import t
+from mpp_digital.errors import ValidationError
+from mpp_digital.i18n import in_language, t
 from mpp_digital.models import Service
 from mpp_digital.services import catalog, fees, life_events
+from mpp_digital.services.applications import requirements
 from mpp_digital.services.catalog import SearchFilters
 from mpp_digital.services.hours import WEEKDAYS, closure_dates, open_status, parse_hours
 from state.lang import reader_lang, tr
 
 ANY = "all"
+FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}  # accepted file types, as people know them
 
 
 def _last_segment(state: rx.State) -> str:
@@ -197,6 +200,9 @@ class ServicePageState(rx.State):
     slug: str = ""
     requires_verified: bool = False  # the standard asks for an identity verified at a counter
     apply_href: str = ""  # "Ajukan online": the form (the MPP preselected from the NIK), when offered online
+    # What the online form asks (the typed requirement items): documents to upload, data to fill in
+    online_documents: list[str] = []
+    online_fields: list[str] = []
     # Fee variants and rules, for the regency of the chosen MPP (regional tariffs)
     fee_variants: list[FeeVariantRow] = []
     fee_inputs: list[FeeInputRow] = []
@@ -230,7 +236,7 @@ class ServicePageState(rx.State):
                                       [fees.part_text(p, lang) for p in quoted.parts]))
             for case_input in option.inputs:
                 choices = [Option(v, t(f"fee.vehicle.{v}", lang) if case_input.key == "vehicle_type"
-                                  else (en if lang == "en" and en else label))
+                                  else in_language(lang, label, en))
                            for v, label, en in case_input.choices]
                 inputs.setdefault(case_input.key, FeeInputRow(case_input.key, t(f"fee.input.{case_input.key}", lang),
                                                               case_input.kind, choices))
@@ -290,6 +296,23 @@ class ServicePageState(rx.State):
             for o in offers
         ]
         self.apply_href = routes.new_application_url(service.slug) if any(o.apply for o in self.sites) else ""
+        await self._show_online_items(service.requirement_items)
+
+    async def _show_online_items(self, raw: list):
+        lang = await reader_lang(self)
+        documents, fields = [], []
+        try:
+            items = requirements.parse_items(raw)
+        except ValidationError:  # a stored list that no longer checks: the text requirements still show
+            items = []
+        for item in items:
+            optional = "" if item.required else f" ({t('std.optional', lang)})"
+            if item.is_document:
+                kinds = ", ".join(FILE_TYPES.get(a, a) for a in item.accept)
+                documents.append(f"{item.label_in(lang)}{optional} — {kinds}")
+            else:
+                fields.append(f"{item.label_in(lang)}{optional}")
+        self.online_documents, self.online_fields = documents, fields
 
 
 @dataclasses.dataclass

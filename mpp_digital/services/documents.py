@@ -65,6 +65,8 @@ SOURCE_UPLOAD, SOURCE_OUTPUT = "upload", "output"
 VIEW, DOWNLOAD = "view", "download"
 _PENDING_REMOVALS = "mpp_documents_pending_removal"
 _HOOKED = "mpp_documents_removal_hooked"
+_WRITTEN = "mpp_documents_written"
+_STORED = "mpp_documents_stored"
 
 
 class DocumentRejected(ValidationError):
@@ -196,10 +198,11 @@ def storage_path(sha256: str) -> Path:
     return Path(get_settings().document_storage_dir) / name[:2] / name
 
 
-def _write_encrypted(sha256: str, data: bytes) -> None:
+def _write_encrypted(sha256: str, data: bytes) -> bool:
+    """Write the encrypted file of ``sha256`` unless it exists; whether it was written now."""
     path = storage_path(sha256)
     if path.exists():
-        return  # content-addressed: the same bytes are already stored
+        return False  # content-addressed: the same bytes are already stored
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     version = current_version()
     nonce = os.urandom(_NONCE)
@@ -209,6 +212,7 @@ def _write_encrypted(sha256: str, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(blob)
     os.replace(tmp, path)
+    return True
 
 
 def _read_decrypted(sha256: str) -> bytes:
@@ -225,29 +229,51 @@ def _read_decrypted(sha256: str) -> bytes:
     return data
 
 
+def _unused_files(bind: object, shas: set[str]) -> None:
+    """Remove the files of ``shas`` that no committed live row uses."""
+    with Session(bind) as check:  # type: ignore[call-overload]
+        for sha in shas:
+            live = check.exec(select(func.count()).select_from(StoredDocument).where(
+                StoredDocument.sha256 == sha, col(StoredDocument.deleted_at).is_(None))).one()
+            if not live:
+                storage_path(sha).unlink(missing_ok=True)
+
+
+def _track_files(session: Session) -> None:
+    """Once per session: after the (outermost) commit, remove the files whose last row was deleted;
+    after a rollback, remove the files written in it that no committed row uses (nothing half-stored)."""
+    if session.info.get(_HOOKED):
+        return
+    session.info[_HOOKED] = True
+    bind = session.get_bind()
+
+    def committed(_session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint: the outer transaction may still roll back
+            return
+        session.info.pop(_WRITTEN, None)
+        # Another transaction that deleted the last older row of the same content may have removed
+        # the file between this store and this commit: write it again (its check could not see our row).
+        for sha, data in session.info.pop(_STORED, {}).items():
+            if not storage_path(sha).exists():
+                _write_encrypted(sha, data)
+        if shas := session.info.pop(_PENDING_REMOVALS, set()):
+            _unused_files(bind, shas)
+
+    def rolled_back(_session: Session) -> None:
+        if session.in_nested_transaction():
+            return
+        session.info.pop(_PENDING_REMOVALS, None)  # the rows are live again
+        session.info.pop(_STORED, None)
+        if shas := session.info.pop(_WRITTEN, set()):
+            _unused_files(bind, shas)
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_rollback", rolled_back)
+
+
 def _remove_after_commit(session: Session, sha256: str) -> None:
-    """Remove the file of ``sha256`` once this transaction commits, if no live row uses it then
-    (a rollback forgets it: the row is live again)."""
-    if not session.info.get(_HOOKED):
-        session.info[_HOOKED] = True
-        bind = session.get_bind()
-
-        def removal(_session: Session) -> None:
-            shas = session.info.pop(_PENDING_REMOVALS, set())
-            if not shas:
-                return
-            with Session(bind) as check:
-                for sha in shas:
-                    live = check.exec(select(func.count()).select_from(StoredDocument).where(
-                        StoredDocument.sha256 == sha, col(StoredDocument.deleted_at).is_(None))).one()
-                    if not live:
-                        storage_path(sha).unlink(missing_ok=True)
-
-        def forget(_session: Session, _transaction: object) -> None:
-            session.info.pop(_PENDING_REMOVALS, None)
-
-        event.listen(session, "after_commit", removal)
-        event.listen(session, "after_soft_rollback", forget)
+    """Remove the file of ``sha256`` once this transaction commits, if no live row uses it then."""
+    _track_files(session)
     session.info.setdefault(_PENDING_REMOVALS, set()).add(sha256)
 
 
@@ -258,7 +284,10 @@ def store_bytes(*, session: Session, owner_id: int, kind: str, label: str, data:
                 source: str) -> StoredDocument:
     """Store already checked bytes (an upload cleaned by ``clean_upload``, or a signed output)."""
     sha = hashlib.sha256(data).hexdigest()
-    _write_encrypted(sha, data)
+    _track_files(session)
+    if _write_encrypted(sha, data):  # a rollback removes it again, unless a committed row uses it
+        session.info.setdefault(_WRITTEN, set()).add(sha)
+    session.info.setdefault(_STORED, {})[sha] = data  # until the commit (see _track_files)
     row = StoredDocument(owner_id=owner_id, kind=kind[:24], label=label.strip()[:120], sha256=sha, size=len(data),
                          mime=mime, source=source, created_at=now)
     session.add(row)

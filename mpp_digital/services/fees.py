@@ -32,7 +32,7 @@ from types import MappingProxyType
 
 from mpp_digital import formatting
 from mpp_digital.errors import ValidationError
-from mpp_digital.i18n import t
+from mpp_digital.i18n import in_language, t
 from mpp_digital.models import Service
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,23}$")  # Application.fee_variant
@@ -80,7 +80,7 @@ class FeePart:
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang``."""
-        return self.label_en if lang == "en" and self.label_en else self.label
+        return in_language(lang, self.label, self.label_en)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class FeeOption:
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang``."""
-        return self.label_en if lang == "en" and self.label_en else self.label
+        return in_language(lang, self.label, self.label_en)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class PartQuote:
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang``."""
-        return self.label_en if lang == "en" and self.label_en else self.label
+        return in_language(lang, self.label, self.label_en)
 
 
 @dataclass(frozen=True)

@@ -181,15 +181,17 @@ def issue_output(*, session: Session, application_id: int, issued_by: int | None
     citizen = session.get(User, application.citizen_id)
     assert site and service and agency and citizen
     code = new_code()
+    stamp_url = None  # the template prints its own QR code; an agency's file gets it in a visible signature
     if pdf is None:
         template = TEMPLATES.get(service.slug, DEFAULT_TEMPLATE)
         pdf = render_pdf(template=template, site=site, agency=agency, service=service, holder=citizen.full_name,
                          tracking_number=application.tracking_number, issued_at=now, code=code)
     else:
         pdf, _mime = documents.clean_upload(pdf, accept=(documents.PDF,))
+        stamp_url = verification_url(code)
     identity = signing.identity_for_site(session=session, site_id=site.id or 0, now=now)
     signed = signing.sign_pdf(pdf, identity=identity, reason=f"{service.product} ({application.tracking_number})",
-                              location=site.name)
+                              location=site.name, qr_url=stamp_url)
     stored = documents.store_bytes(session=session, owner_id=citizen.id or 0, kind="output", label=service.product,
                                    data=signed, mime=documents.PDF, now=now, source=documents.SOURCE_OUTPUT)
     session.flush()

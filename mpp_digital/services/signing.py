@@ -20,15 +20,21 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import segno
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from PIL import Image
 from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -175,12 +181,18 @@ def identity_for_site(*, session: Session, site_id: int, now: datetime) -> Signi
         pems = tuple(_asn1_pem(c) for c in certs)
         return SigningIdentity(signer=signer, certificate_pem=pems[0], chain_pems=pems[1:], demo=False)
     site = site_certificate(session=session, site_id=site_id, now=now)
-    ca = demo_ca(session=session, now=now)
+    cas = _demo_cas(session)
     key_info = load_private_key_from_pemder_data(
         (unseal(site.key_sealed, purpose=PURPOSE_SIGNING_KEY) or "").encode(), passphrase=None)
     signer = signers.SimpleSigner(signing_cert=_asn1(site.cert_pem), signing_key=key_info,
-                                  cert_registry=SimpleCertificateStore.from_certs([_asn1(ca.cert_pem)]))
-    return SigningIdentity(signer=signer, certificate_pem=site.cert_pem, chain_pems=(ca.cert_pem,), demo=True)
+                                  cert_registry=SimpleCertificateStore.from_certs([_asn1(ca) for ca in cas]))
+    return SigningIdentity(signer=signer, certificate_pem=site.cert_pem, chain_pems=tuple(cas), demo=True)
+
+
+def _demo_cas(session: Session) -> list[str]:
+    """Every demo CA's certificate (one, unless two workers made one at the same first moment on SQLite)."""
+    return list(session.exec(select(SigningCertificate.cert_pem).where(col(SigningCertificate.site_id).is_(None))
+                             .order_by(col(SigningCertificate.id))).all())
 
 
 def _asn1_pem(cert: asn1_x509.Certificate) -> str:
@@ -192,7 +204,8 @@ def trust_roots(*, session: Session, now: datetime) -> list[asn1_x509.Certificat
     settings = get_settings()
     if settings.signing_cert_file and settings.signing_key_file:
         return list(load_certs_from_pemder_data(settings.signing_cert_file.read_bytes()))[-1:]
-    return [_asn1(demo_ca(session=session, now=now).cert_pem)]
+    demo_ca(session=session, now=now)
+    return [_asn1(pem) for pem in _demo_cas(session)]
 
 
 def _run(coroutine):  # noqa: ANN001, ANN202 (pyHanko's coroutine and result)
@@ -205,8 +218,35 @@ def _run(coroutine):  # noqa: ANN001, ANN202 (pyHanko's coroutine and result)
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def sign_pdf(pdf: bytes, *, identity: SigningIdentity, reason: str, location: str) -> bytes:
+STAMP_WIDTH, STAMP_HEIGHT, STAMP_MARGIN = 250, 80, 20  # points: the visible stamp, bottom right of page 1
+
+
+def _qr_stamp(url: str) -> TextStampStyle:
+    """A visible signature: the QR code of ``url`` with the signer and the address beside it."""
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="png", scale=4, border=1)
+    qr.seek(0)
+    left = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MID,
+                               margins=Margins(left=4, top=4, bottom=4))
+    text = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MID,
+                               margins=Margins(left=STAMP_HEIGHT, right=4), inner_content_scaling=InnerScaling.SHRINK_TO_FIT)
+    return TextStampStyle(stamp_text="Ditandatangani secara elektronik oleh\n%(signer)s\nPeriksa keaslian:\n%(url)s",
+                          text_box_style=TextBoxStyle(font_size=7), background=PdfImage(Image.open(qr).convert("RGB")),
+                          background_opacity=1, background_layout=left, inner_content_layout=text, border_width=1)
+
+
+def _first_page_width(writer: IncrementalPdfFileWriter) -> float:
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    box = page.get("/MediaBox") or writer.root["/Pages"].get("/MediaBox") or [0, 0, 595, 842]
+    return float(box[2]) - float(box[0])
+
+
+def sign_pdf(pdf: bytes, *, identity: SigningIdentity, reason: str, location: str, qr_url: str | None = None) -> bytes:
     """The PDF with a PAdES B-B signature of ``identity`` appended (an incremental update).
+
+    Args:
+        qr_url: when given, the signature is visible on page 1 (bottom right) as a stamp with the
+            QR code of this URL (an agency's own PDF carries no QR code of its own).
 
     Raises:
         ValidationError: ``output.bad_pdf`` when the PDF cannot be read or is encrypted.
@@ -217,7 +257,15 @@ def sign_pdf(pdf: bytes, *, identity: SigningIdentity, reason: str, location: st
             raise ValidationError("pdf", "output.bad_pdf")
         meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                             md_algorithm="sha256", reason=reason[:200], location=location[:200])
-        out = _run(signers.PdfSigner(meta, signer=identity.signer).async_sign_pdf(writer))
-    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+        if qr_url:
+            right = _first_page_width(writer) - STAMP_MARGIN
+            spec = fields.SigFieldSpec(FIELD_NAME, on_page=0, box=(int(right - STAMP_WIDTH), STAMP_MARGIN, int(right),
+                                                                 STAMP_MARGIN + STAMP_HEIGHT))
+            pdf_signer = signers.PdfSigner(meta, signer=identity.signer, stamp_style=_qr_stamp(qr_url),
+                                           new_field_spec=spec)
+            out = _run(pdf_signer.async_sign_pdf(writer, appearance_text_params={"url": qr_url}))
+        else:
+            out = _run(signers.PdfSigner(meta, signer=identity.signer).async_sign_pdf(writer))
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise ValidationError("pdf", "output.bad_pdf") from exc
     return out.getvalue()

@@ -59,3 +59,15 @@ def test_ministry_adds_a_requirement_item_to_a_draft(new_page):
     page.click("#svc-save")
     expect(page.locator("#catadmin-notice")).to_contain_text("Draf disimpan")
     expect(page.locator(".draft-row").first).to_contain_text("Kartu Identitas Anak")
+
+
+def test_service_page_says_what_the_online_form_asks(new_page):
+    page = new_page()
+    page.goto("/layanan/akta-kelahiran")
+    items = page.locator("#service-online-items")
+    expect(items).to_contain_text("Surat keterangan lahir — PDF, JPG, PNG")
+    expect(items).to_contain_text("NIK ayah (bila ada)")
+    expect(items).to_contain_text("NIK ibu")
+    page.goto("/layanan/ktp-el")  # not offered online: no such section
+    expect(page.locator("#service-name")).to_be_visible()
+    expect(page.locator("#service-online-items")).to_have_count(0)

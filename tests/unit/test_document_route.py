@@ -44,9 +44,11 @@ class Served:
     application_id: int
 
 
-def _officer(db: Session, label: str, role: Role, site_id: int, agency_id: int | None) -> User:
+def _officer(db: Session, label: str, role: Role, site_id: int | None, agency_id: int | None) -> User:
     user = make_user(db, email=f"{label}@docs-route.test", name=f"Petugas {label}")
-    db.add(RoleAssignment(user_id=user.id, role=role, site_id=site_id, agency_id=agency_id, granted_at=utcnow()))
+    regency = "33.14" if role == Role.REGIONAL_HEAD else None  # the world's site is in Sragen
+    db.add(RoleAssignment(user_id=user.id, role=role, site_id=site_id, agency_id=agency_id, regency_code=regency,
+                          granted_at=utcnow()))
     db.commit()
     return user
 
@@ -67,7 +69,10 @@ def served(session, engine, database_url, monkeypatch, tmp_path) -> Iterator[Ser
                  "officer": _officer(db, "officer", Role.OFFICER, world.site.id, world.agency.id),
                  "site_admin": _officer(db, "admin", Role.SITE_ADMIN, world.site.id, None),
                  "other_agency": _officer(db, "agency", Role.OFFICER, world.site.id, world.other_agency.id),
-                 "other_site": _officer(db, "site", Role.OFFICER, world.other_site.id, world.agency.id)}
+                 "other_site": _officer(db, "site", Role.OFFICER, world.other_site.id, world.agency.id),
+                 "superadmin": _officer(db, "root", Role.SUPERADMIN, None, None),
+                 "ministry": _officer(db, "kementerian", Role.MINISTRY, None, None),
+                 "regional_head": _officer(db, "bupati", Role.REGIONAL_HEAD, None, None)}
         pdf = documents.store_document(session=db, owner_id=users["citizen"].id, kind="akta", label="Akta",
                                        data=MINIMAL_PDF, now=now)
         png = documents.store_document(session=db, owner_id=users["citizen"].id, kind="pas_foto", label="Foto",
@@ -146,7 +151,7 @@ def test_officer_and_site_admin_of_the_application_read_and_are_logged(served, e
                                                          (served.users["site_admin"].id, "download")]
 
 
-@pytest.mark.parametrize("who", ["other_agency", "other_site", "stranger"])
+@pytest.mark.parametrize("who", ["other_agency", "other_site", "stranger", "superadmin", "ministry", "regional_head"])
 def test_others_get_the_same_404_as_for_a_missing_document(served, engine, who):
     refused = _get(served, who, served.pdf_id)
     missing = _get(served, who, 10**9)

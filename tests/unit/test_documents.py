@@ -172,7 +172,7 @@ def test_stored_bytes_are_encrypted_at_rest_outside_anything_served(session, now
         documents.document_bytes(session=session, document_id=row.id)
 
 
-def test_equal_content_is_stored_once_and_removed_with_its_last_row(engine, now, storage):
+def test_equal_content_is_stored_once_and_removed_with_its_last_row(session, engine, now, storage):  # session: its clean-up
     with Session(engine, expire_on_commit=False) as session:
         a, b = _user(session, "dedup-a"), _user(session, "dedup-b")
         first = documents.store_document(session=session, owner_id=a.id, kind="kk", label="", data=MINIMAL_PDF, now=now)
@@ -332,3 +332,41 @@ def test_closing_the_account_erases_the_documents_and_their_files(session, now, 
     session.commit()
     assert session.get(StoredDocument, doc.id).deleted_at is not None and _files(storage) == []
     assert documents.documents_of(session=session, owner_id=user.id) == []
+
+
+def test_a_rolled_back_store_leaves_no_file_but_a_committed_ones_stays(session, engine, now, storage):  # session: its clean-up
+    with Session(engine, expire_on_commit=False) as session:
+        owner = _user(session, "rollback")
+        session.commit()
+        documents.store_document(session=session, owner_id=owner.id, kind="kk", label="", data=MINIMAL_PDF, now=now)
+        assert len(_files(storage)) == 1
+        session.rollback()  # e.g. the application's submission failed after the upload was stored
+        assert _files(storage) == []
+        kept = documents.store_document(session=session, owner_id=owner.id, kind="kk", label="", data=MINIMAL_PDF,
+                                        now=now)
+        session.commit()
+        documents.delete_upload(session=session, owner_id=owner.id, document_id=kept.id, now=now)
+        session.rollback()  # the deletion rolled back: the row is live, its file stays
+        assert len(_files(storage)) == 1
+        documents.store_document(session=session, owner_id=owner.id, kind="kk", label="", data=MINIMAL_PDF, now=now)
+        session.rollback()  # the same content again, rolled back: the committed row still needs the file
+        assert len(_files(storage)) == 1
+        assert documents.document_bytes(session=session, document_id=kept.id) == MINIMAL_PDF
+
+
+def test_a_store_racing_the_deletion_of_the_same_content_keeps_its_file(session, engine, now, storage):  # session: its clean-up
+    """T1 deletes the last row of some content and commits while T2 stores the same content: T1's
+    check cannot see T2's uncommitted row and removes the file; T2's commit writes it again."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: the race needs PostgreSQL")
+    with Session(engine, expire_on_commit=False) as t1, Session(engine, expire_on_commit=False) as t2:
+        a = _user(t1, "race-a")
+        old = documents.store_document(session=t1, owner_id=a.id, kind="kk", label="", data=MINIMAL_PDF, now=now)
+        t1.commit()
+        new = documents.store_document(session=t2, owner_id=a.id, kind="kk", label="baru", data=MINIMAL_PDF, now=now)
+        t2.flush()
+        documents.delete_upload(session=t1, owner_id=a.id, document_id=old.id, now=now)
+        t1.commit()  # sees no other live row: the file goes
+        assert _files(storage) == []
+        t2.commit()
+        assert documents.document_bytes(session=t2, document_id=new.id) == MINIMAL_PDF

@@ -102,7 +102,17 @@ def test_an_officers_uploaded_pdf_is_signed_and_a_non_pdf_refused(session, now, 
     world, _citizen, application = finished
     output = outputs.issue_output(session=session, application_id=application.id, issued_by=world.officer.user_id,
                                   now=now, pdf=_reportlab_pdf())
-    assert _validate(session, now, _signed_bytes(session, output)).bottom_line
+    signed = _signed_bytes(session, output)
+    assert _validate(session, now, signed).bottom_line
+    # the agency's file carries the QR code in a visible signature on page 1
+    (embedded,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    widget = embedded.sig_field["/Kids"][0] if "/Kids" in embedded.sig_field else embedded.sig_field
+    rect = [float(v) for v in widget["/Rect"]]
+    assert rect[2] - rect[0] > 200 and rect[3] - rect[1] > 60
+    appearance = widget["/AP"]["/N"]
+    assert b"verifikasi" in appearance.data  # the address, written out with PDF string escapes
+    assert all(group.encode() in appearance.data for group in output.code.split("-"))
+    assert any("/Img" in str(name) or "Im" in str(name) for name in appearance["/Resources"]["/XObject"])
     other = add_application(session, world, _citizen, now, state="selesai", open_=False)
     with pytest.raises(documents.DocumentRejected, match="doc.type"):
         outputs.issue_output(session=session, application_id=other.id, issued_by=None, now=now, pdf=b"MZ" + b"\0" * 99)
@@ -186,3 +196,16 @@ def test_a_configured_certificate_signs_instead_of_the_demo_ca(session, now, fin
     assert status.bottom_line and "never trusted" in status.signing_cert.subject.human_friendly
     assert not outputs.verification(session=session, code=output.code).demo
     assert session.exec(select(SigningCertificate).where(SigningCertificate.site_id == world.site.id)).first() is None
+
+
+def test_an_expired_site_certificate_is_renewed_in_its_row(session, now, finished):
+    from datetime import timedelta
+
+    world, _citizen, _application = finished
+    first = signing.site_certificate(session=session, site_id=world.site.id, now=now)
+    old_pem = first.cert_pem
+    assert signing.site_certificate(session=session, site_id=world.site.id, now=now + timedelta(days=30)).cert_pem == old_pem
+    later = now + timedelta(days=365 * signing.SITE_YEARS + 2)
+    renewed = signing.site_certificate(session=session, site_id=world.site.id, now=later)
+    assert renewed.id == first.id and renewed.cert_pem != old_pem
+    assert signing._utc(renewed.not_after) > signing._utc(later)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from mpp_digital.errors import ValidationError
+from mpp_digital.i18n import in_language
 from mpp_digital.services.identity import parse_nik
 
 ItemType = Literal["document", "text", "date", "choice", "nik"]
@@ -90,11 +91,11 @@ class RequirementItem(BaseModel):
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang`` (Indonesian when no English label was written)."""
-        return self.label_en if lang == "en" and self.label_en else self.label
+        return in_language(lang, self.label, self.label_en)
 
     def help_in(self, lang: str) -> str:
         """The help text in ``lang`` (Indonesian when no English text was written)."""
-        return self.help_en if lang == "en" and self.help_en else self.help
+        return in_language(lang, self.help, self.help_en)
 
     def to_json(self) -> dict:
         """The item as stored in ``Service.requirement_items``: only the fields of its type."""

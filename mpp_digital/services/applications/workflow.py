@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from mpp_digital.errors import NotAllowed, ValidationError
+from mpp_digital.i18n import in_language
 
 CITIZEN = "citizen"
 OFFICER = "officer"
@@ -94,11 +95,11 @@ class State:
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang``."""
-        return self.label_en if lang == "en" and self.label_en else self.label
+        return in_language(lang, self.label, self.label_en)
 
     def citizen_text_in(self, lang: str) -> str:
         """What this state means for the citizen, in ``lang``."""
-        return self.citizen_text_en if lang == "en" and self.citizen_text_en else self.citizen_text
+        return in_language(lang, self.citizen_text, self.citizen_text_en)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class Action:
 
     def label_in(self, lang: str) -> str:
         """The label in ``lang``."""
-        return self.label_en if lang == "en" and self.label_en else self.label
+        return in_language(lang, self.label, self.label_en)
 
 
 @dataclass(frozen=True)
