@@ -35,6 +35,11 @@ def seed() -> dict[str, int]:
     # only while there are no events at all. The big generator is `generate-history`.
     with session_scope() as session:
         added["events"] = history.demo_history(session=session, now=utcnow())
+    # Online applications in every state at MPP Sragen (after the history: it loads only without events).
+    from mpp_digital.demo_applications import load_demo_applications
+
+    with session_scope() as session:
+        added["applications"] = load_demo_applications(session, utcnow())
     return added
 
 

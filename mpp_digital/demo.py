@@ -264,8 +264,4 @@ def load_all(session: Session, now: datetime, *, demo_accounts: bool = True) -> 
     }
     session.flush()
     added["search_index"] = refresh_search_text(session)
-    if demo_accounts:  # applications in every state at MPP Sragen, through the services (issue 13)
-        from mpp_digital.demo_applications import load_demo_applications
-
-        added["applications"] = load_demo_applications(session, now)
     return added

@@ -62,7 +62,7 @@ class Plan:
     citizen: int  # index: 0 the demo citizen, then NEIGHBOURS
     service: str
     days_ago: int
-    steps: tuple[str, ...] = ()  # workflow actions, in order, a working day apart
+    steps: tuple[str, ...] = ()  # workflow actions, in order: a day apart (within the day when recent)
     claim: bool = False
 
 
@@ -71,30 +71,32 @@ NOTES = {
     "tolak": "Dokumen tidak sesuai ketentuan: nama pada dokumen berbeda dengan data yang diisikan.",
 }
 
+# Most services here are finished the same day (jangka waktu 0 working days): what is still open from
+# an earlier day is overdue, as it would be at the counter.
 PLANS: tuple[Plan, ...] = (
     # The demo citizen: one in every state.
-    Plan(0, "akta-kelahiran", 1),
-    Plan(0, "kartu-keluarga", 4, ("verifikasi",), claim=True),
-    Plan(0, "kia", 6, ("verifikasi", "proses"), claim=True),
-    Plan(0, "pindah-keluar", 3, ("kembalikan",)),
-    Plan(0, "akta-kematian", 12, ("verifikasi", "proses", "selesaikan"), claim=True),
-    Plan(0, "skck", 9, ("tolak",)),
-    Plan(0, "surat-keterangan-tidak-mampu", 5, ("batalkan",)),
-    Plan(0, "nib", 8, ("kembalikan", "perbaiki")),
+    Plan(0, "akta-kelahiran", 0),
+    Plan(0, "kartu-keluarga", 0, ("verifikasi",), claim=True),
+    Plan(0, "kia", 1, ("verifikasi", "proses"), claim=True),
+    Plan(0, "pindah-keluar", 1, ("kembalikan",)),
+    Plan(0, "akta-kematian", 6, ("verifikasi", "proses", "selesaikan"), claim=True),
+    Plan(0, "skck", 4, ("tolak",)),
+    Plan(0, "surat-keterangan-tidak-mampu", 2, ("batalkan",)),
+    Plan(0, "nib", 3, ("kembalikan", "perbaiki")),
     # Sragen's other citizens: Dukcapil's work list (due today, overdue, waiting, fresh) and other agencies.
     *(Plan(1 + i % len(NEIGHBOURS), service, days, steps, claim)
       for i, (service, days, steps, claim) in enumerate((
-          ("akta-kelahiran", 0, (), False), ("akta-kelahiran", 2, (), False), ("kartu-keluarga", 1, (), False),
-          ("kartu-keluarga", 3, ("verifikasi",), True), ("kia", 5, ("verifikasi", "proses"), True),
-          ("akta-kematian", 14, ("verifikasi", "proses"), True), ("pindah-keluar", 10, ("verifikasi",), False),
-          ("akta-kelahiran", 7, ("kembalikan",), False), ("kartu-keluarga", 20, ("verifikasi", "proses", "selesaikan"),
-                                                         True),
-          ("akta-kematian", 6, ("tolak",), False), ("kia", 2, ("batalkan",), False), ("pindah-keluar", 4, (), False),
-          ("akta-kelahiran", 11, ("verifikasi", "proses", "selesaikan"), True), ("kia", 9, (), False),
-          ("nib", 2, (), False), ("nib", 6, ("verifikasi", "proses"), False), ("skck", 3, ("verifikasi",), False),
-          ("surat-keterangan-tidak-mampu", 4, (), False), ("kartu-pencari-kerja", 1, (), False),
+          ("akta-kelahiran", 0, (), False), ("akta-kelahiran", 0, (), False), ("kartu-keluarga", 0, (), False),
+          ("kartu-keluarga", 0, ("verifikasi",), True), ("kia", 0, ("verifikasi", "proses"), True),
+          ("akta-kematian", 3, ("verifikasi", "proses"), True), ("pindah-keluar", 1, ("verifikasi",), False),
+          ("akta-kelahiran", 2, ("kembalikan",), False),
+          ("kartu-keluarga", 9, ("verifikasi", "proses", "selesaikan"), True),
+          ("akta-kematian", 6, ("tolak",), False), ("kia", 2, ("batalkan",), False), ("pindah-keluar", 0, (), False),
+          ("akta-kelahiran", 11, ("verifikasi", "proses", "selesaikan"), True), ("kia", 0, (), False),
+          ("nib", 0, (), False), ("nib", 2, ("verifikasi", "proses"), False), ("skck", 0, ("verifikasi",), False),
+          ("surat-keterangan-tidak-mampu", 1, (), False), ("kartu-pencari-kerja", 0, (), False),
           ("kartu-pencari-kerja", 8, ("verifikasi", "proses", "selesaikan"), False),
-          ("surat-keterangan-tidak-mampu", 12, ("verifikasi", "proses"), False), ("skck", 5, ("kembalikan",), False),
+          ("surat-keterangan-tidak-mampu", 5, ("verifikasi", "proses"), False), ("skck", 1, ("kembalikan",), False),
       ))),
 )
 
@@ -212,12 +214,13 @@ def load_demo_applications(session: Session, now: datetime) -> int:
         owner = principal_for(session=session, user=citizen, session_id=0)
         moment = submitted
         if plan.claim:
-            moment += timedelta(hours=1)
+            moment = min(moment + timedelta(hours=1), now - timedelta(minutes=2))
             worklist.claim(session=session, principal=staff, application_id=application.id or 0,
                            seen_version=application.version, now=moment)
             session.refresh(application)
+        gap = timedelta(days=1, hours=1) if plan.days_ago > len(plan.steps) else timedelta(minutes=40)
         for step in plan.steps:
-            moment = min(moment + timedelta(days=1, hours=1), now - timedelta(minutes=1))
+            moment = min(moment + gap, now - timedelta(minutes=1))
             who = owner if step in ("perbaiki", "batalkan") else staff
             cited = next((i.key for i in parse_items(service.requirement_items) if i.is_document), None)
             application = lifecycle.act(session=session, application_id=application.id or 0, principal=who,

@@ -21,6 +21,7 @@ from mpp_digital.services import documents
 from mpp_digital.services.applications import corrections, drafts, forms, lifecycle, notifications, queries
 from mpp_digital.settings import get_settings
 from state.lang import LangState, tr
+from state.nav import NavState
 from state.session import client_ip, principal, protected
 
 TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -102,18 +103,21 @@ def _answer_params(field: forms.FieldView) -> dict[str, object]:
     return {"length": len(digits), "code": digits[:6], "date": digits[6:12], "maximum": field.max_length}
 
 
+def _date_in_words(value: str, lang: str) -> str:
+    """An ISO date answer in words ("20 November 2026"); anything else as it was typed."""
+    try:
+        return formatting.day(date.fromisoformat(value), lang)
+    except ValueError:
+        return value
+
+
 def _shown_answer(field: FieldRow, lang: str) -> str:
     """An answer as the review shows it: a choice's label, a date in words."""
     if not field.value:
         return "–"
     if field.type == "choice":
         return next((c.label for c in field.choices if c.value == field.value), field.value)
-    if field.type == "date":
-        try:
-            return formatting.day(date.fromisoformat(field.value), lang)
-        except ValueError:
-            return field.value
-    return field.value
+    return _date_in_words(field.value, lang) if field.type == "date" else field.value
 
 
 async def _field_rows(state: rx.State, fields, errors: dict[str, str]) -> list[FieldRow]:
@@ -480,7 +484,8 @@ class ApplicationState(rx.State):
         self.timeline = [TimelineRow(at=formatting.moment(e.at, lang, zone=e.at.tzinfo), who=who_words.get(
             e.actor_kind, e.actor_kind), title=e.title, text=e.text, note=e.note) for e in detail.timeline]
         self.actions = [ActionRow(a.key, a.label) for a in detail.actions if a.key != "perbaiki"]
-        self.answers = [ReviewRow(a.label, a.value) for a in detail.answers]
+        self.answers = [ReviewRow(a.label, _date_in_words(a.value, lang) if a.type == "date" else a.value)
+                        for a in detail.answers]
         self.attached = [AttachedRow(d.item_label, d.label, routes.document_file_url(d.document_id))
                          for d in detail.documents]
         self.return_note = detail.return_note
@@ -642,7 +647,5 @@ class NotificationsState(rx.State):
         """Mark every notice read."""
         await in_session(notifications.mark_read, user_id=principal().user_id, now=utcnow())
         await self._load()
-        from state.nav import NavState
-
         (await self.get_state(NavState)).unread = 0
 

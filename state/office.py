@@ -1,6 +1,7 @@
-"""/petugas/permohonan: the back office's work list (officers of an agency at a site; site admins:
-every agency of their site). Scope, filters and claims are decided by the services
-(``services/applications/worklist.py``); every id from the browser is checked there again."""
+"""/petugas/permohonan: the back office's work list, and /petugas/permohonan/[berkas]: one application
+(officers of an agency at a site; site admins: every agency of their site). Scope, filters, claims
+and actions are decided by the services (``applications/worklist.py``, ``casefile.py``,
+``lifecycle.take_action``); every id from the browser is checked there again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mpp_digital.errors import DomainError
 from mpp_digital.models import Role
 from mpp_digital.services.applications import casefile, lifecycle, worklist
 from mpp_digital.services.applications.workflow import load_workflow
+from mpp_digital.services.hours import WIB
 from state.lang import LangState, tr
 from state.session import client_ip, principal, protected
 
@@ -52,7 +54,7 @@ class Choice:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _keyset(key: str) -> tuple[date, int] | None:
@@ -66,8 +68,6 @@ def _keyset(key: str) -> tuple[date, int] | None:
 
 def _wib_today() -> date:
     """The work list's "today" (WIB: flags for WITA/WIT sites shift by at most two hours)."""
-    from mpp_digital.services.hours import WIB
-
     return utcnow().astimezone(WIB).date()
 
 
@@ -309,7 +309,9 @@ class CaseState(rx.State):
         self.service, self.site, self.state_label = d.service_name, d.site_name, d.state_label
         self.is_open, self.waiting = d.open, d.waits_on_citizen
         self.due = formatting.day(d.due_date, lang)
-        self.days_left = formatting.working_days(d.working_days_left, lang) if d.working_days_left is not None else ""
+        left = d.working_days_left
+        self.days_left = "" if left is None else formatting.working_days(left, lang) if left >= 0 else await tr(
+            self, "office.late", days=formatting.working_days(-left, lang))
         self.submitted = formatting.moment(d.submitted_at, lang)
         self.fee = formatting.rupiah(d.fee_rupiah, lang) if d.fee_rupiah is not None else ""
         self.citizen = [FieldRow(label=await tr(self, key), value=value) for key, value in (

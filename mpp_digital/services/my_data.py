@@ -11,7 +11,8 @@ account (the right to erasure, pasal 8 and 16):
 * anonymised: name, NIK, email, phone, birth date and sex, the password and second factor,
   the devices and addresses of past sessions;
 * deleted: recovery codes, one-time tokens, login attempts made with the NIK or email, unsent
-  ticket mail; ended: every session, consent and SSO token; cancelled: bookings not yet begun;
+  ticket mail, unsent online-application drafts (submitted applications stay with the agency
+  that decides them); ended: every session, consent and SSO token; cancelled: bookings not yet begun;
 * the NIK becomes free again: nothing derived from it is kept (not even its keyed hash), so
   the person may register again later; the closed account cannot be reopened.
 """
@@ -48,6 +49,7 @@ from mpp_digital.models import (
     UserSession,
 )
 from mpp_digital.services import accounts, assurance, audit, documents, queue
+from mpp_digital.services.applications import drafts
 from mpp_digital.services.authz import Principal
 
 CLOSED_NAME = "-"
@@ -237,6 +239,7 @@ def close_account(*, session: Session, principal: Principal, password: str, now:
     session.execute(delete(RoleAssignment).where(col(RoleAssignment.user_id) == user_id))
     documents.erase_documents_of(session=session, owner_id=user_id, now=now)  # uploads and outputs, files too
     assurance.forget_account(session=session, user_id=user_id, now=now)  # its NIK disputes and counter code
+    drafts.erase_drafts_of(session=session, citizen_id=user_id)  # unsent online forms (sealed answers)
     accounts.set_nik(user, None)
     user.full_name = CLOSED_NAME
     user.email = f"closed-{user_id}-{secrets.token_hex(4)}@{CLOSED_EMAIL_DOMAIN}"

@@ -23,6 +23,7 @@ from sqlmodel import Session, func, select
 
 from mpp_digital.db import normalise_url
 from mpp_digital.models import PendingMail, QueueTicket
+from mpp_digital.services import queue
 from tests.e2e.conftest import free_port, fresh_postgres_and_redis, own_web_dir, running_app
 from tests.e2e.test_queue_journey import CITIZEN, book_slot, open_sragen_now, sign_in
 
@@ -89,6 +90,7 @@ def test_booking_on_two_workers_with_redis_and_postgresql(browser, scaled_app, s
     with Session(engine) as db:
         ticket_id = db.exec(select(QueueTicket.id).where(QueueTicket.code == code)).one()
         sent = db.exec(select(func.count()).select_from(PendingMail)
-                       .where(PendingMail.ref == ticket_id, PendingMail.sent_at.is_not(None))).one()  # type: ignore[union-attr]
+                       .where(PendingMail.kind == queue.TICKET_MAIL, PendingMail.ref == ticket_id,  # ref is per kind
+                              PendingMail.sent_at.is_not(None))).one()  # type: ignore[union-attr]
     engine.dispose()
     assert sent == 1

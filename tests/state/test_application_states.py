@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,8 @@ def online_service(accounts_by_role, engine, tmp_path_factory):
         with engine.begin() as conn:
             for table in APP_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
-            decided = conn.execute(text("DELETE FROM serviceevent WHERE service_id = :s RETURNING local_day"),
-                                   {"s": service.id}).scalars().all()
+            decided = [date.fromisoformat(str(day)[:10]) for day in conn.execute(  # SQLite: text
+                text("DELETE FROM serviceevent WHERE service_id = :s RETURNING local_day"), {"s": service.id}).scalars()]
         if decided:  # the dashboards' rollups as they were before these tests' decisions
             from mpp_digital.services import analytics
 
@@ -219,6 +220,7 @@ def test_the_citizen_reads_their_list_and_detail_and_nobody_elses(accounts_by_ro
     assert detail.found and detail.due and detail.left.startswith("Sisa")
     assert [a.key for a in detail.actions] == ["batalkan"]
     assert detail.timeline[0].who == "Anda"
+    assert {(a.label, a.value) for a in detail.answers} >= {("Tanggal lahir", "20 November 2026")}
     theirs = substate(_tree(victim, f"/permohonan/{application.tracking_number}"), ApplicationState)
     call(ApplicationState.load, theirs)
     assert not theirs.found and theirs.timeline == []

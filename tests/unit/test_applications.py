@@ -561,3 +561,82 @@ def test_no_reminder_once_the_citizen_fixed_it(session, world, mailbox):
     assert _count(session, Notification, Notification.kind == "reminder",
                   Notification.application_id == application.id) == 0
     assert _count(session, PendingMail, col(PendingMail.sent_at).is_(None)) == 0
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def test_only_the_owner_corrects_and_only_while_it_waits(session, world):
+    from mpp_digital.services.applications import corrections
+
+    application = _submit(session, world)
+    replacement = upload(session, world.citizen, MONDAY, "ktp-baru")
+    with pytest.raises(DomainError) as not_waiting:
+        corrections.revise_answers(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                   answers={"nama_anak": "Bima"}, now=MONDAY)
+    assert not_waiting.value.key == "app.not_waiting"
+    _act(session, application, world.officer, "kembalikan", note="KTP ayah buram")
+    with pytest.raises(DomainError) as theirs:
+        corrections.replace_document(session=session, citizen_id=world.other_citizen.id,
+                                     application_id=application.id, item_key="ktp_ayah", document_id=replacement.id,
+                                     now=MONDAY)
+    assert theirs.value.key == "app.not_found"
+    errors = corrections.revise_answers(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                        answers={"nik_ayah": "123"}, now=MONDAY)
+    assert errors == {"nik_ayah": "nik.length"}
+    assert drafts.open_answers(application.data_sealed)["nik_ayah"] == GOOD_ANSWERS["nik_ayah"]  # nothing stored
+    with pytest.raises(ValidationError) as no_wallet:  # this item wants a fresh upload
+        corrections.replace_document(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                     item_key="surat_lahir", document_id=replacement.id, now=MONDAY, reused=True)
+    assert no_wallet.value.key == "app.no_wallet"
+    corrections.replace_document(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                 item_key="ktp_ayah", document_id=replacement.id, now=MONDAY)
+    links = session.exec(select(ApplicationDocument).where(ApplicationDocument.application_id == application.id,
+                                                           ApplicationDocument.item_key == "ktp_ayah")).all()
+    assert [link.document_id for link in links] == [replacement.id]
+    assert corrections.revise_answers(session=session, citizen_id=world.citizen.id, application_id=application.id,
+                                      answers={"nama_anak": "Bima Wibowo"}, now=MONDAY) == {}
+    assert drafts.open_answers(application.data_sealed)["nama_anak"] == "Bima Wibowo"
+
+
+def test_closing_the_account_erases_the_unsent_drafts(session, world):
+    from mpp_digital.services import accounts, my_data
+    from tests.unit.application_setup import citizen_principal
+
+    submitted = _submit(session, world)
+    unsent = drafts.start_draft(session=session, citizen_id=world.citizen.id, service_id=world.service.id,
+                                site_id=None, now=MONDAY)
+    drafts.save_draft(session=session, citizen_id=world.citizen.id, draft_id=unsent.id, answers=GOOD_ANSWERS,
+                      step=0, now=MONDAY)
+    session.flush()
+    world.citizen.password_hash = accounts.password_hasher.hash("kopi tubruk di alun-alun")
+    session.add(world.citizen)
+    my_data.close_account(session=session, principal=citizen_principal(world.citizen),
+                          password="kopi tubruk di alun-alun", now=MONDAY)
+    session.expire_all()
+    left = session.exec(select(ApplicationDraft).where(ApplicationDraft.citizen_id == world.citizen.id)).all()
+    assert [(d.submitted_application_id, d.data_sealed) for d in left] == [(submitted.id, "")]
+    assert session.get(Application, submitted.id).data_sealed  # the agency's record of the application stays
+
+
+def test_the_decision_mails_carry_the_reason_or_the_download(session, world, mailbox):
+    session.execute(PendingMail.__table__.update().values(sent_at=MONDAY))
+    rejected = _submit(session, world)
+    _act(session, rejected, world.officer, "tolak", note="Surat lahir bukan dari bidan", cited_item="surat_lahir")
+    other_draft = drafts.start_draft(session=session, citizen_id=world.citizen.id, service_id=world.service.id,
+                                     site_id=None, now=MONDAY)
+    assert other_draft.id != rejected.draft_id
+    drafts.save_draft(session=session, citizen_id=world.citizen.id, draft_id=other_draft.id, answers=GOOD_ANSWERS,
+                      step=2, now=MONDAY)
+    for key in ("ktp_ayah", "surat_lahir"):
+        drafts.attach_document(session=session, citizen_id=world.citizen.id, draft_id=other_draft.id, item_key=key,
+                               document_id=upload(session, world.citizen, MONDAY).id, now=MONDAY)
+    finished = drafts.submit_draft(session=session, citizen_id=world.citizen.id, draft_id=other_draft.id, now=MONDAY)
+    for step in ("verifikasi", "proses", "selesaikan"):
+        _act(session, finished, world.officer, step)
+    mailbox.collect(session, MONDAY)
+    by_subject = {m["subject"]: m["body"] for m in mailbox.sent}
+    reason = by_subject[f"Permohonan {rejected.tracking_number} ditolak"]
+    assert "[Surat keterangan lahir] Surat lahir bukan dari bidan" in reason
+    done = by_subject[f"Permohonan {finished.tracking_number} selesai"]
+    assert done.count(f"/permohonan/{finished.tracking_number}") == 1 and "Unduh" in done

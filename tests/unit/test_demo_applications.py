@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from mpp_digital import demo
+from mpp_digital.demo_applications import load_demo_applications
 from mpp_digital.models import Agency, Application, ApplicationEvent, IssuedOutput, RoleAssignment, User
 from mpp_digital.services.applications import worklist
 from mpp_digital.services.authz import principal_for
@@ -29,6 +30,7 @@ def demo_db(engine, tmp_path_factory):
         get_settings.cache_clear()
         with Session(engine, expire_on_commit=False) as db:
             added = demo.load_all(db, NOW)
+            added["applications"] = load_demo_applications(db, NOW)  # as ``cli seed`` does, after the history
             db.commit()
             yield db, added
             db.rollback()

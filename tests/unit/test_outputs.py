@@ -8,7 +8,7 @@ import io
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlmodel import select
 
@@ -18,6 +18,7 @@ from mpp_digital.services import documents, outputs, signing
 from mpp_digital.services.authz import Grant, Principal
 from mpp_digital.settings import get_settings
 from tests.conftest import ROOT
+from tests.loops import run_on_own_loop
 from tests.unit.application_setup import add_application
 from tests.unit.queue_setup import make_world
 
@@ -45,7 +46,8 @@ def _validate(session, now, signed: bytes):
     roots = signing.trust_roots(session=session, now=now)
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     (embedded,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
-    return validate_pdf_signature(embedded, context)
+    # pyHanko's sync validator calls asyncio.run, which fails after a browser test left a loop running
+    return run_on_own_loop(async_validate_pdf_signature(embedded, context))
 
 
 def _signed_bytes(session, output) -> bytes:
@@ -71,7 +73,7 @@ def test_the_output_signature_validates_against_the_demo_ca_and_a_modified_copy_
     assert not broken.intact and not broken.bottom_line
     # ... and a validator that does not trust the demo CA does not call it trusted
     stranger = ValidationContext(trust_roots=[], allow_fetching=False)
-    assert not validate_pdf_signature(embedded, stranger).trusted
+    assert not run_on_own_loop(async_validate_pdf_signature(embedded, stranger)).trusted
 
 
 def test_the_output_is_the_citizens_document_with_a_qr_url_and_a_masked_holder(session, now, finished):

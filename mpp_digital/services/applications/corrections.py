@@ -10,17 +10,16 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from mpp_digital.errors import DomainError, NotAllowed, ValidationError
+from mpp_digital.errors import DomainError
 from mpp_digital.models import Application, ApplicationDocument, MppSite, StoredDocument
 from mpp_digital.services.applications.drafts import (
-    DATA_MAX,
-    SHORT_ANSWER,
     check_answers,
+    check_attachable,
+    document_item,
+    kept_answers,
     online_service,
     open_answers,
-    seal_answers,
 )
-from mpp_digital.services.applications.requirements import clean_answers
 from mpp_digital.services.applications.workflow import load_workflow
 from mpp_digital.services.applications.working_days import local_day
 
@@ -44,14 +43,10 @@ def revise_answers(*, session: Session, citizen_id: int, application_id: int, an
     application = _waiting_own(session, citizen_id, application_id)
     _, items = online_service(session=session, service_id=application.service_id)
     merged = {**open_answers(application.data_sealed), **answers}
-    limits = {i.key: i.max_length if i.type == "text" else SHORT_ANSWER for i in items}
-    cleaned = {k: v[:limits[k]] for k, v in clean_answers(items, merged).items()}
+    cleaned, sealed = kept_answers(items, merged)
     site = session.get(MppSite, application.site_id)
     assert site is not None
     errors = check_answers(session=session, items=items, answers=cleaned, today=local_day(site, now))
-    sealed = seal_answers(cleaned)
-    if len(sealed) > DATA_MAX:
-        raise ValidationError("data", "app.data_too_long")
     if not errors:
         application.data_sealed = sealed
         application.updated_at = now
@@ -71,16 +66,8 @@ def replace_document(*, session: Session, citizen_id: int, application_id: int, 
 
     application = _waiting_own(session, citizen_id, application_id)
     _, items = online_service(session=session, service_id=application.service_id)
-    item = next((i for i in items if i.key == item_key and i.is_document), None)
-    if item is None:
-        raise ValidationError("item", "app.unknown_item")
-    document = session.get(StoredDocument, document_id)
-    if document is None or document.owner_id != citizen_id or document.deleted_at is not None:
-        raise NotAllowed("doc.not_found")
-    if reused and not item.wallet:
-        raise ValidationError(item_key, "app.no_wallet")
-    if document.mime not in item.accept:
-        raise ValidationError(item_key, "doc.type")
+    check_attachable(session=session, items=items, citizen_id=citizen_id, item_key=item_key,
+                     document_id=document_id, reused=reused)
     links = session.exec(select(ApplicationDocument).where(ApplicationDocument.application_id == application_id)).all()
     kept = [link.document_id for link in links if link.item_key != item_key]
     documents.check_application_size(session=session, document_ids=[*kept, document_id])
@@ -105,9 +92,7 @@ def upload_replacement(*, session: Session, citizen_id: int, application_id: int
 
     application = _waiting_own(session, citizen_id, application_id)
     _, items = online_service(session=session, service_id=application.service_id)
-    item = next((i for i in items if i.key == item_key and i.is_document), None)
-    if item is None:
-        raise ValidationError("item", "app.unknown_item")
+    item = document_item(items, item_key)
     row = documents.store_document(session=session, owner_id=citizen_id, kind=item.doc_kind or "lainnya",
                                    label=name or item.label, data=data, now=now, accept=tuple(item.accept))
     session.flush()

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -66,6 +67,20 @@ class OnlineSite:
     slug: str
     name: str
     regency_code: str
+
+
+def kept_answers(items: list[RequirementItem], answers: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The answers to the items' data fields, trimmed and cut to each field's limit, and sealed.
+
+    Raises:
+        ValidationError: ``app.data_too_long`` when they do not fit their column even so.
+    """
+    limits = {i.key: i.max_length if i.type == "text" else SHORT_ANSWER for i in items}
+    cleaned = {k: v[:limits[k]] for k, v in clean_answers(items, answers).items()}
+    sealed = seal_answers(cleaned)
+    if len(sealed) > DATA_MAX:
+        raise ValidationError("data", "app.data_too_long")
+    return cleaned, sealed
 
 
 def seal_answers(answers: dict[str, str]) -> str:
@@ -183,12 +198,7 @@ def save_draft(*, session: Session, citizen_id: int, draft_id: int, answers: dic
     if site_id is not None:
         _check_site(session, draft.service_id, site_id)
         draft.site_id = site_id
-    limits = {i.key: i.max_length if i.type == "text" else SHORT_ANSWER for i in items}
-    cleaned = {k: v[:limits[k]] for k, v in clean_answers(items, answers).items()}
-    sealed = seal_answers(cleaned)
-    if len(sealed) > DATA_MAX:
-        raise ValidationError("data", "app.data_too_long")
-    draft.data_sealed = sealed
+    cleaned, draft.data_sealed = kept_answers(items, answers)
     draft.step = max(0, min(step, STEPS - 1))
     if fee_variant is not None:
         draft.fee_variant = fee_variant or None
@@ -208,10 +218,36 @@ def set_step(*, session: Session, citizen_id: int, draft_id: int, step: int, now
     return draft
 
 
-def _document_item(items: list[RequirementItem], item_key: str) -> RequirementItem:
+def document_item(items: list[RequirementItem], item_key: str) -> RequirementItem:
+    """The document item ``item_key``.
+
+    Raises:
+        ValidationError: ``app.unknown_item``.
+    """
     item = next((i for i in items if i.key == item_key and i.is_document), None)
     if item is None:
         raise ValidationError("item", "app.unknown_item")
+    return item
+
+
+def check_attachable(*, session: Session, items: list[RequirementItem], citizen_id: int, item_key: str,
+                     document_id: int, reused: bool) -> RequirementItem:
+    """Whether one of the citizen's documents may stand for a document item (of a draft, or of a
+    returned application being corrected); returns the item.
+
+    Raises:
+        NotAllowed: ``doc.not_found`` (not the citizen's live document).
+        ValidationError: ``app.unknown_item``, ``app.no_wallet`` (reused where a fresh upload is
+            asked for), ``doc.type`` (a type the item does not accept).
+    """
+    item = document_item(items, item_key)
+    document = session.get(StoredDocument, document_id)
+    if document is None or document.owner_id != citizen_id or document.deleted_at is not None:
+        raise NotAllowed("doc.not_found")
+    if reused and not item.wallet:
+        raise ValidationError(item_key, "app.no_wallet")
+    if document.mime not in item.accept:
+        raise ValidationError(item_key, "doc.type")
     return item
 
 
@@ -231,14 +267,8 @@ def attach_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 
     draft = _editable(session, citizen_id, draft_id)
     _, items = online_service(session=session, service_id=draft.service_id)
-    item = _document_item(items, item_key)
-    document = session.get(StoredDocument, document_id)
-    if document is None or document.owner_id != citizen_id or document.deleted_at is not None:
-        raise NotAllowed("doc.not_found")
-    if reused and not item.wallet:
-        raise ValidationError(item_key, "app.no_wallet")
-    if document.mime not in item.accept:
-        raise ValidationError(item_key, "doc.type")
+    check_attachable(session=session, items=items, citizen_id=citizen_id, item_key=item_key,
+                     document_id=document_id, reused=reused)
     attached = dict(draft.documents)
     attached[item_key] = document_id
     documents.check_application_size(session=session, document_ids=list(attached.values()))
@@ -260,7 +290,7 @@ def upload_document(*, session: Session, citizen_id: int, draft_id: int, item_ke
 
     draft = _editable(session, citizen_id, draft_id)
     _, items = online_service(session=session, service_id=draft.service_id)
-    item = _document_item(items, item_key)
+    item = document_item(items, item_key)
     row = documents.store_document(session=session, owner_id=citizen_id, kind=item.doc_kind or "lainnya",
                                    label=name or item.label, data=data, now=now, accept=tuple(item.accept))
     session.flush()
@@ -381,6 +411,15 @@ def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datet
     notifications.notify(session=session, user_id=citizen_id, kind=notifications.SUBMITTED, application=application,
                          now=now, service_name=service.name, lang=lang)
     return application
+
+
+def erase_drafts_of(*, session: Session, citizen_id: int) -> None:
+    """A closed account's drafts go: unsubmitted ones entirely, submitted ones keep only their link
+    (their answers live on, sealed, in the application the agency decides on)."""
+    session.execute(delete(ApplicationDraft).where(col(ApplicationDraft.citizen_id) == citizen_id,
+                                                   col(ApplicationDraft.submitted_application_id).is_(None)))
+    session.execute(update(ApplicationDraft).where(col(ApplicationDraft.citizen_id) == citizen_id)
+                    .values(data_sealed="", documents={}))
 
 
 def _live_documents(session: Session, citizen_id: int, attached: dict) -> dict[str, int]:

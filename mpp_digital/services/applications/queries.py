@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from mpp_digital.errors import DomainError, NotAllowed
+from mpp_digital.i18n import t
 from mpp_digital.models import (
     Application,
     ApplicationDocument,
@@ -75,6 +76,7 @@ class AnswerView:
 
     label: str
     value: str
+    type: str = "text"  # the item's type (a date is shown in words at the edge)
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ def _answers(items: list, answers: dict[str, str], lang: str) -> tuple[AnswerVie
         if item.type == "choice":
             value = next((c.label_en if lang == "en" and c.label_en else c.label
                           for c in item.choices if c.value == value), value)
-        shown.append(AnswerView(label=item.label_in(lang), value=value))
+        shown.append(AnswerView(label=item.label_in(lang), value=value, type=item.type))
     return tuple(shown)
 
 
@@ -239,7 +241,8 @@ def _timeline(session: Session, application: Application, workflow: Workflow, si
         if reached is not None and event.to_state != event.from_state:
             title, text = reached.label_in(lang), reached.citizen_text_in(lang)
         else:
-            title, text = (step.label_in(lang) if step else event.action), ""
+            # not a workflow step: the back office's claim / assign (OFFICE), worded by its message key
+            title, text = (step.label_in(lang) if step else t(f"office.event.{event.action}", lang)), ""
         entries.append(TimelineEntry(
             at=event.at.astimezone(zone), actor_kind=event.actor_kind, action=event.action, title=title, text=text,
             note=(unseal(event.note_sealed, purpose=notifications.PURPOSE_NOTE) or "") if event.note_sealed else ""))
