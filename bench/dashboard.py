@@ -181,19 +181,136 @@ def machine(engine) -> dict:
             "platform": platform.platform(), "database": server}
 
 
+# ---- ikm (issue 14, SKM): the IKM of every service unit nationally at 1M survey responses
+
+IKM_RESPONSES = 1_000_000
+
+
+def prepare_ikm(url: str, responses: int) -> dict:
+    """A database with ``responses`` survey responses over 2026 spread over every (site, agency) of the
+    catalog, their monthly sums, and a population (people served) per unit and month."""
+    from mpp_digital.services import surveys
+
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        try:
+            found = int(conn.execute(text("SELECT COUNT(*) FROM surveyresponse")).scalar())
+        except Exception:  # noqa: BLE001 - not migrated yet
+            found = -1
+    if found == responses:
+        return {"generated_in_this_run": False}
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    migrate(url)
+    with Session(engine) as session:
+        demo.load_regions(session)
+        demo.load_catalog(session)
+        session.commit()
+    start = time.perf_counter()
+    with Session(engine) as session:
+        # skewed answers (4 the most common, one in seven straight-lined 4s), units picked by a hash
+        session.execute(text(
+            "CREATE TEMP TABLE unit AS SELECT row_number() OVER (ORDER BY site_id, agency_id) - 1 AS i, "
+            "site_id, agency_id, (SELECT MIN(s.id) FROM service s WHERE s.agency_id = sa.agency_id) AS service_id "
+            "FROM siteagency sa WHERE EXISTS (SELECT 1 FROM service s WHERE s.agency_id = sa.agency_id)"))
+        units = int(session.execute(text("SELECT COUNT(*) FROM unit")).scalar())
+        scores = ", ".join(f"CASE WHEN g % 7 = 0 THEN 4 ELSE 1 + LEAST(3, hashint(g * {i + 3}) % 5) END"
+                           for i in range(9))
+        session.execute(text("CREATE FUNCTION hashint(bigint) RETURNS int LANGUAGE sql IMMUTABLE AS "
+                             "$$ SELECT ((($1 * 2654435761) % 4294967296) / 7)::int $$"))
+        session.execute(text(
+            f"INSERT INTO surveyresponse (visit_key, visit_kind, site_id, agency_id, service_id, channel, local_day, "
+            f"{', '.join(f'u{i}' for i in range(1, 10))}, source) "
+            f"SELECT md5(g::text), 'ticket', u.site_id, u.agency_id, u.service_id, 'direct', "
+            f"DATE '2026-01-01' + (g % 365), {scores}, "
+            f"'bench' FROM generate_series(1, :n) g JOIN unit u ON u.i = (hashint(g) % :units)"),
+            {"n": responses, "units": units})
+        seconds_insert = time.perf_counter() - start
+        surveys.rebuild_sums(session=session)
+        session.execute(text(
+            "INSERT INTO analyticsmonthly (scope, agency_id, month, channel, served, not_served, wait_n, wait_sum, "
+            "service_n, service_sum, sla_n, sla_met, survey_n, survey_sum, complaints_opened, complaints_closed, "
+            + ", ".join(f"w{i:02d}" for i in range(20)) + ") "
+            "SELECT 's' || site_id, agency_id, month, 'direct', n * (1 + hashint(site_id * 31 + agency_id) % 5), "
+            + ", ".join(["0"] * 11) + ", " + ", ".join(["0"] * 20) + " FROM surveymonthly"))
+        session.commit()
+    return {"generated_in_this_run": True, "units": units, "seconds_insert": round(seconds_insert, 1),
+            "seconds_total": round(time.perf_counter() - start, 1)}
+
+
+def time_ikm(url: str, rounds: int, warmup: int) -> dict:
+    """p50/p95 of ``surveys.results`` (every unit, site, regency and province, and the nation)."""
+    from mpp_digital.services import surveys
+
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    out = {"machine": machine(engine), "views": []}
+    with engine.connect() as conn:
+        out["tables"] = {t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar())
+                         for t in ("surveyresponse", "surveymonthly")}
+    for label, code, regency in (("national_year", "2026", None), ("national_semester", "2026-S2", None),
+                                 ("regency_semester", "2026-S2", "33.14")):
+        period = surveys.parse_period(code)
+
+        def once(period=period, regency=regency):
+            with Session(engine) as session:
+                return surveys.results(session=session, period=period, regency_code=regency)
+
+        for _ in range(warmup):
+            once()
+        timings = []
+        for _ in range(rounds):
+            gc.collect()
+            begin = time.perf_counter()
+            res = once()
+            timings.append((time.perf_counter() - begin) * 1000)
+        row = {"view": label, "period": code, "regency": regency, "n": res.total.n,
+               "units_ranked": len(res.units), "units_short": len(res.units_short), "sites": len(res.sites),
+               "ikm": str(res.total.ikm.converted) if res.total.ikm else None, "rounds": rounds,
+               "p50_ms": round(statistics.median(timings), 2), "p95_ms": round(percentile(timings, 95), 2),
+               "max_ms": round(max(timings), 2), "load_average_1min_after": round(os.getloadavg()[0], 2)}
+        print(f"  ikm {label:18} n {row['n']:>8} units {row['units_ranked']}+{row['units_short']}  "
+              f"p50 {row['p50_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms")
+        out["views"].append(row)
+    out["target_p95_le_100ms"] = all(v["p95_ms"] <= 100 for v in out["views"])
+    engine.dispose()
+    return out
+
+
+def main_ikm(url: str, rounds: int, warmup: int, out_path: str) -> int:
+    """Only the "ikm" section: fill (when needed) and time; merged into the results file."""
+    print(f"== prepare ikm: {url}")
+    prepared = prepare_ikm(url, IKM_RESPONSES)
+    print(f"== measure ikm: {url}")
+    section = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "responses": IKM_RESPONSES,
+               "preparation": prepared, **time_ikm(url, rounds, warmup)}
+    path = Path(out_path)
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["ikm"] = section
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"written {path} (ikm)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url-1m", required=True)
-    parser.add_argument("--url-10m", required=True)
+    parser.add_argument("--url-1m", required="--ikm-only" not in sys.argv)
+    parser.add_argument("--url-10m", required="--ikm-only" not in sys.argv)
     parser.add_argument("--rounds", type=int, default=31)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--naive-rounds", type=int, default=3)
     parser.add_argument("--generate", action="store_true", help="fill empty or different-size databases first")
     parser.add_argument("--regenerate", action="store_true", help="drop and generate both databases again")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "dashboard.json"))
+    parser.add_argument("--ikm-url", help="the SKM benchmark's database (1M survey responses)")
+    parser.add_argument("--ikm-only", action="store_true", help="run only the ikm section (needs --ikm-url)")
     args = parser.parse_args()
     if args.rounds < 21:
         raise SystemExit("at least 21 rounds")
+    if args.ikm_only:
+        return main_ikm(args.ikm_url, args.rounds, args.warmup, args.out)
 
     month = analytics.Filters(start=END - timedelta(days=29), end=END)
     year = analytics.Filters(start=END - timedelta(days=364), end=END, grain="week")
@@ -244,6 +361,13 @@ def main() -> int:
         "p95_le_100ms_every_scope": all(r["p95_ms"] <= 100 for r in ten),
         "extra_memory_le_50mb": all(r["extra_peak_memory_mb"] <= 50 for r in ten),
     }
+    if args.ikm_url:  # the SKM section (issue 14), in the same run
+        print(f"== prepare ikm: {args.ikm_url}")
+        prepared = prepare_ikm(args.ikm_url, IKM_RESPONSES)
+        results["ikm"] = {"date": results["date"], "responses": IKM_RESPONSES, "preparation": prepared,
+                          **time_ikm(args.ikm_url, args.rounds, args.warmup)}
+    elif "ikm" in earlier:
+        results["ikm"] = earlier["ikm"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"written {args.out}")

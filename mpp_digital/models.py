@@ -1006,3 +1006,67 @@ class NikDispute(SQLModel, table=True):
     resolved_at: datetime | None = None
     resolved_by: int | None = Field(default=None, foreign_key="user.id")
     resolved_site_id: int | None = Field(default=None, foreign_key="mppsite.id")
+
+
+# --- SKM survey (issue 14: Survei Kepuasan Masyarakat, PermenPANRB 14/2017) ------------------
+# A response carries no identity: the visit it answers (a served ticket or a finished
+# application) is kept only as a keyed hash (``visit_key``, HMAC under the app's secret), which
+# is what makes "once per visit" hold without a link back to the citizen. The time is kept as the
+# local day only; the free-text saran is sealed at rest.
+
+SKM_UNSUR_COUNT = 9
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One answered SKM questionnaire: nine scores 1-4, an optional respondent profile and saran."""
+
+    __table_args__ = (
+        UniqueConstraint("visit_key", name="uq_surveyresponse_visit"),
+        Index("ix_surveyresponse_unit_day", "site_id", "agency_id", "local_day"),
+        *(CheckConstraint(f"u{i} BETWEEN 1 AND 4", name=f"ck_surveyresponse_u{i}")
+          for i in range(1, SKM_UNSUR_COUNT + 1)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_key: str = Field(max_length=64)  # HMAC of "ticket:<id>" / "application:<id>": once per visit
+    visit_kind: str = Field(max_length=12)  # ticket / application
+    site_id: int = Field(foreign_key="mppsite.id")
+    agency_id: int = Field(foreign_key="agency.id")  # with the site: the service unit
+    service_id: int = Field(foreign_key="service.id")
+    channel: str = Field(max_length=8)  # Channel
+    local_day: date  # the period: the site's local date of the answer
+    u1: int  # persyaratan
+    u2: int  # sistem, mekanisme dan prosedur
+    u3: int  # waktu penyelesaian
+    u4: int  # biaya/tarif
+    u5: int  # produk spesifikasi jenis pelayanan
+    u6: int  # kompetensi pelaksana
+    u7: int  # perilaku pelaksana
+    u8: int  # penanganan pengaduan, saran dan masukan
+    u9: int  # sarana dan prasarana
+    sex: str | None = Field(default=None, max_length=1)  # L / P
+    age_band: str | None = Field(default=None, max_length=8)
+    education: str | None = Field(default=None, max_length=8)
+    occupation: str | None = Field(default=None, max_length=12)
+    saran_sealed: str | None = Field(default=None, max_length=4000)  # sealed (services/sealing.py)
+    source: str = Field(default="app", max_length=16)  # app / generator
+
+
+class SurveyMonthly(SQLModel, table=True):
+    """Sums per service unit (site, agency) and calendar month, kept with every answer: IKM of any
+    period and scope is a sum of these rows (NRR per unsur = s_i / n)."""
+
+    site_id: int = Field(primary_key=True)
+    agency_id: int = Field(primary_key=True)
+    month: date = Field(primary_key=True)  # first day of the month
+    n: int = 0
+    s1: int = 0
+    s2: int = 0
+    s3: int = 0
+    s4: int = 0
+    s5: int = 0
+    s6: int = 0
+    s7: int = 0
+    s8: int = 0
+    s9: int = 0
+    straight: int = 0  # responses with all nine answers the same

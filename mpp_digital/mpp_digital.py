@@ -29,6 +29,7 @@ from pages.office import office_applications, office_case
 from pages.privacy import privacy_page
 from pages.profile import profile
 from pages.queue import board, booking, counter, kiosk, my_tickets, ticket_page
+from pages.skm import survey_page
 from pages.sso import clients_admin, consent
 from state.admin import RolesAdminState
 from state.analytics_admin import MonthlyReportState
@@ -49,6 +50,7 @@ from state.office import CaseState, WorkListState
 from state.profile import ProfileState
 from state.queue import BookingState, MyTicketsState, TicketState
 from state.session import EventRateLimit, PersonalDataGate
+from state.skm import SkmDashboardState, SurveyState
 from state.sso import ConnectedAppsState, ConsentState
 from state.sso_admin import ClientRegistryState
 from state.uploads import UploadGate
@@ -239,8 +241,9 @@ PAGE_REGISTRY = [
     (routes.QUEUE_BOARD, board, [BoardState.load]),
     (routes.KIOSK, kiosk, [KioskState.load]),
     (routes.COUNTER, counter, [CounterState.load]),
-    (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load]),
-    (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load]),
+    (routes.DASHBOARD_REGIONAL, regional, [RegionalDashboardState.load, SkmDashboardState.load_regional]),
+    (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load,
+                                           SkmDashboardState.load_national]),
     (routes.PRIVACY, privacy_page, []),
     # ---- identity assurance (issue 17)
     (routes.IDENTITY_HELP, identity_help, []),
@@ -257,6 +260,8 @@ PAGE_REGISTRY = [
     # ---- DOCS (issue 13)
     (routes.MY_DOCUMENTS, my_documents, [MyDocumentsState.load]),
     (routes.VERIFY_OUTPUT, verification_page, [OutputVerificationState.load]),
+    # ---- SKM survey (issue 14)
+    (routes.SURVEY, survey_page, [SurveyState.load]),
 ]
 _TITLES = {p.path: p.title_key for p in routes.PAGES}
 

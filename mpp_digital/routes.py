@@ -48,6 +48,8 @@ OFFICE_CASE = "/petugas/permohonan/[berkas]"  # one application (berkas: its tra
 # ---- DOCS (issue 13): documents and signed outputs
 MY_DOCUMENTS = "/dokumen"  # "Dokumen saya": uploads and issued outputs
 VERIFY_OUTPUT = "/verifikasi/[kode]"  # public: is this output genuine (the QR code's URL)
+# ---- SKM survey (issue 14)
+SURVEY = "/survei/[survey_ref]"  # the SKM questionnaire of one served visit (t<ticket> / a<application>)
 
 # Open data (Starlette, same origin): aggregated statistics only, JSON or CSV.
 API_V1 = "/api/v1"
@@ -60,6 +62,9 @@ MY_DATA_JSON = "/akun/data-saya.json"
 MY_DATA_PDF = "/akun/data-saya.pdf"
 # One stored document, by the session cookie's own access rule (services/documents.read_for).
 DOCUMENT_FILE = "/akun/dokumen/{document_id:int}"
+# "Laporan hasil SKM" of one service unit and period (ministry; regional head: own regency).
+SKM_REPORT_PDF = "/laporan/skm.pdf"
+SKM_REPORT_CSV = "/laporan/skm.csv"
 
 SESSION_COOKIE = "mpp_session"  # under https: "__Host-mpp_session" (session_cookie_name)
 KIOSK_PAIR = "/auth/kios"  # exchanges a kiosk's one-time pairing code for its device cookie
@@ -161,6 +166,18 @@ def office_case_url(tracking_number: str) -> str:
     return OFFICE_CASE.replace("[berkas]", quote(tracking_number, safe=""))
 
 
+# ---- SKM survey (issue 14)
+def survey_url(survey_ref: str) -> str:
+    """The SKM questionnaire of one served visit (``t<ticket id>`` or ``a<application id>``)."""
+    return f"/survei/{quote(survey_ref)}"
+
+
+def skm_report_url(unit: str, period: str, fmt: str = "pdf", lang: str = "id") -> str:
+    """The SKM report of a unit (``<site id>-<agency id>``) and period, as PDF or CSV."""
+    base = SKM_REPORT_PDF if fmt == "pdf" else SKM_REPORT_CSV
+    return f"{base}?unit={quote(unit)}&periode={quote(period)}&lang={quote(lang)}"
+
+
 def safe_next(path: str | None) -> str:
     """Only same-site absolute paths may be redirect targets (no //host, no scheme)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
@@ -217,6 +234,7 @@ PAGES: tuple[PageRoute, ...] = (
     # ---- DOCS (issue 13)
     PageRoute(MY_DOCUMENTS, "page.my_documents"),
     PageRoute(VERIFY_OUTPUT, "page.verify_output"),
+    PageRoute(SURVEY, "page.survey"),
 )
 
 

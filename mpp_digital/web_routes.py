@@ -29,11 +29,11 @@ from mpp_digital.clock import utcnow
 from mpp_digital.cookies import clear_session_cookie, kiosk_cookie_name, session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.document_routes import document_routes
-from mpp_digital.errors import DomainError
+from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.i18n import t
 from mpp_digital.open_data import open_data_routes
 from mpp_digital.ops_routes import RequestContext, ops_routes
-from mpp_digital.services import accounts, audit, kiosk_devices, my_data, rate_limits
+from mpp_digital.services import accounts, audit, kiosk_devices, my_data, rate_limits, surveys
 from mpp_digital.settings import get_settings
 from mpp_digital.sso_routes import sso_routes
 
@@ -181,6 +181,47 @@ async def my_data_download(request: Request) -> Response:
     return JSONResponse(body, headers=headers)
 
 
+# ---- SKM report (issue 14)
+def _skm_report(raw: str | None, ip: str, unit: str, period_code: str, fmt: str, lang: str) -> bytes | None:
+    """The report of one unit and period for this request's own principal (None: nobody signed in);
+    NotAllowed outside the principal's scope (a regional head: own regency only)."""
+    now = utcnow()
+    with session_scope() as session:
+        principal = accounts.resolve_session(session=session, raw=raw, now=now)
+        if principal is None:
+            return None
+        site_id, agency_id = surveys.parse_unit(unit)
+        report = surveys.unit_report(session=session, principal=principal, site_id=site_id, agency_id=agency_id,
+                                     period=surveys.parse_period(period_code))
+        audit.record(session=session, action="skm_report", now=now, actor_user_id=principal.user_id,
+                     target=f"unit:{site_id}-{agency_id}", ip_address=ip, detail={"period": period_code, "format": fmt})
+    return surveys.render_pdf(report, lang) if fmt == "pdf" else surveys.render_csv(report, lang)
+
+
+async def skm_report_download(request: Request) -> Response:
+    """GET /laporan/skm.pdf|.csv?unit=<site>-<agency>&periode=2026-S2: "Laporan hasil SKM" of a unit,
+    for the ministry (every unit) and a regional head (units of their regency), by the session cookie."""
+    fmt = "pdf" if request.url.path == routes.SKM_REPORT_PDF else "csv"
+    lang = "en" if request.query_params.get("lang") == "en" else "id"
+    headers = {"Cache-Control": "no-store"}
+    try:
+        body = await in_thread(_skm_report, request.cookies.get(session_cookie_name()), request_address(request),
+                               request.query_params.get("unit", ""), request.query_params.get("periode", ""), fmt,
+                               lang)
+    except NotAllowed:
+        return JSONResponse({"error": "not_allowed"}, status_code=403, headers=headers)
+    except DomainError as exc:
+        return JSONResponse({"error": exc.key, "message": t(exc.key, lang, **exc.params)}, status_code=400,
+                            headers=headers)
+    if body is None:
+        return JSONResponse({"error": "login_required"}, status_code=401, headers=headers)
+    unit = re.sub(r"[^0-9-]", "", request.query_params.get("unit", ""))
+    period = re.sub(r"[^0-9A-Za-z-]", "", request.query_params.get("periode", ""))
+    headers["Content-Disposition"] = f'attachment; filename="laporan-skm-{unit}-{period}.{fmt}"'
+    return Response(body, media_type="application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8",
+                    headers=headers)
+
+
 def inline_script_hashes(html_files: Iterable[Path]) -> list[str]:
     """CSP sources (``'sha256-...'``) for every inline script of the built pages."""
     found = set()
@@ -277,6 +318,8 @@ def build_api(html_files: Callable[[], Iterable[Path]] = lambda: ()) -> Starlett
             Route(routes.MY_DATA_JSON, my_data_download, methods=["GET"]),
             Route(routes.MY_DATA_PDF, my_data_download, methods=["GET"]),
             Route(routes.KIOSK_PAIR, pair_kiosk, methods=["GET"]),
+            Route(routes.SKM_REPORT_PDF, skm_report_download, methods=["GET"]),  # SKM (issue 14)
+            Route(routes.SKM_REPORT_CSV, skm_report_download, methods=["GET"]),
             *sso_routes(),  # the OpenID Connect provider
             *open_data_routes(),
             *ops_routes(),  # /healthz, /readyz, /metrics

@@ -356,6 +356,9 @@ def application_page() -> rx.Component:
                                 href=s.output_href, id="download-output", is_external=True),
                         rx.text(t("myapp.output_code"), " ", rx.code(s.output_code), size="1", color=MUTED),
                         spacing="1", margin_top="12px")),
+                    rx.cond(s.survey_href != "",  # the SKM survey, optional (issue 14)
+                            rx.link(rx.button(rx.icon("star", size=14), t("survey.link"), variant="soft"),
+                                    href=s.survey_href, id="application-survey", margin_top="12px")),
                 ),
                 rx.cond(s.waits, _fix_section()),
                 _timeline(),

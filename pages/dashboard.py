@@ -6,9 +6,11 @@ import reflex as rx
 from components.dashboard import chart, export_buttons, filter_bar, header_cell, kpi_grid
 from components.i18n import t
 from components.layout import card, notice, page
+from pages.skm import skm_section
 from state.analytics_admin import HistoryImportState, MonthlyReportState
 from state.dashboard import NationalDashboardState as N
 from state.dashboard import RegionalDashboardState as R
+from state.skm import SkmDashboardState
 
 WIDE = "1280px"
 
@@ -22,7 +24,7 @@ def _regency_picker() -> rx.Component:
                 rx.select.trigger(id="regency-picker", min_width="220px"),
                 rx.select.content(rx.foreach(R.regency_choices,
                                              lambda c: rx.select.item(c["name"], value=c["code"]))),
-                value=R.regency_code, on_change=R.choose_regency,
+                value=R.regency_code, on_change=[R.choose_regency, SkmDashboardState.load_regional],
             ),
             align="center", spacing="2",
         ),
@@ -55,6 +57,7 @@ def regional() -> rx.Component:
             chart(R.fig_services, "chart-services"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%", margin_top="14px",
         ),
+        rx.box(skm_section(), margin_top="14px"),  # SKM (issue 14)
         width=WIDE,
     )
 
@@ -272,6 +275,7 @@ def national() -> rx.Component:
         rx.vstack(
             _compare(),
             _ranking(),
+            skm_section(),  # SKM (issue 14)
             _drill(),
             _provinces(),
             rx.grid(_report(), _import(), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),

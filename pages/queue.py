@@ -156,6 +156,9 @@ def ticket_page() -> rx.Component:
                     rx.cond(TicketState.can_reschedule,
                             rx.link(rx.button(t("queue.ticket.reschedule"), variant="outline"),
                                     href=routes.QUEUE_BOOK + "?ubah=" + tk["id"], id="ticket-reschedule")),
+                    rx.cond(tk["status"] == "done",  # the SKM survey, optional (issue 14)
+                            rx.link(rx.button(rx.icon("star", size=14), t("survey.link"), variant="soft"),
+                                    href=routes.survey_url("t") + tk["id"], id="ticket-survey")),
                     rx.cond(TicketState.can_cancel,
                             rx.button(t("queue.ticket.cancel"), color_scheme="red", variant="soft",
                                       on_click=TicketState.cancel, id="ticket-cancel")),

@@ -452,6 +452,7 @@ class ApplicationState(rx.State):
     return_note: str = ""
     output_href: str = ""  # the signed output's download (the document route checks the cookie)
     output_code: str = ""
+    survey_href: str = ""  # the SKM questionnaire once finished (issue 14; optional, gates nothing)
     fix_fields: list[FieldRow] = []
     fix_slots: list[SlotRow] = []
     upload_item: str = ""
@@ -492,6 +493,7 @@ class ApplicationState(rx.State):
         self.output_href = (routes.document_file_url(detail.output_document_id, download=True)
                             if detail.output_document_id else "")
         self.output_code = detail.output_code
+        self.survey_href = routes.survey_url(f"a{detail.id}") if not detail.open and detail.output_document_id else ""
         if detail.waits_on_citizen:
             fields, slots = await in_session(forms.correction_form, citizen_id=who.user_id,
                                              application_id=detail.id, lang=lang)

@@ -26,7 +26,7 @@ from mpp_digital import db
 from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
-from mpp_digital.services import accounts, assurance, queue
+from mpp_digital.services import accounts, assurance, queue, surveys
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.mail import send_mail
 
@@ -62,6 +62,9 @@ COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     # ---- online applications (APPS): a notice's mail, and the reminder of a returned application
     notifications.APP_MAIL: notifications.compose_notice_mail,
     notifications.APP_REMINDER: notifications.compose_reminder,
+    # ---- SKM (issue 14): the survey invitation after a served ticket
+    surveys.SURVEY_MAIL: surveys.compose_invite,
+    surveys.SURVEY_MAIL_APPLICATION: surveys.compose_invite_application,
 }
 
 

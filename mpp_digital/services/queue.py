@@ -998,6 +998,9 @@ def finish_ticket(*, session: Session, principal: Principal, ticket_id: int, now
     _bump(session, ticket.site_id)
     session.flush()
     emit_service_event(session=session, event=_service_event_for(ticket))
+    from mpp_digital.services.surveys import invite_after  # the SKM invitation (issue 14)
+
+    invite_after(session=session, ticket=ticket, now=now)
     return ticket
 
 

@@ -32,7 +32,7 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin", "state.my_data",
                  "state.privacy", "state.applications", "state.office", "state.documents", "state.verification",
-                 "state.identity")
+                 "state.identity", "state.skm")
 
 ACCOUNT_TABLES = ("documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
                   "application", "applicationdraft", "storeddocument", "claimrelease", "kioskdevice", "queueticket",

@@ -55,7 +55,7 @@ from state.profile import ProfileState  # noqa: E402
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                    "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
-                   "state.office", "state.documents", "state.verification", "state.identity")
+                   "state.office", "state.documents", "state.verification", "state.identity", "state.skm")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -503,6 +503,11 @@ EXPECTED_ROLES = {
     "state.office.": (Role.OFFICER, Role.SITE_ADMIN),
     "state.documents.": (),  # "Dokumen saya" and the access log: one's own documents, any signed-in user
     "state.verification.OutputRevokeState.": (Role.OFFICER, Role.SITE_ADMIN),  # the issuer / a site admin, inside
+    # ---- SKM (issue 14)
+    "state.skm.SurveyState.": (Role.CITIZEN,),  # the questionnaire of one's own served visit
+    "state.skm.SkmDashboardState.load_regional": (Role.REGIONAL_HEAD,),  # one regency, checked inside
+    "state.skm.SkmDashboardState.load_national": (Role.MINISTRY,),
+    "state.skm.SkmDashboardState.choose_period": (Role.REGIONAL_HEAD, Role.MINISTRY),  # the loader's scope
 }
 
 

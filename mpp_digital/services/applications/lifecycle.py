@@ -203,6 +203,10 @@ def _after(session: Session, application: Application, workflow: Workflow, step:
     notifications.notify(session=session, user_id=application.citizen_id,
                          kind=notifications.FINISHED if step.issues_output else notifications.REJECTED,
                          application=application, now=now, service_name=service_name, lang=lang)
+    if step.issues_output:  # the SKM survey, optional (issue 14)
+        from mpp_digital.services.surveys import invite_after_application
+
+        invite_after_application(session=session, application=application, now=now, lang=lang)
 
 
 def _issue_output(session: Session, application: Application, actor_id: int, now: datetime,
