@@ -77,6 +77,8 @@ def header() -> rx.Component:
                         rx.cond(NavState.is_ministry,
                                 _nav_link("nav.admin_clients", routes.ADMIN_CLIENTS, "nav-admin-clients")),
                         rx.cond(NavState.is_officer, _nav_link("nav.counter", routes.COUNTER, "nav-counter")),
+                        rx.cond(NavState.is_officer, _nav_link("nav.identity_counter", routes.IDENTITY_COUNTER,
+                                                               "nav-identity-counter")),
                         _nav_link("page.applications", routes.APPLICATIONS, "nav-applications"),
                         rx.cond(NavState.is_back_office,
                                 _nav_link("nav.office", routes.OFFICE_APPLICATIONS, "nav-office")),

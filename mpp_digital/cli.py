@@ -181,6 +181,23 @@ def content_security_policy(build: str | None = None) -> str:
     return policy(public_base_url=get_settings().public_base_url, script_hashes=inline_script_hashes(pages))
 
 
+def print_demo_totp(email: str) -> int:
+    """Print the current TOTP code of a demo staff account; refused in production (no demo accounts
+    there, and their secrets are public)."""
+    from mpp_digital import demo
+    from mpp_digital.clock import utcnow
+
+    if get_settings().production:
+        print("demo-totp: refused in production (MPP_ENV=production has no demo accounts)", file=sys.stderr)
+        return 2
+    try:
+        print(demo.demo_totp_code(email, utcnow()))
+    except KeyError:
+        print(f"demo-totp: {email} is not a demo staff account", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _print_form_errors(exc) -> int:
     from mpp_digital.i18n import t
 
@@ -221,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("send-mail", help="send the mail that is due in the outbox (the running app does this too)")
     sub.add_parser("purge", help="delete what has outlived its retention period (the running app does this hourly)")
     sub.add_parser("reseal", help="seal NIKs and TOTP secrets again with the current data key version")
+    code = sub.add_parser("demo-totp", help="print the current two-step code of a demo staff account (demo only)")
+    code.add_argument("email", help="e.g. petugas.sragen@demo.mpp.go.id")
     csp = sub.add_parser("csp", help="print the Content-Security-Policy for the frontend build (nginx's MPP_CSP)")
     csp.add_argument("--build", help="the built pages' folder (default: .web/build/client)")
     args = parser.parse_args(argv)
@@ -262,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"purge: {purge()}")
     elif args.command == "reseal":
         print(f"reseal: {reseal()} accounts sealed again")
+    elif args.command == "demo-totp":
+        return print_demo_totp(args.email)
     elif args.command == "csp":
         print(content_security_policy(args.build))
     return 0

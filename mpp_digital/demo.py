@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from mpp_digital.models import (
     Agency,
+    AssuranceLevel,
+    IdentityAssurance,
     MppSite,
     Region,
     Role,
@@ -28,6 +30,7 @@ from mpp_digital.models import (
     SiteStatus,
     User,
 )
+from mpp_digital.services import sealing
 from mpp_digital.services.accounts import grant_role, password_hasher, set_nik
 from mpp_digital.services.catalog import bump_version, refresh_search_text
 
@@ -58,19 +61,36 @@ class DemoAccount:
     nik: str | None = None
     site_slug: str | None = None
     regency_code: str | None = None
+    totp_secret: str | None = None  # staff sign in with a second factor; the demo's secrets are public
+    verified: bool = False  # identity verified at the MPP Sragen counter by the demo officer
     agency_slug: str | None = None  # an officer's agency at the site
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("warga@demo.mpp.go.id", "Sri Lestari", Role.CITIZEN, nik="3314014107900001"),
+    DemoAccount("warga@demo.mpp.go.id", "Sri Lestari", Role.CITIZEN, nik="3314014107900001", verified=True),
     DemoAccount("petugas.sragen@demo.mpp.go.id", "Budi Santoso", Role.OFFICER, site_slug="sragen",
-                agency_slug="dukcapil"),
-    DemoAccount("admin.sragen@demo.mpp.go.id", "Retno Wulandari", Role.SITE_ADMIN, site_slug="sragen"),
+                agency_slug="dukcapil", totp_secret="MPPDEMQPETUGASSRAGENTQTPAAAAAAAA"),
+    DemoAccount("admin.sragen@demo.mpp.go.id", "Retno Wulandari", Role.SITE_ADMIN, site_slug="sragen",
+                totp_secret="MPPDEMQADMINSRAGENTQTPAAAAAAAAAA"),
     DemoAccount("bupati.sragen@demo.mpp.go.id", "Kepala Daerah Sragen", Role.REGIONAL_HEAD,
-                regency_code="33.14"),
-    DemoAccount("kemenpanrb@demo.mpp.go.id", "Analis KemenPANRB", Role.MINISTRY),
-    DemoAccount("superadmin@demo.mpp.go.id", "Superadmin MPP Digital", Role.SUPERADMIN),
+                regency_code="33.14", totp_secret="MPPDEMQBUPATISRAGENTQTPAAAAAAAAA"),
+    DemoAccount("kemenpanrb@demo.mpp.go.id", "Analis KemenPANRB", Role.MINISTRY,
+                totp_secret="MPPDEMQKEMENPANRBTQTPAAAAAAAAAAA"),
+    DemoAccount("superadmin@demo.mpp.go.id", "Superadmin MPP Digital", Role.SUPERADMIN,
+                totp_secret="MPPDEMQSUPERADMINTQTPAAAAAAAAAAA"),
 )
+
+
+def demo_totp_code(email: str, now: datetime) -> str:
+    """The current TOTP code of a demo staff account (``cli demo-totp``; the browser tests).
+
+    Raises:
+        KeyError: not a demo staff account.
+    """
+    import pyotp
+
+    secrets = {a.email: a.totp_secret for a in DEMO_ACCOUNTS if a.totp_secret}
+    return pyotp.TOTP(secrets[email.strip().lower()]).at(now)
 
 
 def _count(session: Session, model: type) -> int:
@@ -210,7 +230,8 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
             birth = date(1900 + int(account.nik[10:12]), int(account.nik[8:10]), day % 40)
         user = User(full_name=account.full_name, email=account.email,
                     phone="+6281234500000", birth_date=birth, sex=sex, password_hash=hashed,
-                    email_verified_at=now, created_at=now)
+                    email_verified_at=now, created_at=now, totp_enabled=account.totp_secret is not None,
+                    totp_secret_sealed=sealing.seal(account.totp_secret, purpose=sealing.PURPOSE_TOTP))
         set_nik(user, account.nik)
         session.add(user)
         session.flush()
@@ -222,6 +243,13 @@ def load_demo_accounts(session: Session, now: datetime) -> int:
             grant_role(session=session, user_id=user.id or 0, role=account.role, now=now,
                        site_id=site.id if site else None, regency_code=account.regency_code,
                        agency_id=agency.id if agency else None)
+    officer = session.exec(select(User).where(User.email == "petugas.sragen@demo.mpp.go.id")).one()
+    for account in DEMO_ACCOUNTS:
+        if account.verified:
+            user = session.exec(select(User).where(User.email == account.email)).one()
+            site = sites.get("sragen")
+            session.add(IdentityAssurance(user_id=user.id or 0, level=AssuranceLevel.VERIFIED, verified_at=now,
+                                          verified_site_id=site.id if site else None, verified_by=officer.id))
     return len(DEMO_ACCOUNTS)
 
 

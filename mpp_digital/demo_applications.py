@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from mpp_digital.models import Application, MppSite, Role, Service, User
-from mpp_digital.services import accounts, documents
+from mpp_digital.models import Application, AssuranceLevel, IdentityAssurance, MppSite, Role, Service, User
+from mpp_digital.services import accounts, assurance, documents
 from mpp_digital.services.applications import drafts, lifecycle, worklist
 from mpp_digital.services.applications.requirements import parse_items
 from mpp_digital.services.authz import Principal, principal_for
@@ -139,6 +139,14 @@ def _at(now: datetime, days_ago: float, hour_wib: int) -> datetime:
     return min(moment, now - timedelta(minutes=5))
 
 
+def _sragen_id(session: Session) -> int | None:
+    return session.exec(select(MppSite.id).where(MppSite.slug == "sragen")).first()
+
+
+def _demo_officer_id(session: Session) -> int | None:
+    return session.exec(select(User.id).where(User.email == "petugas.sragen@demo.mpp.go.id")).first()
+
+
 def _citizens(session: Session, now: datetime) -> list[User]:
     demo = session.exec(select(User).where(User.email == "warga@demo.mpp.go.id")).first()
     people = [demo] if demo else []
@@ -152,6 +160,9 @@ def _citizens(session: Session, now: datetime) -> list[User]:
             session.add(user)
             session.flush()
             accounts.grant_role(session=session, user_id=user.id or 0, role=Role.CITIZEN, now=now)
+        if not assurance.is_verified(session=session, user_id=user.id or 0):  # outputs go to verified holders only
+            session.add(IdentityAssurance(user_id=user.id or 0, level=AssuranceLevel.VERIFIED, verified_at=now,
+                                          verified_site_id=_sragen_id(session), verified_by=_demo_officer_id(session)))
         people.append(user)
     return people
 

@@ -23,7 +23,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.cookies import session_cookie_name
 from mpp_digital.db import session_scope
 from mpp_digital.errors import NotAllowed
-from mpp_digital.services import accounts, documents, rate_limits
+from mpp_digital.services import accounts, authz, documents, rate_limits
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 DOCUMENT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -33,7 +33,7 @@ def _read(raw: str | None, document_id: int, action: str) -> tuple[bytes, str, s
     """The document for the session ``raw`` (None: nobody signed in); staff reads are logged."""
     now = utcnow()
     with session_scope() as session:
-        principal = accounts.resolve_session(session=session, raw=raw, now=now)
+        principal = authz.without_unproven_staff_grants(accounts.resolve_session(session=session, raw=raw, now=now))
         if principal is None:
             return None
         return documents.read_for(session=session, principal=principal, document_id=document_id, now=now,

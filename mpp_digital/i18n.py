@@ -1261,6 +1261,172 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Layanan sedang tidak dapat menghubungi basis datanya. Tidak ada yang tersimpan; coba lagi sebentar lagi.",
         "en": "The service cannot reach its database right now. Nothing was saved; please try again in a moment.",
     },
+    # ---- IDENTITY (issue 17: identity assurance, NIK disputes, staff second factor)
+    "level.self_declared": {"id": "Dinyatakan sendiri", "en": "Self-declared"},
+    "nav.identity_counter": {"id": "Verifikasi KTP-el", "en": "KTP-el check"},
+    "sso.consent.nik_withheld": {
+        "id": "NIK Anda tidak diberikan kepada aplikasi ini selama akun Anda belum terverifikasi di loket MPP.",
+        "en": "Your NIK is not given to this app while your account is not verified at an MPP counter."},
+    "std.requires_verified": {"id": "Mensyaratkan akun terverifikasi (KTP-el dicocokkan di loket MPP)",
+                              "en": "Requires a verified account (KTP-el checked at an MPP counter)"},
+    "level.verified": {"id": "Terverifikasi", "en": "Verified"},
+    "nik.taken_verified": {
+        "id": "NIK ini milik akun yang sudah terverifikasi di loket MPP dan tidak dapat didaftarkan lagi.",
+        "en": "This NIK belongs to an account verified at an MPP counter and can never be registered again."},
+    "auth.second_factor_required": {
+        "id": "Akun petugas wajib masuk dengan verifikasi dua langkah. Aktifkan dulu di profil.",
+        "en": "Staff accounts must sign in with two-step verification. Turn it on in your profile first."},
+    "totp.required_for_staff": {
+        "id": "Peran petugas Anda mewajibkan verifikasi dua langkah; tidak dapat dimatikan.",
+        "en": "Your staff role requires two-step verification; it cannot be turned off."},
+    "assurance.verified_required": {
+        "id": "Ini memerlukan akun terverifikasi. Datang ke loket MPP mana pun dengan KTP-el dan tunjukkan kode "
+              "dari halaman profil Anda (penjelasan: {path}).",
+        "en": "This needs a verified account. Come to any MPP counter with your KTP-el and show the code from "
+              "your profile page (how: {path})."},
+    "assurance.officer_needs_second_factor": {
+        "id": "Verifikasi identitas hanya dari sesi petugas yang masuk dengan verifikasi dua langkah. Tidak ada yang diubah.",
+        "en": "Identities are verified only from an officer session signed in with two-step verification. "
+              "Nothing was changed."},
+    "assurance.not_found": {"id": "Akun tidak ditemukan, atau kodenya salah atau kedaluwarsa.",
+                            "en": "No such account, or the code is wrong or has expired."},
+    "assurance.own_account": {"id": "Petugas tidak boleh memverifikasi akunnya sendiri. Tidak ada yang diubah.",
+                              "en": "An officer may not verify their own account. Nothing was changed."},
+    "assurance.checks_required": {
+        "id": "Cocokkan nama, NIK dan foto pada KTP-el; ketiganya harus cocok. Tidak ada yang diubah.",
+        "en": "Check the name, NIK and photo on the KTP-el; all three must match. Nothing was changed."},
+    "assurance.nik_mismatch": {
+        "id": "NIK pada KTP-el tidak sama dengan NIK akun ini (atau NIK yang disengketakannya). Tidak ada yang diubah.",
+        "en": "The NIK on the KTP-el is not this account's NIK (nor the one it disputes). Nothing was changed."},
+    "assurance.nothing_pending": {"id": "Tidak ada verifikasi yang menunggu konfirmasi Anda.",
+                                  "en": "No verification is waiting for your confirmation."},
+    "dispute.nik_not_taken": {"id": "NIK ini belum terdaftar: daftarkan saja, tidak perlu sengketa.",
+                              "en": "This NIK is not registered: simply register it, no dispute is needed."},
+    "dispute.own_nik": {"id": "NIK ini sudah milik akun Anda.", "en": "This NIK is already your account's."},
+    "dispute.holder_verified": {
+        "id": "NIK ini milik akun terverifikasi; sengketa tidak dapat dibuka. Datangi loket Dukcapil.",
+        "en": "This NIK belongs to a verified account; no dispute can be opened. Visit a Dukcapil counter."},
+    "dispute.already_open": {"id": "Sudah ada sengketa terbuka untuk NIK ini; selesaikan di loket MPP.",
+                             "en": "A dispute for this NIK is already open; it is settled at an MPP counter."},
+    "dispute.claimant_has_nik": {"id": "Akun Anda sudah memiliki NIK; sengketa hanya dari akun tanpa NIK.",
+                                 "en": "Your account already has a NIK; a dispute is opened from an account without one."},
+    "sso.claims.invalid": {"id": "Parameter 'claims' bukan JSON yang sah.",
+                           "en": "The 'claims' parameter is not valid JSON."},
+    "mail.dispute.subject": {"id": "Akun MPP Digital Anda ditangguhkan", "en": "Your MPP Digital account is suspended"},
+    "mail.dispute.body": {
+        "id": "Yth. {name},\n\nPemilik NIK yang tercatat di akun Anda membuktikan kepemilikannya dengan KTP-el di "
+              "loket {site}. NIK itu dipindahkan ke akunnya, dan akun Anda ditangguhkan sampai persoalan ini "
+              "selesai.\n\nBila Anda yakin ini keliru, datanglah ke loket MPP dengan KTP-el Anda. Penjelasan: "
+              "{link}\n\nMPP Digital",
+        "en": "Dear {name},\n\nThe owner of the NIK recorded on your account proved it theirs with their KTP-el "
+              "at the {site} counter. The NIK was moved to their account, and your account is suspended until "
+              "this is resolved.\n\nIf you believe this is wrong, come to an MPP counter with your KTP-el. More: "
+              "{link}\n\nMPP Digital"},
+    "sso.acr.title": {"id": "Aplikasi ini meminta akun terverifikasi", "en": "This app asks for a verified account"},
+    "sso.acr.body": {
+        "id": "{app} hanya menerima akun yang identitasnya sudah diverifikasi di loket MPP. Akun Anda masih "
+              "\"dinyatakan sendiri\". Cara mendapatkan verifikasi:",
+        "en": "{app} only accepts accounts whose identity was verified at an MPP counter. Your account is still "
+              "\"self-declared\". How to get verified:"},
+    "sso.acr.help": {"id": "Tentang verifikasi identitas", "en": "About identity verification"},
+    "sso.acr.back": {"id": "Kembali ke {app}", "en": "Back to {app}"},
+    "identity.how.step1": {"id": "Buka halaman Profil dan tekan \"Tampilkan kode untuk loket\".",
+                           "en": "Open your Profile page and press \"Show a code for the counter\"."},
+    "identity.how.step2": {
+        "id": "Datang ke loket MPP mana pun dengan KTP-el Anda; tunjukkan kode itu (atau sebutkan NIK Anda) "
+              "kepada petugas. Petugas mencocokkan nama, NIK dan foto; tidak ada gambar KTP-el yang disimpan.",
+        "en": "Come to any MPP counter with your KTP-el; show the officer that code (or tell them your NIK). "
+              "The officer checks name, NIK and photo; no image of the KTP-el is kept."},
+    "identity.how.step3": {"id": "Konfirmasi verifikasinya di ponsel Anda sendiri, di halaman Profil.",
+                           "en": "Confirm the verification on your own phone, on your Profile page."},
+    "page.identity_help": {"id": "Verifikasi identitas", "en": "Identity verification"},
+    "page.identity_counter": {"id": "Verifikasi identitas di loket", "en": "Identity check at the counter"},
+    "page.nik_dispute": {"id": "Sengketa NIK", "en": "NIK dispute"},
+    "identity.help.intro": {
+        "id": "Setiap akun MPP Digital memiliki tingkat keyakinan identitas. \"Dinyatakan sendiri\": NIK dan "
+              "nama diketik sendiri saat mendaftar. \"Terverifikasi\": dicocokkan dengan KTP-el di loket MPP.",
+        "en": "Every MPP Digital account has an identity assurance level. \"Self-declared\": the NIK and name "
+              "were typed at registration. \"Verified\": checked against the KTP-el at an MPP counter."},
+    "identity.help.needs": {
+        "id": "Akun terverifikasi diperlukan untuk menerima dokumen hasil permohonan online, agar aplikasi "
+              "instansi menerima NIK Anda, dan untuk layanan yang standarnya mensyaratkannya.",
+        "en": "A verified account is needed to receive the output document of an online application, for "
+              "agency apps to receive your NIK, and for services whose standard requires it."},
+    "identity.help.how": {"id": "Cara mendapatkan verifikasi", "en": "How to get verified"},
+    "identity.help.dispute": {
+        "id": "NIK Anda didaftarkan orang lain? Daftar tanpa NIK itu lalu buka sengketa; petugas loket "
+              "memindahkan NIK ke akun Anda setelah mencocokkan KTP-el Anda.",
+        "en": "Someone else registered your NIK? Register without it and open a dispute; a counter officer "
+              "moves the NIK to your account after checking your KTP-el."},
+    "assurance.title": {"id": "Tingkat keyakinan identitas", "en": "Identity assurance"},
+    "assurance.verified_detail": {"id": "Diverifikasi {date} di {site} oleh {officer}.",
+                                  "en": "Verified on {date} at {site} by {officer}."},
+    "assurance.self_declared_help": {
+        "id": "Identitas Anda belum diverifikasi. Datang ke loket MPP mana pun dengan KTP-el dan tunjukkan kode ini.",
+        "en": "Your identity is not verified yet. Come to any MPP counter with your KTP-el and show this code."},
+    "assurance.show_code": {"id": "Tampilkan kode untuk loket", "en": "Show a code for the counter"},
+    "assurance.code_hint": {"id": "Tunjukkan kode ini di loket (berlaku 10 menit).",
+                            "en": "Show this code at the counter (valid for 10 minutes)."},
+    "assurance.pending": {
+        "id": "{officer} di {site} menandai akun Anda terverifikasi. Konfirmasi bila Anda sedang di loket itu.",
+        "en": "{officer} at {site} marked your account verified. Confirm if you are at that counter now."},
+    "assurance.confirm": {"id": "Ya, ini saya: konfirmasi", "en": "Yes, this is me: confirm"},
+    "assurance.confirmed": {"id": "Akun Anda sekarang terverifikasi.", "en": "Your account is now verified."},
+    "assurance.dispute_open": {
+        "id": "Sengketa NIK {nik} terbuka. Bawa KTP-el ke loket MPP untuk menyelesaikannya.",
+        "en": "Your dispute for NIK {nik} is open. Bring your KTP-el to an MPP counter to settle it."},
+    "assurance.how_link": {"id": "Cara mendapatkan verifikasi", "en": "How to get verified"},
+    "profile.twofactor_required": {
+        "id": "Akun petugas wajib memakai verifikasi dua langkah. Aktifkan di bawah sebelum membuka konsol.",
+        "en": "Staff accounts must use two-step verification. Turn it on below before opening a console."},
+    "profile.twofactor_relogin": {
+        "id": "Verifikasi dua langkah sudah aktif, tetapi sesi ini masuk tanpa kode: keluar lalu masuk lagi dengan kode.",
+        "en": "Two-step verification is on, but this session signed in without a code: sign out and sign in "
+              "again with a code."},
+    "counter_id.lookup": {"id": "Buka akun warga", "en": "Open a citizen's account"},
+    "counter_id.by_nik": {"id": "NIK (dari KTP-el)", "en": "NIK (from the KTP-el)"},
+    "counter_id.by_code": {"id": "atau kode di ponsel warga", "en": "or the code on the citizen's phone"},
+    "counter_id.find": {"id": "Buka", "en": "Open"},
+    "counter_id.site": {"id": "Loket MPP", "en": "MPP counter"},
+    "counter_id.account": {"id": "Akun", "en": "Account"},
+    "counter_id.level": {"id": "Tingkat", "en": "Level"},
+    "counter_id.dispute_note": {
+        "id": "Akun ini mengklaim NIK {nik} dalam sengketa. Bila KTP-el menunjukkan NIK itu, NIK dipindahkan ke "
+              "akun ini dan akun pemegangnya ditangguhkan.",
+        "en": "This account claims NIK {nik} in a dispute. If the KTP-el shows that NIK, it moves to this account "
+              "and the account holding it is suspended."},
+    "counter_id.disputed_note": {"id": "NIK akun ini sedang disengketakan oleh orang lain.",
+                                 "en": "Someone else disputes this account's NIK."},
+    "counter_id.nik_on_card": {"id": "NIK tertulis di KTP-el", "en": "NIK printed on the KTP-el"},
+    "counter_id.check_name": {"id": "Nama cocok dengan KTP-el", "en": "Name matches the KTP-el"},
+    "counter_id.check_nik": {"id": "NIK cocok dengan KTP-el", "en": "NIK matches the KTP-el"},
+    "counter_id.check_photo": {"id": "Foto KTP-el cocok dengan orang di depan loket",
+                               "en": "The KTP-el photo matches the person at the counter"},
+    "counter_id.no_image": {"id": "Jangan memotret atau memindai KTP-el: aplikasi tidak menyimpan gambarnya.",
+                            "en": "Do not photograph or scan the KTP-el: the app keeps no image of it."},
+    "counter_id.mark": {"id": "Tandai terverifikasi", "en": "Mark verified"},
+    "counter_id.marked": {
+        "id": "{name} ditandai terverifikasi. Minta warga mengonfirmasi di ponselnya (halaman Profil).",
+        "en": "{name} is marked verified. Ask the citizen to confirm on their phone (Profile page)."},
+    "register.dispute_offer": {
+        "id": "NIK ini milik Anda, tetapi didaftarkan orang lain? Daftar tanpa NIK itu dan buka sengketa; "
+              "NIK dipindahkan ke akun Anda di loket MPP setelah KTP-el Anda dicocokkan.",
+        "en": "Is this NIK yours but registered by someone else? Register without it and open a dispute; the "
+              "NIK moves to your account at an MPP counter once your KTP-el is checked."},
+    "register.dispute_submit": {"id": "Daftar dan buka sengketa NIK", "en": "Register and open a NIK dispute"},
+    "register.dispute_done": {
+        "id": "Akun dibuat tanpa NIK dan sengketa NIK {nik} dibuka. Verifikasi email Anda, lalu bawa KTP-el ke loket MPP.",
+        "en": "The account was made without the NIK and a dispute for NIK {nik} is open. Verify your email, then "
+              "bring your KTP-el to an MPP counter."},
+    "dispute.intro": {
+        "id": "Akun Anda belum memiliki NIK karena NIK Anda didaftarkan orang lain? Buka sengketa di sini.",
+        "en": "Your account has no NIK because someone else registered yours? Open a dispute here."},
+    "dispute.submit": {"id": "Buka sengketa", "en": "Open the dispute"},
+    "dispute.opened": {"id": "Sengketa NIK {nik} dibuka. Bawa KTP-el ke loket MPP mana pun.",
+                       "en": "The dispute for NIK {nik} is open. Bring your KTP-el to any MPP counter."},
+    "service.requires_verified": {
+        "id": "Layanan ini mensyaratkan akun terverifikasi: datang ke loket MPP dengan KTP-el untuk verifikasi.",
+        "en": "This service requires a verified account: come to an MPP counter with your KTP-el to get verified."},
     # ---- OFFICE (issue 13: back office, grants, work list)
     "role.needs_agency": {"id": "Petugas harus diberi satu instansi di MPP tersebut.",
                           "en": "An officer must be given one agency at that MPP."},
@@ -2030,6 +2196,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "en": "Some figures are sample data from the history generator; their rows are marked \"sample data\"."},
     "synthetic.note": {"id": "Angka bertanda \"data contoh\" berasal dari pembangkit riwayat, bukan dari layanan nyata.",
                        "en": "Figures marked \"sample data\" come from the history generator, not from real service."},
+    # ---- integration (issue 13 x issue 17)
+    "app.holder_not_verified": {
+        "id": "Dokumen hasil hanya diterbitkan untuk akun yang identitasnya terverifikasi. Pemohon belum "
+              "terverifikasi: mintalah pemohon datang ke loket MPP dengan KTP-el (penjelasan: {path}).",
+        "en": "An output document is issued only to an account whose identity is verified. The applicant is not "
+              "verified yet: ask them to come to an MPP counter with their KTP-el (how: {path}).",
+    },
 }
 
 

@@ -122,6 +122,8 @@ class Service(SQLModel, table=True):
     fee_schedule: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Lower-cased, accent-free name, aliases, agency and product: what the catalog search reads.
     search_text: str = Field(default="", max_length=2000)
+    # The standard asks for an identity verified at a counter (services/assurance.py).
+    requires_verified: bool = False
 
 
 class SiteService(SQLModel, table=True):
@@ -200,6 +202,8 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = None
     user_agent: str = Field(default="", max_length=300)
     ip_address: str = Field(default="", max_length=64)
+    # How the sign-in was authenticated (OpenID Connect ``amr``): "pwd", or "pwd otp" with a second factor.
+    amr: str = Field(default="pwd", max_length=20)
 
 
 class OneTimeToken(SQLModel, table=True):
@@ -945,6 +949,64 @@ class Notification(SQLModel, table=True):
     params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # message params, no personal data
     created_at: datetime
     read_at: datetime | None = None
+
+
+# ---------------------------------------------------------------- identity assurance (issue 17)
+
+
+class AssuranceLevel(StrEnum):
+    """How sure MPP Digital is of who is behind an account."""
+
+    SELF_DECLARED = "self_declared"  # "dinyatakan sendiri": the NIK and name as typed at registration
+    VERIFIED = "verified"  # "terverifikasi": checked against the KTP-el at an MPP counter
+
+
+class IdentityAssurance(SQLModel, table=True):
+    """An account's identity assurance level; no row means self-declared.
+
+    The counter code is a short-lived number the citizen shows an officer (only its hash is
+    kept). A suspended account (``suspended_at``) lost its NIK in a dispute.
+    """
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    level: str = Field(default=AssuranceLevel.SELF_DECLARED, max_length=16)  # AssuranceLevel
+    verified_at: datetime | None = None
+    verified_site_id: int | None = Field(default=None, foreign_key="mppsite.id")
+    verified_by: int | None = Field(default=None, foreign_key="user.id")
+    counter_code_hash: str | None = Field(default=None, max_length=64, index=True)
+    counter_code_expires_at: datetime | None = None
+    suspended_at: datetime | None = None
+    suspended_reason: str | None = Field(default=None, max_length=40)
+
+
+class IdentityVerification(SQLModel, table=True):
+    """One verification at a counter: the officer marked it; the citizen confirms on their own device."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    officer_id: int = Field(foreign_key="user.id")
+    site_id: int = Field(foreign_key="mppsite.id")
+    dispute_id: int | None = Field(default=None, foreign_key="nikdispute.id")
+    created_at: datetime
+    expires_at: datetime
+    confirmed_at: datetime | None = None
+
+
+class NikDispute(SQLModel, table=True):
+    """A claim that a registered NIK belongs to someone else (the claimant); resolved at a counter."""
+
+    __table_args__ = (Index("ix_nikdispute_lookup_status", "nik_lookup", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nik_lookup: str = Field(max_length=64)  # keyed hash of the disputed NIK (services/sealing.py)
+    nik_sealed: str = Field(max_length=200)  # the NIK itself, sealed: it moves to the claimant
+    claimant_id: int = Field(foreign_key="user.id", index=True)
+    holder_id: int | None = Field(default=None, foreign_key="user.id")  # the account that held the NIK
+    status: str = Field(default="open", max_length=12)  # open / resolved / withdrawn (the claimant closed the account)
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: int | None = Field(default=None, foreign_key="user.id")
+    resolved_site_id: int | None = Field(default=None, foreign_key="mppsite.id")
 
 
 # --- SKM survey (issue 14: Survei Kepuasan Masyarakat, PermenPANRB 14/2017) ------------------

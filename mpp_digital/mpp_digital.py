@@ -25,6 +25,7 @@ from pages.complaints import complaint_office_page, complaints_page
 from pages.dashboard import national, regional
 from pages.documents import my_documents, verification_page
 from pages.home import home
+from pages.identity import counter_identity, identity_help, nik_dispute
 from pages.office import office_applications, office_case
 from pages.privacy import privacy_page
 from pages.profile import profile
@@ -43,6 +44,7 @@ from state.counter import CounterState
 from state.dashboard import NationalDashboardState, RegionalDashboardState
 from state.documents import AccessLogState, MyDocumentsState
 from state.home import LandingState
+from state.identity import CounterIdentityState, DisputeState, IdentityState
 from state.kiosk import KioskState
 from state.my_data import MyDataState
 from state.nav import NavState
@@ -219,7 +221,8 @@ PAGE_REGISTRY = [
     (routes.HOME, home, [LandingState.load]),
     (routes.REGISTER, register, [RegisterState.reset_form]),
     (routes.LOGIN, login, [LoginState.on_load]),
-    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, AccessLogState.load]),
+    (routes.PROFILE, profile, [ProfileState.load, ConnectedAppsState.load, MyDataState.load, AccessLogState.load,
+                               IdentityState.load]),
     (routes.VERIFY_EMAIL, verify_email, [VerifyEmailState.on_load]),
     (routes.FORGOT_PASSWORD, forgot_password, [PasswordResetState.on_load]),
     (routes.RESET_PASSWORD, reset_password, [PasswordResetState.on_load]),
@@ -244,6 +247,10 @@ PAGE_REGISTRY = [
     (routes.DASHBOARD_NATIONAL, national, [NationalDashboardState.load, MonthlyReportState.load,
                                            SkmDashboardState.load_national]),
     (routes.PRIVACY, privacy_page, []),
+    # ---- identity assurance (issue 17)
+    (routes.IDENTITY_HELP, identity_help, []),
+    (routes.IDENTITY_COUNTER, counter_identity, [CounterIdentityState.load]),
+    (routes.NIK_DISPUTE, nik_dispute, [DisputeState.load]),
     # ---- online applications, citizen side (APPS)
     (routes.APPLICATIONS, my_applications_page, [MyApplicationsState.load]),
     (routes.APPLICATION_NEW, apply_page, [ApplyState.load]),

@@ -32,6 +32,11 @@ COUNTER = "/petugas/loket"
 DASHBOARD_REGIONAL = "/dasbor/daerah"
 DASHBOARD_NATIONAL = "/dasbor/nasional"
 PRIVACY = "/privasi"  # the privacy notice (UU 27/2022)
+# ---- identity assurance (issue 17)
+IDENTITY_HELP = "/verifikasi-identitas"  # what the levels mean and how to get verified
+IDENTITY_COUNTER = "/petugas/verifikasi"  # an officer verifies a citizen against the KTP-el
+NIK_DISPUTE = "/sengketa-nik"  # the real owner of a registered NIK claims it
+TWO_FACTOR_REQUIRED = PROFILE + "?dua-langkah=wajib"  # a staff session without TOTP is sent here
 # ---- online applications, citizen side (APPS)
 APPLICATIONS = "/permohonan"  # "Permohonan saya"
 APPLICATION_NEW = "/permohonan/baru/[layanan]"  # the online form of a service
@@ -219,6 +224,9 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute(DASHBOARD_REGIONAL, "page.dashboard_regional"),
     PageRoute(DASHBOARD_NATIONAL, "page.dashboard_national"),
     PageRoute(PRIVACY, "page.privacy"),
+    PageRoute(IDENTITY_HELP, "page.identity_help"),
+    PageRoute(IDENTITY_COUNTER, "page.identity_counter"),
+    PageRoute(NIK_DISPUTE, "page.nik_dispute"),
     # ---- online applications, citizen side (APPS)
     PageRoute(APPLICATIONS, "page.applications"),
     PageRoute(APPLICATION_NEW, "page.application_new"),

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.base import invalid_error_characters
-from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -29,9 +29,10 @@ from mpp_digital.client_address import request_address
 from mpp_digital.clock import utcnow
 from mpp_digital.cookies import clear_session_cookie, session_cookie_name
 from mpp_digital.db import session_scope
+from mpp_digital.errors import DomainError
 from mpp_digital.i18n import t
 from mpp_digital.models import UserSession
-from mpp_digital.services import accounts, rate_limits, sso, sso_keys
+from mpp_digital.services import accounts, assurance, audit, rate_limits, sso, sso_keys
 from mpp_digital.services.sso_server import ProviderRequest, ProviderServer
 from mpp_digital.settings import get_settings
 
@@ -99,6 +100,36 @@ h1{{color:#0b3d91;font-size:22px}}code{{background:#eef1f6;padding:2px 6px;borde
 <p id="oauth-error-description">{html.escape(description)}</p>
 <p><a href="{routes.HOME}">MPP Digital</a></p></body></html>"""
     return HTMLResponse(body, status_code=status, headers=NO_STORE)
+
+
+class UnmetAuthenticationRequirements(OAuth2Error):
+    """The account does not meet the ``acr`` the app asked for (OpenID Connect Core 1.0
+    ``unmet_authentication_requirements``; RFC 9470 step-up authentication)."""
+
+    error = "unmet_authentication_requirements"
+    description = "The app asked for an identity verified at an MPP counter; this account is self-declared."
+
+
+def verification_required_page(app_name: str, back: str) -> HTMLResponse:
+    """What a self-declared citizen sees when an app asks for a verified identity: how to get
+    verified, and a link back to the app (which receives ``unmet_authentication_requirements``)."""
+    help_url = routes.IDENTITY_HELP
+    parts = "".join(
+        f"""<section lang="{lang}"><h1>{html.escape(t("sso.acr.title", lang))}</h1>
+<p>{html.escape(t("sso.acr.body", lang, app=app_name))}</p>
+<ol><li>{html.escape(t("identity.how.step1", lang))}</li><li>{html.escape(t("identity.how.step2", lang))}</li>
+<li>{html.escape(t("identity.how.step3", lang))}</li></ol></section>""" for lang in ("id", "en"))
+    body = f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>MPP Digital</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:640px;margin:48px auto;padding:0 16px;color:#1b2333}}
+h1{{color:#0b3d91;font-size:22px}}section[lang=en]{{color:#5b6478;border-top:1px solid #eef1f6;margin-top:24px}}
+a.button{{display:inline-block;margin:8px 12px 0 0;padding:8px 14px;border-radius:6px;background:#0b3d91;color:#fff;
+text-decoration:none}}</style></head>
+<body id="acr-unmet">{parts}
+<p><a class="button" id="acr-help" href="{html.escape(help_url)}">{html.escape(t("sso.acr.help", "id"))}</a>
+<a id="acr-back" href="{html.escape(back)}">{html.escape(t("sso.acr.back", "id", app=app_name))}</a></p>
+</body></html>"""
+    return HTMLResponse(body, status_code=403, headers=NO_STORE)
 
 
 def _tuple_response(result: tuple[int, object, list]) -> Response:
@@ -197,6 +228,23 @@ def _authorize(incoming: Incoming) -> Response:
                 return _authorization_error(server, request, LoginRequiredError(redirect_uri=grant.redirect_uri))
             back = incoming.path + "?" + urlencode(_without(incoming.query, routes.CONSENT_DENIED_PARAM))
             return _redirect(f"{routes.LOGIN}?next={quote(back)}" + ("&ulang=1" if reauth else ""))
+
+        try:
+            wanted = sso.requested_acr(acr_values=data.get("acr_values"), claims=data.get("claims"))
+        except DomainError as exc:
+            return _authorization_error(server, request, InvalidRequestError(
+                t(exc.key, "en"), redirect_uri=grant.redirect_uri))
+        account_acr = assurance.acr_of(session=db, user_id=end_user.get_user_id())
+        if not sso.acr_satisfies(account_acr=account_acr, wanted=wanted):
+            audit.record(session=db, action="sso_acr_unmet", now=now, actor_user_id=end_user.get_user_id(),
+                         target=f"client:{client_id}", detail={"acr": account_acr, "wanted": wanted})
+            refusal = UnmetAuthenticationRequirements(redirect_uri=grant.redirect_uri)
+            if "none" in prompts:
+                return _authorization_error(server, request, refusal)
+            refusal.state = request.payload.state
+            status, _body, headers = server.handle_error_response(request, refusal)
+            back = next(add_params_to_uri(v, [("iss", server.issuer)]) for k, v in headers if k.lower() == "location")
+            return verification_required_page(grant.client.row.name, back)
 
         if data.get(routes.CONSENT_DENIED_PARAM) == "deny":
             return _to_client(server, server.create_authorization_response(request, grant_user=None, grant=grant))

@@ -24,6 +24,7 @@ def register() -> rx.Component:
             rx.vstack(
                 rx.callout(RegisterState.done_email, icon="mail-check", color_scheme="green", id="register-done",
                            title=t("register.done")),
+                notice(RegisterState.dispute_done, "amber", "register-dispute-done"),
                 notice(RegisterState.demo_note, "blue", "register-demo-outbox"),
                 rx.link(t("page.login"), href=routes.LOGIN),
                 width="100%",
@@ -36,6 +37,18 @@ def register() -> rx.Component:
                     rx.cond(RegisterState.nik_preview != "",
                             rx.callout(RegisterState.nik_preview, icon="id-card", color_scheme="blue", size="1",
                                        id="nik-preview", width="100%")),
+                    rx.cond(RegisterState.nik_taken,
+                            rx.callout(
+                                rx.vstack(
+                                    rx.text(t("register.dispute_offer"), size="2"),
+                                    rx.hstack(rx.el.input(type="checkbox", name="dispute", id="register-dispute"),
+                                              rx.text(t("register.dispute_submit"), as_="label",
+                                                      html_for="register-dispute", size="2", weight="medium"),
+                                              align="center"),
+                                    rx.link(t("assurance.how_link"), href=routes.IDENTITY_HELP, size="1"),
+                                    spacing="2"),
+                                icon="shield-question", color_scheme="amber", id="register-dispute-offer",
+                                width="100%")),
                     field("field.full_name", "full_name", error=RegisterState.errors.get("full_name", ""),
                           auto_complete="name"),
                     field("field.email", "email", error=RegisterState.errors.get("email", ""), type="email",

@@ -241,6 +241,11 @@ def service_page() -> rx.Component:
                          rx.flex(rx.foreach(s.channels, lambda c: rx.badge(c, size="2")), spacing="2", wrap="wrap")),
                     columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
                 ),
+                rx.cond(s.requires_verified,
+                        rx.callout(rx.hstack(rx.text(t("service.requires_verified")),
+                                             rx.link(t("assurance.how_link"), href=routes.IDENTITY_HELP), wrap="wrap"),
+                                   icon="shield-check", color_scheme="amber", id="service-requires-verified",
+                                   width="100%")),
                 rx.cond(s.fee_variants.length() > 0, _fee_section()),
                 _section("std.requirements", _numbered(s.requirements), test_id="service-requirements"),
                 rx.cond(s.online_documents.length() + s.online_fields.length() > 0, _section(

@@ -7,6 +7,7 @@ from components.i18n import t
 from components.layout import card, notice, page
 from mpp_digital import routes
 from pages.documents import access_log_card
+from pages.identity import identity_card, twofactor_banner
 from pages.sso import connected_apps_card
 from state.lang import LangState
 from state.my_data import MyDataState
@@ -198,8 +199,10 @@ def profile() -> rx.Component:
     return page(
         rx.heading(t("profile.title"), size="7", margin_bottom="16px"),
         notice(ProfileState.notice, "green", "profile-notice"),
+        twofactor_banner(),
         rx.grid(
-            rx.vstack(_my_data(), _sessions(), connected_apps_card(), access_log_card(), spacing="4", width="100%"),
+            rx.vstack(_my_data(), identity_card(), _sessions(), connected_apps_card(), access_log_card(), spacing="4",
+                      width="100%"),
             rx.vstack(_contact(), _password(), _totp(), _data_saya(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%", margin_top="12px",
         ),

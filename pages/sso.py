@@ -5,6 +5,7 @@ import reflex as rx
 from components.forms import field, submit_button
 from components.i18n import t
 from components.layout import card, notice, page
+from mpp_digital import routes
 from state.sso import SCOPES, ConnectedAppsState, ConsentState
 from state.sso_admin import AUTH_METHODS, SECRET_ELEMENT, ClientRegistryState
 
@@ -46,6 +47,11 @@ def consent() -> rx.Component:
                         rx.cond(ConsentState.legal_basis != "",
                                 rx.callout(rx.text(t("sso.consent.legal_basis"), ": ", ConsentState.legal_basis),
                                            icon="scale", color_scheme="amber", size="1", id="consent-legal-basis")),
+                        rx.cond(ConsentState.nik_withheld,
+                                rx.callout(rx.text(t("sso.consent.nik_withheld"), " ",
+                                                   rx.link(t("assurance.how_link"), href=routes.IDENTITY_HELP)),
+                                           icon="shield-question", color_scheme="amber", size="1",
+                                           id="consent-nik-withheld")),
                         rx.text(t("sso.consent.signed_in_as"), ": ", ConsentState.signed_in_as, size="1",
                                 color=MUTED, id="consent-user"),
                         rx.text(t("sso.consent.note"), size="1", color=MUTED),

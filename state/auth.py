@@ -11,8 +11,8 @@ from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
 from mpp_digital.errors import DomainError, ValidationError
 from mpp_digital.models import Region
-from mpp_digital.services import accounts, rate_limits
-from mpp_digital.services.identity import kecamatan_code_of
+from mpp_digital.services import accounts, assurance, rate_limits
+from mpp_digital.services.identity import kecamatan_code_of, mask_nik
 from state.lang import tr
 from state.session import client_ip, current_principal, full_page_load, personal, principal, protected
 
@@ -36,6 +36,8 @@ class RegisterState(rx.State):
     nik_preview: str = ""
     done_email: str = ""
     demo_note: str = ""  # demo mode: where the verification link can be read
+    nik_taken: bool = False  # the NIK is registered to a self-declared account: its owner may dispute it
+    dispute_done: str = ""  # the account was made without the NIK and a dispute opened
 
     @rx.event
     async def preview_nik(self, value: str):
@@ -73,18 +75,27 @@ class RegisterState(rx.State):
             nik=form.get("nik", ""), full_name=form.get("full_name", ""), email=form.get("email", ""),
             phone=form.get("phone", ""), password=form.get("password", ""),
         )
+        dispute = bool(form.get("dispute")) and self.nik_taken  # "this NIK is mine": register without it
         try:  # argon2 takes time: off the event loop (the mail goes through the outbox)
-            email = (await in_session(accounts.register_citizen, registration=registration, now=utcnow())).email
+            if dispute:
+                email = (await in_session(assurance.register_with_dispute, registration=registration, now=utcnow(),
+                                          ip_address=client_ip(self)))[0].email
+            else:
+                email = (await in_session(accounts.register_citizen, registration=registration, now=utcnow())).email
         except accounts.InvalidForm as exc:
             self.errors = await _field_errors(self, exc.errors)
+            self.nik_taken = "nik" in exc.errors and exc.errors["nik"].key == "nik.taken"
             return rx.toast.error(await tr(self, "form.invalid"))
-        self.errors = {}
+        self.errors, self.nik_taken = {}, False
+        self.dispute_done = await tr(self, "register.dispute_done",
+                                     nik=mask_nik("".join(registration.nik.split()))) if dispute else ""
         self.done_email = email
 
     @rx.event
     async def reset_form(self):
         """Start afresh when the page opens."""
         self.errors, self.nik_preview, self.done_email = {}, "", ""
+        self.nik_taken, self.dispute_done = False, ""
         self.demo_note = await _demo_outbox_note(self, "register.demo_outbox")
 
 
@@ -132,6 +143,8 @@ class LoginState(rx.State):
             return
         self.error = ""
         next_path = routes.safe_next(self.router.url.query_parameters.get("next"))
+        if result.must_enrol_totp:  # a staff account without TOTP: enrolment before any staff page
+            next_path = routes.TWO_FACTOR_REQUIRED
         return full_page_load(routes.session_start_url(result.login_ticket or "", next_path))
 
 

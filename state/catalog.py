@@ -198,6 +198,7 @@ class ServicePageState(rx.State):
     channels: list[str] = []
     sites: list[SiteLink] = []
     slug: str = ""
+    requires_verified: bool = False  # the standard asks for an identity verified at a counter
     apply_href: str = ""  # "Ajukan online": the form (the MPP preselected from the NIK), when offered online
     # What the online form asks (the typed requirement items): documents to upload, data to fill in
     online_documents: list[str] = []
@@ -283,6 +284,7 @@ class ServicePageState(rx.State):
         self.fee_site = (known or [o.slug for o in offers] or [""])[0] if service.fee_schedule else ""
         await self._show_fees()
         self.product, self.complaint_handling = service.product, service.complaint_handling
+        self.requires_verified = service.requires_verified
         self.legal_basis = list(service.legal_basis)
         labels = {c: await tr(self, f"channel.{c}") for c in catalog.CHANNELS}
         self.channels = [labels[c] for c in catalog.CHANNELS if any(c in o.channels for o in offers)]

@@ -364,6 +364,7 @@ class CatalogAdminState(rx.State):
         self.form = {k: ("\n".join(data.get(k) or []) if isinstance(data.get(k), list) and k != "aliases"
                          else ", ".join(data.get(k) or []) if k == "aliases" else str(data.get(k, "")))
                      for k in SERVICE_TEXT_FIELDS}
+        self.form["requires_verified"] = "1" if data.get("requires_verified") else ""
         self.form |= {k: json.dumps(data[k], ensure_ascii=False, indent=2) if data.get(k) else ""
                       for k in STANDARD_TEXT_FIELDS}
         self.items = [ItemRow(**requirements.item_to_form(i)) for i in data.get("requirement_items") or []
@@ -411,7 +412,7 @@ class CatalogAdminState(rx.State):
     async def save_draft(self, form: dict):
         """Validate and keep the change as a draft."""
         data = {k: form.get(k, "") for k in SERVICE_TEXT_FIELDS + STANDARD_TEXT_FIELDS} | {
-            "agency_id": self.agency_id,
+            "agency_id": self.agency_id, "requires_verified": form.get("requires_verified", ""),
             "requirement_items": [requirements.item_from_form(dataclasses.asdict(row)) for row in self.items]}
         try:
             await in_session(catalog_editing.save_draft, actor=principal(), data=data, now=utcnow(),
@@ -420,6 +421,7 @@ class CatalogAdminState(rx.State):
             self.errors = {k: await tr(self, e.key, **e.params) for k, e in exc.errors.items()}
             self.notice = ""
             self.form = {k: str(v) for k, v in data.items() if k in SERVICE_TEXT_FIELDS + STANDARD_TEXT_FIELDS}
+            self.form["requires_verified"] = "1" if data["requires_verified"] else ""
             return
         except DomainError as exc:
             self.errors = {"form": await tr(self, exc.key)}

@@ -31,7 +31,7 @@ from mpp_digital.cookies import session_cookie_name
 from mpp_digital.errors import DomainError, NotAllowed
 from mpp_digital.models import Role
 from mpp_digital.services import accounts, rate_limits
-from mpp_digital.services.authz import Principal, authorize
+from mpp_digital.services.authz import Principal, authorize, require_second_factor
 from mpp_digital.settings import get_settings
 
 _PRINCIPAL: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("mpp_principal", default=None)
@@ -212,6 +212,8 @@ async def _deny(state: rx.State, exc: NotAllowed) -> rx.event.EventSpec:
         await clear_personal_states(state)
         return login_redirect(state)
     state.reset()
+    if exc.key == "auth.second_factor_required":  # a staff session without TOTP: enrolment first
+        return rx.redirect(routes.TWO_FACTOR_REQUIRED)
     return await _refused(state, exc)
 
 
@@ -228,7 +230,10 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
     Without a session every personal state is reset and the browser goes to /masuk; with
     the wrong role the handler's state is reset and a toast says so. Scope (site, regency)
     is checked inside the handler with ``authorize(principal(), role, site_id=...)``: the
-    same rule. ``verified=True`` also requires a verified email (booking, applying).
+    same rule. ``verified=True`` also requires a verified email (booking, applying). A handler
+    that admits someone only through a staff role (officer, site admin, regional head, ministry,
+    superadmin) also requires a session signed in with a second factor; without one the browser
+    goes to the two-step enrolment on /profil.
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -243,6 +248,7 @@ def protected(*roles: Role, verified: bool = False) -> Callable:
             who = await _caller(self, upload)
             try:
                 authorize(who, *roles, verified=verified)
+                require_second_factor(who, *roles)
             except NotAllowed as exc:
                 return await _deny(self, exc)
             token = _PRINCIPAL.set(who)
@@ -273,6 +279,7 @@ def _guard_generator(fn: Callable, roles: tuple[Role, ...], verified: bool, uplo
         who = await _caller(self, upload)
         try:
             authorize(who, *roles, verified=verified)
+            require_second_factor(who, *roles)
         except NotAllowed as exc:
             yield await _deny(self, exc)
             return

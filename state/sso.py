@@ -10,7 +10,7 @@ from mpp_digital import routes
 from mpp_digital.blocking import in_session
 from mpp_digital.clock import utcnow
 from mpp_digital.errors import DomainError
-from mpp_digital.services import sso
+from mpp_digital.services import assurance, sso
 from state.lang import tr
 from state.session import client_ip, full_page_load, principal, protected
 
@@ -24,6 +24,7 @@ class ConsentState(rx.State):
     agency_name: str = ""
     scopes: list[str] = []
     legal_basis: str = ""
+    nik_withheld: bool = False  # the app asks for the NIK, which a self-declared account does not release
     signed_in_as: str = ""
     error: str = ""
     # The authorization request being answered (backend only: never sent to the browser).
@@ -35,6 +36,7 @@ class ConsentState(rx.State):
         """Page loader: describe the request in the page's query string."""
         params = {k: v for k, v in self.router.url.query_parameters.items() if k != routes.CONSENT_DENIED_PARAM}
         self.client_name, self.agency_name, self.scopes, self.legal_basis, self.error = "", "", [], "", ""
+        self.nik_withheld = False
         self._request = {}
         try:
             request = await in_session(sso.describe_request, client_id=params.get("client_id", ""),
@@ -46,6 +48,8 @@ class ConsentState(rx.State):
         self.client_name, self.agency_name = request.client_name, request.agency_name
         self.scopes = request.scopes
         self.legal_basis = request.nik_legal_basis if "nik" in request.scopes else ""
+        self.nik_withheld = "nik" in request.scopes and not await in_session(assurance.is_verified,
+                                                                             user_id=principal().user_id)
         self.signed_in_as = f"{principal().full_name} ({principal().email})"
 
     @rx.event

@@ -24,7 +24,8 @@ ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint",
                   "application", "applicationdraft", "storeddocument",
                   "pendingmail", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
-                  "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+                  "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance",
+                  "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 # The facts those rows wrote (ServiceEvent refs are their ids, which SQLite hands out again after a delete).
 DELETE_THEIR_FACTS = "DELETE FROM serviceevent WHERE source IN ('complaint', 'application')"

@@ -52,10 +52,17 @@ def _hash() -> str:
     return _HASH[0]
 
 
-def portal_cookie(db: Session, user: User) -> str:
-    """A live portal session for ``user``, as /auth/sesi would set it; returns the raw cookie."""
+def portal_cookie(db: Session, user: User, *, second_factor: bool | None = None) -> str:
+    """A live portal session for ``user``, as /auth/sesi would set it; returns the raw cookie.
+
+    The one sign-in of the unit tests: a staff account's session is signed in with a second
+    factor, as staff must (``second_factor`` overrides it: False for a password-only session).
+    """
     now = utcnow()
-    ticket = accounts.issue_token(session=db, user_id=user.id or 0, purpose=accounts.PURPOSE_LOGIN,
+    if second_factor is None:
+        second_factor = accounts.holds_staff_role(session=db, user_id=user.id or 0)
+    ticket = accounts.issue_token(session=db, user_id=user.id or 0,
+                                  purpose=accounts.PURPOSE_LOGIN_OTP if second_factor else accounts.PURPOSE_LOGIN,
                                   ttl=accounts.LOGIN_TICKET_TTL, now=now)
     _row, raw = accounts.start_session_from_ticket(session=db, ticket=ticket, ip_address="127.0.0.1",
                                                    user_agent="pytest", now=now)

@@ -25,6 +25,8 @@ from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.i18n import t
 from mpp_digital.models import (
     Agency,
+    AssuranceLevel,
+    IdentityAssurance,
     LoginAttempt,
     MppSite,
     OneTimeToken,
@@ -38,7 +40,7 @@ from mpp_digital.models import (
     UserSession,
 )
 from mpp_digital.services import audit, sealing
-from mpp_digital.services.authz import Grant, Principal, authorize
+from mpp_digital.services.authz import STAFF_ROLES, Grant, Principal, authorize
 from mpp_digital.services.identity import (
     NikInfo,
     check_password_policy,
@@ -65,6 +67,8 @@ RECOVERY_CODES = 10
 PURPOSE_VERIFY = "verify_email"
 PURPOSE_RESET = "reset_password"
 PURPOSE_LOGIN = "login"
+PURPOSE_LOGIN_OTP = "login_otp"  # a login ticket of a sign-in that used a second factor
+AMR_PASSWORD, AMR_OTP = "pwd", "pwd otp"  # UserSession.amr
 
 VERIFY_MAIL = "verify_email"  # PendingMail.kind of a verification link (ref: the OneTimeToken)
 RESET_MAIL = "reset_password"  # PendingMail.kind of a reset link (ref: the OneTimeToken)
@@ -164,18 +168,34 @@ def check_nik(*, session: Session, nik: str, now: datetime) -> NikInfo:
     return parse_nik(nik, kecamatan_codes=KecamatanLookup(session), today=now.date())
 
 
-def register_citizen(*, session: Session, registration: Registration, now: datetime) -> User:
+def nik_holder_verified(*, session: Session, nik: str) -> bool | None:
+    """Whether the account holding ``nik`` is verified at a counter; None when no account holds it."""
+    holder = session.exec(select(User.id).where(User.nik_lookup == nik_lookup(nik))).first()
+    if holder is None:
+        return None
+    level = session.exec(select(IdentityAssurance.level).where(IdentityAssurance.user_id == holder)).first()
+    return level == AssuranceLevel.VERIFIED
+
+
+def register_citizen(*, session: Session, registration: Registration, now: datetime,
+                     store_nik: bool = True) -> User:
     """Create a citizen account and mail the verification link.
 
+    ``store_nik=False``: the NIK is checked for its format only and not stored (its real owner
+    registers while someone else holds it, ``assurance.register_with_dispute``).
+
     Raises:
-        InvalidForm: with every wrong field and what is wrong with it.
+        InvalidForm: with every wrong field and what is wrong with it; a NIK already registered
+            is ``nik.taken`` (its owner may open a dispute), or ``nik.taken_verified`` when it
+            belongs to a verified account (never registered again).
     """
     errors: dict[str, ValidationError] = {}
     info = email = phone = None
     try:
         info = check_nik(session=session, nik=registration.nik, now=now)
-        if session.exec(select(User.id).where(User.nik_lookup == nik_lookup(info.nik))).first() is not None:
-            raise ValidationError("nik", "nik.taken")
+        holder_verified = nik_holder_verified(session=session, nik=info.nik) if store_nik else None
+        if holder_verified is not None:
+            raise ValidationError("nik", "nik.taken_verified" if holder_verified else "nik.taken")
     except ValidationError as exc:
         errors["nik"] = exc
     name = " ".join(registration.full_name.split())
@@ -206,12 +226,13 @@ def register_citizen(*, session: Session, registration: Registration, now: datet
         full_name=name,
         email=email,
         phone=phone,
-        birth_date=info.birth_date,
-        sex=info.sex,
+        birth_date=info.birth_date if store_nik else None,
+        sex=info.sex if store_nik else None,
         password_hash=password_hasher.hash(registration.password),
         created_at=now,
     )
-    set_nik(user, info.nik)
+    if store_nik:
+        set_nik(user, info.nik)
     session.add(user)
     session.flush()
     session.add(RoleAssignment(user_id=user.id, role=Role.CITIZEN, granted_at=now))
@@ -282,15 +303,15 @@ def _add_token(session: Session, *, user_id: int, purpose: str, token_hash: str,
     return token
 
 
-def consume_token(*, session: Session, raw: str, purpose: str, now: datetime) -> OneTimeToken:
-    """Use a single-use token once; a second use, a wrong purpose or expiry is refused.
+def consume_token(*, session: Session, raw: str, purpose: str | tuple[str, ...], now: datetime) -> OneTimeToken:
+    """Use a single-use token once; a second use, a wrong purpose (one of ``purpose``) or expiry is refused.
 
     The update is conditional on ``used_at IS NULL``, so two concurrent uses cannot both win.
     """
     token = session.exec(
         select(OneTimeToken).where(OneTimeToken.token_hash == hash_secret(raw or ""))
     ).first()
-    if token is None or token.purpose != purpose:
+    if token is None or token.purpose not in ((purpose,) if isinstance(purpose, str) else purpose):
         raise DomainError("token.invalid")
     if token.used_at is not None:
         raise DomainError("token.used")
@@ -382,6 +403,7 @@ class SignInResult:
     user_id: int
     needs_second_factor: bool
     login_ticket: str | None = None
+    must_enrol_totp: bool = False  # a staff account without TOTP: enrolment comes before any staff page
 
 
 def _normalise_identifier(identifier: str) -> str:
@@ -546,18 +568,27 @@ def sign_in(
             raise _fail(session, ident=ident, ip=ip_address, user=user, now=now)
     session.add(LoginAttempt(identifier_hash=identifier_hash(ident), user_id=user.id, ip_address=ip_address, at=now,
                              success=True))
-    ticket = issue_token(session=session, user_id=user.id or 0, purpose=PURPOSE_LOGIN,
+    ticket = issue_token(session=session, user_id=user.id or 0,
+                         purpose=PURPOSE_LOGIN_OTP if user.totp_enabled else PURPOSE_LOGIN,
                          ttl=LOGIN_TICKET_TTL, now=now)
-    return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket)
+    return SignInResult(user_id=user.id or 0, needs_second_factor=False, login_ticket=ticket,
+                        must_enrol_totp=not user.totp_enabled and holds_staff_role(session=session, user_id=user.id or 0))
+
+
+def holds_staff_role(*, session: Session, user_id: int) -> bool:
+    """Whether the account holds a role that must sign in with a second factor (``STAFF_ROLES``)."""
+    return session.exec(select(RoleAssignment.id).where(
+        RoleAssignment.user_id == user_id, col(RoleAssignment.role).in_(list(STAFF_ROLES))).limit(1)).first() is not None
 
 
 def start_session_from_ticket(
     *, session: Session, ticket: str, ip_address: str, user_agent: str, now: datetime
 ) -> tuple[UserSession, str]:
     """Exchange a login ticket for a new login session; returns the row and the raw cookie."""
-    token = consume_token(session=session, raw=ticket, purpose=PURPOSE_LOGIN, now=now)
+    token = consume_token(session=session, raw=ticket, purpose=(PURPOSE_LOGIN, PURPOSE_LOGIN_OTP), now=now)
     raw = new_secret()
     row = UserSession(
+        amr=AMR_OTP if token.purpose == PURPOSE_LOGIN_OTP else AMR_PASSWORD,
         user_id=token.user_id,
         token_hash=hash_secret(raw),
         created_at=now,
@@ -569,7 +600,7 @@ def start_session_from_ticket(
     session.add(row)
     session.flush()
     audit.record(session=session, action="login", now=now, actor_user_id=token.user_id,
-                 target=f"session:{row.id}", ip_address=ip_address)
+                 target=f"session:{row.id}", ip_address=ip_address, detail={"amr": row.amr.split()})
     return row, raw
 
 
@@ -578,7 +609,7 @@ def _session_principal():
     """The statement behind every guarded event, built once: a live session, its user and grants."""
     return (
         sql_select(UserSession.id, UserSession.last_seen_at, UserSession.expires_at, User.id, User.full_name,
-                   User.email, User.email_verified_at, RoleAssignment.role, RoleAssignment.site_id,
+                   User.email, User.email_verified_at, UserSession.amr, RoleAssignment.role, RoleAssignment.site_id,
                    RoleAssignment.regency_code, RoleAssignment.agency_id)
         .join(User, col(User.id) == UserSession.user_id)
         .join(RoleAssignment, col(RoleAssignment.user_id) == User.id, isouter=True)
@@ -627,13 +658,13 @@ def _principal_of(rows, now: datetime) -> tuple[Principal | None, bool]:
     whether its ``last_seen_at`` is due to move."""
     if not rows:
         return None, False
-    session_id, last_seen_at, expires_at, user_id, full_name, email, verified_at = rows[0][:7]
+    session_id, last_seen_at, expires_at, user_id, full_name, email, verified_at, amr = rows[0][:8]
     if now >= expires_at or now - last_seen_at >= SESSION_IDLE:
         return None, False
     grants = tuple(Grant(role=Role(role), site_id=site_id, regency_code=regency, agency_id=agency)
                    for *_, role, site_id, regency, agency in rows if role is not None)
     principal = Principal(user_id=user_id, session_id=session_id, full_name=full_name, email=email,
-                          email_verified=verified_at is not None, grants=grants)
+                          email_verified=verified_at is not None, grants=grants, amr=tuple((amr or "pwd").split()))
     return principal, now - last_seen_at >= SESSION_TOUCH_EVERY
 
 
@@ -669,6 +700,11 @@ def sign_out(*, session: Session, principal: Principal, now: datetime, ip_addres
         session.add(row)
     audit.record(session=session, action="logout", now=now, actor_user_id=principal.user_id,
                  target=f"session:{principal.session_id}", ip_address=ip_address)
+
+
+def end_all_sessions(*, session: Session, user_id: int, now: datetime) -> int:
+    """Revoke every session of an account (it was suspended); returns how many."""
+    return _revoke_all(session, user_id, now)
 
 
 def _revoke_all(session: Session, user_id: int, now: datetime, keep: int | None = None) -> int:
@@ -838,14 +874,24 @@ def confirm_totp(*, session: Session, principal: Principal, code: str, now: date
         session.delete(old)
     for code_ in codes:
         session.add(RecoveryCode(user_id=user.id or 0, code_hash=hash_secret(code_)))
+    # The code just proved the second factor on this very session: it counts as signed in with it.
+    session.execute(update(UserSession).where(col(UserSession.id) == principal.session_id,
+                                              col(UserSession.user_id) == user.id).values(amr=AMR_OTP))
     audit.record(session=session, action="totp_enabled", now=now, actor_user_id=user.id,
                  target=f"user:{user.id}")
     return codes
 
 
 def disable_totp(*, session: Session, principal: Principal, password: str, now: datetime) -> None:
-    """Turn TOTP off after re-entering the password."""
+    """Turn TOTP off after re-entering the password (not for staff: their roles require it).
+
+    Raises:
+        DomainError: ``totp.required_for_staff``.
+        ValidationError: the password is wrong.
+    """
     user = get_user(session=session, user_id=principal.user_id)
+    if holds_staff_role(session=session, user_id=user.id or 0):
+        raise DomainError("totp.required_for_staff")
     try:
         password_hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
@@ -1063,6 +1109,10 @@ def set_account_active(*, session: Session, actor: Principal, user_id: int, acti
         return user
     user.is_active = active
     session.add(user)
+    suspension = session.get(IdentityAssurance, user_id) if active else None
+    if suspension is not None and suspension.suspended_at is not None:  # a NIK dispute's suspension ends
+        suspension.suspended_at = suspension.suspended_reason = None
+        session.add(suspension)
     ended = 0 if active else _revoke_all(session, user_id, now)
     audit.record(session=session, action="account_reactivated" if active else "account_deactivated", now=now,
                  actor_user_id=actor.user_id, target=f"user:{user_id}", ip_address=ip_address,

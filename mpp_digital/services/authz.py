@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session, select
 
 from mpp_digital.errors import NotAllowed
 from mpp_digital.models import MppSite, Role, RoleAssignment, User
+
+# Roles that act on other people's data: their sessions need a second factor (issue 17).
+STAFF_ROLES = frozenset({Role.OFFICER, Role.SITE_ADMIN, Role.REGIONAL_HEAD, Role.MINISTRY, Role.SUPERADMIN})
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,18 @@ class Principal:
     email: str
     email_verified: bool
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    # How this login session was authenticated (OpenID Connect amr): ("pwd",) or ("pwd", "otp").
+    amr: tuple[str, ...] = ("pwd",)
+
+    @property
+    def second_factor(self) -> bool:
+        """Whether this session was signed in with a second factor (TOTP or a recovery code)."""
+        return "otp" in self.amr
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether any staff role is held (these must sign in with a second factor)."""
+        return bool(self.roles & STAFF_ROLES)
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -56,9 +71,10 @@ def grants_for(*, session: Session, user_id: int) -> tuple[Grant, ...]:
                  for r in rows)
 
 
-def principal_for(*, session: Session, user: User, session_id: int) -> Principal:
+def principal_for(*, session: Session, user: User, session_id: int, amr: tuple[str, ...] = ("pwd",)) -> Principal:
     """Build the principal of a user for one login session."""
     return Principal(
+        amr=amr,
         user_id=user.id or 0,
         session_id=session_id,
         full_name=user.full_name,
@@ -117,3 +133,31 @@ def authorize(
         else:  # citizen, ministry: no narrower scope
             return principal
     raise NotAllowed()
+
+
+def admitted_as_staff(principal: Principal, roles: tuple[Role, ...]) -> bool:
+    """Whether ``principal`` passes a check for ``roles`` only through a staff role (no citizen
+    or other non-staff grant among ``roles`` admits them)."""
+    if not roles:
+        return False
+    return not any(g.role in roles and g.role not in STAFF_ROLES for g in principal.grants)
+
+
+def require_second_factor(principal: Principal, *roles: Role) -> None:
+    """Staff act on other people's data only from a session signed in with a second factor.
+
+    Raises:
+        NotAllowed: ``auth.second_factor_required`` when ``roles`` admit ``principal`` only as
+            staff and its session was signed in with a password alone.
+    """
+    if admitted_as_staff(principal, roles) and not principal.second_factor:
+        raise NotAllowed("auth.second_factor_required")
+
+
+def without_unproven_staff_grants(principal: Principal | None) -> Principal | None:
+    """The principal as an HTTP route outside the ``protected()`` guard must use it: a session
+    signed in with a password alone keeps only its non-staff grants (a citizen's own data), so
+    staff powers always need a second factor."""
+    if principal is None or principal.second_factor or not principal.is_staff:
+        return principal
+    return replace(principal, grants=tuple(g for g in principal.grants if g.role not in STAFF_ROLES))

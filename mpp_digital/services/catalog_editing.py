@@ -26,7 +26,7 @@ from mpp_digital.services.hours import WEEKDAYS, parse_hours
 
 SERVICE_FIELDS = ("slug", "agency_id", "name", "aliases", "summary", "requirements", "procedure", "duration_days",
                   "fee_rupiah", "product", "complaint_handling", "legal_basis", "life_events",
-                  "requirement_items", "workflow", "fee_schedule")
+                  "requirement_items", "workflow", "fee_schedule", "requires_verified")
 # The machine-readable standard (issue 13): checked by its own module; a draft saved without one of
 # these keys leaves the live value as it is.
 STANDARD_FIELDS = ("requirement_items", "workflow", "fee_schedule")
@@ -226,6 +226,8 @@ def validate_service(*, session: Session, data: dict, service_id: int | None) ->
     events = data.get("life_events", [])
     clean["life_events"] = [e for e in (events if isinstance(events, list) else str(events).split(","))
                             if e in LIFE_EVENTS]
+    # the standard asks for an identity verified at a counter (services/assurance.py)
+    clean["requires_verified"] = str(data.get("requires_verified", "")).strip().lower() in ("1", "true", "on")
     _validate_standard(data, clean, errors)
     if errors:
         raise InvalidForm(errors)

@@ -95,8 +95,9 @@ def outbox_for(
     settings: Settings | None = None, limit: int = 30,
 ) -> list[OutboxMail]:
     """The demo outbox as ``principal`` may read it: their own mail only; a superadmin reads
-    everyone's, and each such reading is written to the audit log."""
-    if Role.SUPERADMIN not in principal.roles:
+    everyone's (from a session signed in with a second factor), and each such reading is written
+    to the audit log."""
+    if Role.SUPERADMIN not in principal.roles or not principal.second_factor:
         return read_outbox(settings=settings, limit=limit, to=principal.email)
     mails = read_outbox(settings=settings, limit=limit)
     audit.record(session=session, action="outbox_read_all", now=now, actor_user_id=principal.user_id,

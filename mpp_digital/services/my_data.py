@@ -48,7 +48,7 @@ from mpp_digital.models import (
     TicketStatus,
     UserSession,
 )
-from mpp_digital.services import accounts, audit, documents, queue
+from mpp_digital.services import accounts, assurance, audit, documents, queue
 from mpp_digital.services.applications import drafts
 from mpp_digital.services.authz import Principal
 
@@ -238,6 +238,7 @@ def close_account(*, session: Session, principal: Principal, password: str, now:
     session.execute(update(UserSession).where(col(UserSession.user_id) == user_id).values(user_agent="", ip_address=""))
     session.execute(delete(RoleAssignment).where(col(RoleAssignment.user_id) == user_id))
     documents.erase_documents_of(session=session, owner_id=user_id, now=now)  # uploads and outputs, files too
+    assurance.forget_account(session=session, user_id=user_id, now=now)  # its NIK disputes and counter code
     drafts.erase_drafts_of(session=session, citizen_id=user_id)  # unsent online forms (sealed answers)
     accounts.set_nik(user, None)
     user.full_name = CLOSED_NAME

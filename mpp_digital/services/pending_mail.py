@@ -26,7 +26,7 @@ from mpp_digital import db
 from mpp_digital.blocking import in_thread
 from mpp_digital.clock import utcnow
 from mpp_digital.models import PendingMail, QueueTicket
-from mpp_digital.services import accounts, complaints, queue, surveys
+from mpp_digital.services import accounts, assurance, complaints, queue, surveys
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.mail import send_mail
 from mpp_digital.settings import get_settings
@@ -59,11 +59,16 @@ def _compose_complaint_update(session: Session, ref: int, lang: str, now: dateti
     return complaints.update_mail(session=session, complaint_id=ref, lang=lang, base_url=get_settings().public_base_url)
 
 
+def _compose_dispute(session: Session, ref: int, lang: str, now: datetime) -> Mail | None:
+    return assurance.compose_dispute_mail(session=session, dispute_id=ref, lang=lang, now=now)
+
+
 # kind -> how to compose it: (to, subject, body), or None when there is nothing to send any more
 COMPOSERS: dict[str, Callable[[Session, int, str, datetime], Mail | None]] = {
     queue.TICKET_MAIL: _compose_ticket,
     accounts.VERIFY_MAIL: _compose_link,
     accounts.RESET_MAIL: _compose_link,
+    assurance.DISPUTE_MAIL: _compose_dispute,
     # ---- online applications (APPS): a notice's mail, and the reminder of a returned application
     notifications.APP_MAIL: notifications.compose_notice_mail,
     notifications.APP_REMINDER: notifications.compose_reminder,

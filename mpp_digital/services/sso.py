@@ -29,7 +29,7 @@ from mpp_digital.models import (
     Role,
     User,
 )
-from mpp_digital.services import audit
+from mpp_digital.services import assurance, audit
 from mpp_digital.services.accounts import hash_secret, new_secret, nik_of
 from mpp_digital.services.authz import Principal, authorize
 from mpp_digital.services.sso_keys import ID_TOKEN_TTL  # noqa: F401  (the ID token lifetime, one place)
@@ -70,8 +70,12 @@ def pairwise_subject(*, client_id: str, user_id: int) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def claims_for(*, user: User, client_id: str, scopes: list[str] | str) -> dict[str, object]:
-    """The claims of ``user`` that ``scopes`` release to ``client_id`` (userinfo and ID token)."""
+def claims_for(*, user: User, client_id: str, scopes: list[str] | str, verified: bool = False) -> dict[str, object]:
+    """The claims of ``user`` that ``scopes`` release to ``client_id`` (userinfo and ID token).
+
+    ``nik`` is released only for an account ``verified`` at a counter: a self-declared NIK is
+    not passed on as if it were proven.
+    """
     granted = set(scope_list(scopes) if isinstance(scopes, str) else scopes)
     claims: dict[str, object] = {"sub": pairwise_subject(client_id=client_id, user_id=user.id or 0)}
     if "profile" in granted:
@@ -81,7 +85,7 @@ def claims_for(*, user: User, client_id: str, scopes: list[str] | str) -> dict[s
         claims["email_verified"] = user.email_verified_at is not None
     if "phone" in granted and user.phone:
         claims["phone_number"] = user.phone
-    nik = nik_of(user) if "nik" in granted else None
+    nik = nik_of(user) if "nik" in granted and verified else None
     if nik:
         claims["nik"] = nik
     return claims
@@ -89,8 +93,12 @@ def claims_for(*, user: User, client_id: str, scopes: list[str] | str) -> dict[s
 
 def release_claims(*, session: Session, user: User, client: OAuthClient, scopes: list[str] | str,
                    endpoint: str, now: datetime) -> dict[str, object]:
-    """``claims_for``, recorded: which app received which claims of whom, and when (Data saya)."""
-    claims = claims_for(user=user, client_id=client.client_id, scopes=scopes)
+    """``claims_for`` with the account's level as ``acr``, recorded: which app received which
+    claims of whom, and when (Data saya)."""
+    acr = assurance.acr_of(session=session, user_id=user.id or 0)
+    claims = claims_for(user=user, client_id=client.client_id, scopes=scopes,
+                        verified=acr == assurance.ACR_VERIFIED)
+    claims["acr"] = acr
     session.add(ClaimRelease(user_id=user.id or 0, client_pk=client.id or 0, at=now, endpoint=endpoint,
                              claims=sorted(claims)))
     return claims
@@ -492,3 +500,36 @@ def new_family_id() -> str:
     """A fresh identifier for a token family."""
     return secrets.token_hex(16)
 
+
+
+# --------------------------------------------------------------------------- assurance asked for by an app
+
+
+def requested_acr(*, acr_values: str | None, claims: str | None) -> list[str]:
+    """The ``acr`` values an app asked for, with ``acr_values`` or the ``claims`` parameter
+    (``{"id_token": {"acr": {"essential": true, "values": [...]}}}``, also ``value`` and ``userinfo``).
+
+    Raises:
+        DomainError: ``sso.claims.invalid`` when ``claims`` is not a JSON object of objects.
+    """
+    import json
+
+    wanted = list((acr_values or "").split())
+    if claims:
+        try:
+            document = json.loads(claims)
+            for member in ("id_token", "userinfo"):
+                acr = (document.get(member) or {}).get("acr") or {}
+                if not isinstance(acr, dict):
+                    raise TypeError
+                wanted += [str(v) for v in acr.get("values") or []] + ([str(acr["value"])] if acr.get("value") else [])
+        except (ValueError, TypeError, AttributeError):
+            raise DomainError("sso.claims.invalid") from None
+    return list(dict.fromkeys(wanted))
+
+
+def acr_satisfies(*, account_acr: str, wanted: list[str]) -> bool:
+    """Whether an account at ``account_acr`` meets a request for ``wanted`` (a higher level meets a
+    lower one; values this provider does not know are ignored, as OpenID Connect Core 5.5.1.1 lets it)."""
+    known = [assurance.ACR_VALUES.index(v) for v in wanted if v in assurance.ACR_VALUES]
+    return not known or assurance.ACR_VALUES.index(account_acr) >= min(known)

@@ -57,7 +57,7 @@ from mpp_digital.models import (
     User,
     UserSession,
 )
-from mpp_digital.services import audit, sso, sso_keys
+from mpp_digital.services import assurance, audit, sso, sso_keys
 from mpp_digital.services.accounts import hash_secret, new_secret
 
 # --------------------------------------------------------------------------- requests
@@ -157,10 +157,11 @@ class EndUser:
 class CodeAdapter(AuthorizationCodeMixin):
     """An ``OAuthAuthorizationCode`` row as authlib's authorization code."""
 
-    def __init__(self, row: OAuthAuthorizationCode) -> None:
+    def __init__(self, row: OAuthAuthorizationCode, acr: str | None = None, amr: list[str] | None = None) -> None:
         self.row = row
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method
+        self.acr, self.amr = acr, amr
 
     def get_redirect_uri(self) -> str:
         return self.row.redirect_uri
@@ -174,11 +175,11 @@ class CodeAdapter(AuthorizationCodeMixin):
     def get_auth_time(self) -> int:
         return int(self.row.auth_time.timestamp())
 
-    def get_acr(self) -> None:
-        return None
+    def get_acr(self) -> str | None:
+        return self.acr
 
-    def get_amr(self) -> None:
-        return None
+    def get_amr(self) -> list[str] | None:
+        return self.amr
 
 
 class TokenAdapter(TokenMixin):
@@ -283,7 +284,9 @@ class CodeGrant(AuthorizationCodeGrant):
             raise InvalidGrantError("The authorization code was already used; the tokens issued from it are revoked.")
         if now >= row.expires_at:
             raise InvalidGrantError("The authorization code has expired.")
-        return CodeAdapter(row)
+        portal = db.get(UserSession, row.portal_session_id) if row.portal_session_id else None
+        return CodeAdapter(row, acr=assurance.acr_of(session=db, user_id=row.user_id),
+                           amr=(portal.amr if portal else "pwd").split())
 
     def delete_authorization_code(self, authorization_code: CodeAdapter) -> None:
         """Nothing to do: the code was spent when it was presented."""
@@ -370,7 +373,8 @@ class ProviderOpenIDCode(OpenIDCode):
     def generate_user_info(self, user: EndUser, scope: str) -> dict:
         client = sso.get_client(session=self.server.db, client_id=user.client_id)
         if client is None:  # pragma: no cover - the token endpoint authenticated this client
-            return sso.claims_for(user=user.user, client_id=user.client_id, scopes=scope)
+            return sso.claims_for(user=user.user, client_id=user.client_id, scopes=scope,
+                                  verified=assurance.is_verified(session=self.server.db, user_id=user.user.id or 0))
         return sso.release_claims(session=self.server.db, user=user.user, client=client, scopes=scope,
                                   endpoint="token", now=self.server.now)
 
@@ -665,7 +669,9 @@ class ProviderServer(AuthorizationServer):
             "revocation_endpoint": base + routes.OAUTH_REVOKE,
             "end_session_endpoint": base + routes.OAUTH_END_SESSION,
             "scopes_supported": list(sso.SCOPES),
-            "claims_supported": list(sso.CLAIMS) + ["iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"],
+            "claims_supported": list(sso.CLAIMS) + ["iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+                                                    "acr", "amr"],
+            "acr_values_supported": list(assurance.ACR_VALUES),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -677,7 +683,7 @@ class ProviderServer(AuthorizationServer):
             "revocation_endpoint_auth_methods_supported": list(sso.AUTH_METHODS),
             "code_challenge_methods_supported": ["S256"],
             "prompt_values_supported": ["none", "consent", "login"],
-            "claims_parameter_supported": False,
+            "claims_parameter_supported": True,  # for "acr" (essential or with values)
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
             "require_request_uri_registration": False,

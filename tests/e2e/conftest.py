@@ -245,3 +245,40 @@ def register(page, *, nik: str, full_name: str, email: str, phone: str, password
     page.fill("#password", password)
     page.click("#register-submit")
     expect(page.locator("#register-done")).to_contain_text(email)
+
+
+DEMO_PASSWORD = "Sukowati-Demo-2026"  # the demo accounts (README)
+_DEFAULT = object()
+
+
+def sign_in(page, identifier: str, password: str = DEMO_PASSWORD, *, next_path: str = "", goto: bool = True,
+            lands_on=_DEFAULT) -> None:
+    """The one sign-in of the browser tests: /masuk with the NIK or email and the password, then,
+    for a demo staff account, its current two-step code (``cli demo-totp``; staff cannot sign in
+    with a password alone).
+
+    ``goto=False`` signs in on the /masuk page already open (an agency app sent the browser there).
+    ``lands_on``: the regex of the URL the sign-in ends on (default: ``next_path`` or /profil);
+    None to wait for nothing (a refused sign-in, a page the test checks itself).
+    """
+    import re
+
+    from playwright.sync_api import expect
+
+    from mpp_digital import demo
+    from mpp_digital.clock import utcnow
+
+    if goto:
+        page.goto("/masuk" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#identifier", identifier)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    staff = {a.email for a in demo.DEMO_ACCOUNTS if a.totp_secret}
+    if identifier.strip().lower() in staff and password == DEMO_PASSWORD:
+        expect(page.locator("#code")).to_be_visible()
+        page.fill("#code", demo.demo_totp_code(identifier, utcnow()))
+        page.click("#login-submit")
+    if lands_on is _DEFAULT:
+        lands_on = re.escape(next_path or "/profil") + r"/?$"
+    if lands_on is not None:
+        expect(page).to_have_url(re.compile(lands_on))

@@ -5,18 +5,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "gethuk lindri sragen enak"
 NIK = "3314011203850002"  # Kalijambe, Sragen; man born 12-03-1985
 EMAIL = "budi.e2e@example.id"
-
-
-def sign_in(page, identifier: str, password: str):
-    page.goto("/masuk")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    page.click("#login-submit")
 
 
 def test_register_verify_sign_in_profile_sessions_sign_out(new_page, smtp_inbox, app_url):
@@ -48,7 +43,7 @@ def test_register_verify_sign_in_profile_sessions_sign_out(new_page, smtp_inbox,
     expect(page.locator("#verify-result")).to_contain_text("sudah dipakai")
 
     # A wrong password gets the one generic message.
-    sign_in(page, NIK, "bukan kata sandinya")
+    sign_in(page, NIK, "bukan kata sandinya", lands_on=None)
     expect(page.locator("#login-error")).to_have_text("NIK/email atau kata sandi salah.")
 
     # Another device signs in first, so there is a session to revoke.

@@ -11,6 +11,8 @@ import re
 from playwright.sync_api import expect
 from reportlab.pdfgen import canvas
 
+from tests.e2e.conftest import sign_in
+
 CITIZEN = "warga@demo.mpp.go.id"
 PASSWORD = "Sukowati-Demo-2026"
 SERVICE = "Penerbitan Kutipan Akta Kelahiran"
@@ -26,11 +28,7 @@ def _pdf(path, text: str) -> str:
 
 
 def _sign_in(page) -> None:
-    page.goto("/masuk")
-    page.fill("#identifier", CITIZEN)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/profil.*"), timeout=30000)
+    sign_in(page, CITIZEN, PASSWORD)
 
 
 def _rows_for_service(page) -> int:

@@ -6,17 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 
 
-def sign_in(page, email: str):
-    page.goto("/masuk")
-    page.fill("#identifier", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def test_search_akta_kelahiran_and_open_it(new_page):

@@ -1,6 +1,5 @@
 """The dashboards in Chromium on the real app with its demo history (seeded by `make run`)."""
 
-import re
 
 import pytest
 from openpyxl import load_workbook
@@ -8,19 +7,13 @@ from playwright.sync_api import expect
 
 from mpp_digital.services import analytics
 from mpp_digital.services.analytics import KPI_METRICS
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 UNITS = dict(KPI_METRICS)
 
 
-def sign_in(page, email: str):
-    page.goto("/masuk")
-    page.fill("#identifier", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def as_shown(metric: str, value) -> str:

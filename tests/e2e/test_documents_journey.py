@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from mpp_digital import routes
 from mpp_digital.models import Application, ApplicationDocument, IssuedOutput, Role, RoleAssignment, User
-from tests.e2e.test_catalog_journey import sign_in  # the demo accounts' sign-in
+from tests.e2e.conftest import sign_in  # the demo accounts' sign-in (staff: with the demo TOTP code)
 
 pytestmark = pytest.mark.e2e
 

@@ -19,22 +19,16 @@ from sqlmodel import Session, select
 
 from mpp_digital.db import engine_for
 from mpp_digital.models import Application, IssuedOutput
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "Sukowati-Demo-2026"
 CITIZEN = "warga@demo.mpp.go.id"
 OFFICER = "petugas.sragen@demo.mpp.go.id"
 SHOTS = os.environ.get("MPP_E2E_SHOTS")  # a folder to keep screenshots of the journey in
 NOTE = "Scan buku nikah terpotong di halaman kedua; mohon unggah ulang halaman lengkap."
 
 
-def sign_in(page, email: str) -> None:
-    page.goto("/masuk")
-    page.fill("#identifier", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def shot(page, name: str) -> None:

@@ -10,11 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, register
+from tests.e2e.conftest import ROOT, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 CITIZEN_NIK = "3314014107900001"  # warga@demo.mpp.go.id
 OFFICER = "petugas.sragen@demo.mpp.go.id"
 SUPERADMIN = "superadmin@demo.mpp.go.id"
@@ -24,12 +23,6 @@ CLOSER_PASSWORD = "tahu kupat solo enak"
 DOCS = ROOT / "docs"
 
 
-def sign_in(page, identifier: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/masuk")
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def test_data_saya_downloads_and_privacy_notice_in_both_languages(new_page):
@@ -86,7 +79,7 @@ def test_deactivating_an_officer_refuses_their_open_tab_at_once(new_page):
     expect(admin.locator("#admin-notice")).to_contain_text("dinonaktifkan")
     expect(row).to_contain_text("Nonaktif")
 
-    officer.click("#totp-start")  # the open tab's next guarded event
+    officer.click("#identity-show-code")  # the open tab's next guarded event (staff have TOTP on)
     expect(officer).to_have_url(re.compile(r"/masuk"))
 
     row.locator("button", has_text="Aktifkan lagi").click()  # the other journeys need this officer

@@ -24,6 +24,7 @@ from mpp_digital.clock import utcnow
 from mpp_digital.db import engine_for
 from mpp_digital.models import MppSite, QueuePolicy, SiteClosure
 from mpp_digital.services.hours import WEEKDAYS, WIB
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -60,12 +61,6 @@ def open_sragen_now(database_url: str) -> str:
     return f"{local.hour:02d}{0 if local.minute < 30 else 30:02d}"
 
 
-def sign_in(page, email: str) -> None:
-    page.goto("/masuk")
-    page.fill("#identifier", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
 
 
 def book_slot(page, slot: str) -> str:

@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import free_port, own_web_dir, register, running_app
+from tests.e2e.conftest import free_port, own_web_dir, register, running_app, sign_in
 from tests.loops import run_on_own_loop
 
 pytestmark = pytest.mark.e2e
@@ -78,12 +78,6 @@ def page_on(browser, demo_app):
         context.close()
 
 
-def sign_in(page, identifier: str, password: str = PASSWORD, next_path: str = "") -> None:
-    page.goto("/masuk" + (f"?next={next_path}" if next_path else ""))
-    page.fill("#identifier", identifier)
-    page.fill("#password", password)
-    page.click("#login-submit")
-    expect(page).not_to_have_url(re.compile(r"/masuk"))
 
 
 def session_cookie_of(page) -> str:

@@ -21,19 +21,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, free_port, sign_in
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 CITIZEN = "warga@demo.mpp.go.id"
 MINISTRY = "kemenpanrb@demo.mpp.go.id"
 
 
-def sign_in(page, identifier: str) -> None:
-    page.fill("#identifier", identifier)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-submit")
 
 
 class AgencyApps:
@@ -98,9 +93,7 @@ def test_agency_apps_sign_in_with_mpp_digital_and_consent_can_be_withdrawn(
 
     # The ministry registers the first agency app; the secret is shown once.
     admin = new_page()
-    admin.goto("/masuk")
     sign_in(admin, MINISTRY)
-    expect(admin).to_have_url(re.compile(r"/profil/?$"))
     admin.click("#nav-admin-clients")
     expect(admin).to_have_url(re.compile(r"/admin/aplikasi/?$"))
     admin.fill("#name", "SIAK Online Dukcapil Sragen")
@@ -131,8 +124,7 @@ def test_agency_apps_sign_in_with_mpp_digital_and_consent_can_be_withdrawn(
     page.goto(app_a)
     page.click("#login-mpp")
     expect(page).to_have_url(re.compile(r"/masuk/?\?next="))
-    sign_in(page, CITIZEN)
-    expect(page).to_have_url(re.compile(r"/izin-aplikasi"))
+    sign_in(page, CITIZEN, goto=False, lands_on=r"/izin-aplikasi")
     expect(page.locator("#consent-app")).to_have_text("SIAK Online Dukcapil Sragen")
     expect(page.locator("#consent-agency")).to_have_text("Dinas Kependudukan dan Pencatatan Sipil")
     expect(page.locator(".consent-claim")).to_have_count(4)

@@ -1,14 +1,14 @@
 """The machine-readable standard in Chromium: fee variants and rules with an estimate on a service page,
 the vehicle tax no longer "Gratis", and the ministry editing a service's online requirement items."""
 
-import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "Sukowati-Demo-2026"
 
 
 def test_lost_and_damaged_passports_have_their_own_fees(new_page):
@@ -38,11 +38,7 @@ def test_vehicle_tax_is_a_rule_with_an_estimate_for_the_chosen_mpp(new_page):
 
 def test_ministry_adds_a_requirement_item_to_a_draft(new_page):
     page = new_page()
-    page.goto("/masuk")
-    page.fill("#identifier", "kemenpanrb@demo.mpp.go.id")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    expect(page).to_have_url(re.compile(r"/profil/?$"))
+    sign_in(page, "kemenpanrb@demo.mpp.go.id")  # staff: with the demo TOTP code
     page.goto("/admin/katalog")
     page.fill("#svc-pick", "kia")
     page.click("#svc-load")

@@ -33,13 +33,14 @@ STATE_MODULES = ("state.lang", "state.session", "state.auth", "state.home", "sta
                  "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                  "state.dashboard", "state.analytics_admin", "state.my_data",
                  "state.privacy", "state.applications", "state.office", "state.documents", "state.verification",
-                 "state.skm", "state.complaints")
+                 "state.identity", "state.skm", "state.complaints")
 
 ACCOUNT_TABLES = ("complaintattachment", "complaintevent", "complaint",
                   "documentaccess", "issuedoutput", "applicationdocument", "notification", "applicationevent",
                   "application", "applicationdraft", "storeddocument", "claimrelease", "kioskdevice", "queueticket",
                   "oauthassertionjti", "oauthtoken", "oauthauthorizationcode", "oauthconsent",
-                  "oauthclient", "auditlog", "recoverycode", "onetimetoken", "loginattempt", "usersession",
+                  "oauthclient", "auditlog", "identityverification", "nikdispute", "identityassurance",
+                  "recoverycode", "onetimetoken", "loginattempt", "usersession",
                   "roleassignment", '"user"')
 
 PASSWORD = "Guard-Matrix-Test-2026"
@@ -95,21 +96,51 @@ class Account:
         return f"theme=light; {routes.SESSION_COOKIE}={self.cookie_value}; other=1"
 
 
-def start_session(engine, account: Account, *, user_agent: str = "pytest Firefox Linux") -> Account:
-    """Sign in with the password and exchange the ticket for a session, as /auth/sesi does."""
+def start_session(engine, account: Account, *, user_agent: str = "pytest Firefox Linux",
+                  second_factor: bool = True) -> Account:
+    """Sign in with the password (and the current TOTP code when the account has TOTP, as every
+    staff account must) and exchange the ticket for a session, as /masuk and /auth/sesi do.
+
+    The one staff sign-in of the state tests. ``second_factor=False`` signs a TOTP account in
+    as if it had none yet (a session with amr "pwd"), to test the guard's refusal.
+    """
+    import pyotp
+
     from mpp_digital.clock import utcnow
+    from mpp_digital.models import User
     from mpp_digital.services import accounts
 
     with Session(engine, expire_on_commit=False) as db:
-        result = accounts.sign_in(session=db, identifier=account.email, password=PASSWORD,
-                                  ip_address="10.0.0.1", now=utcnow())
-        assert result.login_ticket, "test users have no second factor"
-        row, raw = accounts.start_session_from_ticket(session=db, ticket=result.login_ticket,
+        user = db.get(User, account.user_id)
+        code = None
+        if user is not None and user.totp_enabled and second_factor:
+            code = pyotp.TOTP(accounts.totp_secret_of(user)).now()
+        if user is not None and user.totp_enabled and not second_factor:
+            ticket = accounts.issue_token(session=db, user_id=user.id or 0, purpose=accounts.PURPOSE_LOGIN,
+                                          ttl=accounts.LOGIN_TICKET_TTL, now=utcnow())
+        else:
+            result = accounts.sign_in(session=db, identifier=account.email, password=PASSWORD,
+                                      ip_address="10.0.0.1", now=utcnow(), second_factor=code)
+            assert result.login_ticket, "signed in"
+            ticket = result.login_ticket
+        row, raw = accounts.start_session_from_ticket(session=db, ticket=ticket,
                                                       ip_address="10.0.0.1", user_agent=user_agent,
                                                       now=utcnow())
         db.commit()
         account.session_id, account.cookie_value = row.id or 0, raw
     return account
+
+
+def enrol_totp(user):
+    """Give a (staff) user row TOTP with a fresh secret, as its enrolment would; returns it.
+    ``start_session`` then signs it in with the current code."""
+    import pyotp
+
+    from mpp_digital.services import sealing
+
+    user.totp_enabled = True
+    user.totp_secret_sealed = sealing.seal(pyotp.random_base32(), purpose=sealing.PURPOSE_TOTP)
+    return user
 
 
 def session_alive(engine, account: Account) -> bool:
@@ -139,10 +170,10 @@ def _create_user(db: Session, *, key: str, role, site_id: int | None, regency: s
                 full_name=name, email=email, phone="081234567890", password=PASSWORD),
             now=now,
         )
-    else:  # staff accounts are created by an administrator; only their role, with its scope
-        user = User(full_name=name, email=email, phone="+6281234500001",
-                    password_hash=accounts.password_hasher.hash(PASSWORD),
-                    email_verified_at=now, created_at=now)
+    else:  # staff accounts are created by an administrator; only their role, with its scope, and TOTP
+        user = enrol_totp(User(full_name=name, email=email, phone="+6281234500001",
+                               password_hash=accounts.password_hasher.hash(PASSWORD),
+                               email_verified_at=now, created_at=now))
         db.add(user)
         db.flush()
         accounts.grant_role(session=db, user_id=user.id or 0, role=role, now=now,

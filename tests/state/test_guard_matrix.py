@@ -31,6 +31,7 @@ from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.i18n import t
 from mpp_digital.models import Role, UserSession
+from mpp_digital.services.authz import STAFF_ROLES
 from state.uploads import serving_upload
 from tests.loops import run_on_own_loop
 from tests.state.conftest import (
@@ -54,7 +55,8 @@ from state.profile import ProfileState  # noqa: E402
 GUARDED_MODULES = ("state.profile", "state.admin", "state.nav", "state.catalog_admin", "state.sso",
                    "state.sso_admin", "state.queue", "state.kiosk", "state.kiosk_admin", "state.counter", "state.board",
                    "state.dashboard", "state.analytics_admin", "state.my_data", "state.applications",
-                   "state.office", "state.documents", "state.verification", "state.skm", "state.complaints")
+                   "state.office", "state.documents", "state.verification", "state.identity", "state.skm",
+                   "state.complaints")
 PUBLIC_HANDLERS = {
     "state.nav.NavState.refresh",  # shows the signed-in name or nothing; resolves the cookie itself
     # live loops: read only a site's change counter, then run the guarded refresh (or, for the
@@ -490,6 +492,9 @@ EXPECTED_ROLES = {
     "state.dashboard.NationalDashboardState.": (Role.MINISTRY,),
     "state.analytics_admin.": (Role.MINISTRY,),  # monthly report, history import
     "state.auth.OutboxState.": (),  # the demo outbox: one's own mail (a superadmin's: all, audited)
+    "state.identity.IdentityState.": (),  # one's own level, counter code and confirmation
+    "state.identity.DisputeState.": (),  # an account without a NIK claims one
+    "state.identity.CounterIdentityState.": (Role.OFFICER, Role.SITE_ADMIN),  # at their own site's counter
     "state.applications.NotificationsState.": (),  # one's own notices: any signed-in user
     "state.applications.": (Role.CITIZEN,),  # one's own online applications (owner checked inside)
     # the back office of online applications: officers (their site and agency) and site admins (every
@@ -646,3 +651,40 @@ def test_page_loader_drops_a_previous_users_data_on_a_new_connection(accounts_by
     assert_wiped(substate(root, RolesAdminState))
     assert_wiped(substate(root, ProfileState))
     assert substate(root, NavState).display_name == ""
+
+
+# --------------------------------------------------------------------------- staff need a second factor
+
+STAFF_ONLY = [k for k in HANDLERS if guard.PROTECTED_HANDLERS[k]
+              and not set(guard.PROTECTED_HANDLERS[k]) - set(STAFF_ROLES)]
+
+
+def test_staff_only_handlers_exist():
+    assert "state.identity.CounterIdentityState.mark" in STAFF_ONLY and "state.counter.CounterState.load" in STAFF_ONLY
+    assert "state.profile.ProfileState.totp_begin" not in STAFF_ONLY  # enrolment must open without it
+
+
+@pytest.mark.parametrize("key", STAFF_ONLY)
+def test_a_staff_session_without_a_second_factor_is_sent_to_enrol_first(key, accounts_by_role, engine, spy):
+    """Every handler that admits only staff refuses a password-only session (even a superadmin's):
+    its body does not run, its state is wiped and the browser goes to the two-step enrolment."""
+    owner = accounts_by_role[Role.SUPERADMIN.value]
+    password_only = start_session(engine, Account(key="superadmin-pwd", user_id=owner.user_id, email=owner.email,
+                                                  full_name=owner.full_name), second_factor=False)
+    assert not principal_of(engine, password_only).second_factor
+    victim = ensure_session(engine, accounts_by_role["victim"])
+    cls, _, handler = resolve(key)
+    root = make_tree(cookie=password_only.cookie_header, client_token=password_only.client_token)
+    target = substate(root, cls)
+    fill_with_secrets(target)
+    if key in guard.UPLOAD_HANDLERS:
+        with serving_upload(password_only.client_token, principal_of(engine, password_only)):
+            result = call(handler, target, *handler_args(key, victim))
+    else:
+        result = call(handler, target, *handler_args(key, victim))
+    redirects = [{k._js_expr: v._var_value for k, v in spec.args}.get("path") for spec in as_list(result)
+                 if isinstance(spec, EventSpec) and spec.handler.fn.__qualname__ == "_redirect"]
+    assert redirects == [routes.TWO_FACTOR_REQUIRED], key
+    assert spy.entered == [], f"the body of {key} ran for a session without a second factor"
+    if key not in KEEPS_STATE_ON_DENY:
+        assert_wiped(target)

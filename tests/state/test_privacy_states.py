@@ -118,7 +118,7 @@ def test_data_saya_lists_the_apps_that_received_my_data(accounts_by_role, engine
     tab = make_tree(cookie=citizen.cookie_header, client_token=citizen.client_token)
     state = substate(tab, MyDataState)
     call(MyDataState.load, state)
-    assert [(r.app, r.claims) for r in state.releases] == [("SIAK Rilis", "email, email_verified, sub")]
+    assert [(r.app, r.claims) for r in state.releases] == [("SIAK Rilis", "acr, email, email_verified, sub")]
     other = ensure_session(engine, accounts_by_role["victim"])
     other_state = substate(make_tree(cookie=other.cookie_header, client_token=other.client_token), MyDataState)
     call(MyDataState.load, other_state)

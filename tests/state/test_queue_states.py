@@ -18,7 +18,16 @@ from state.board import BoardState  # noqa: E402  (after the conftest imported e
 from state.counter import CounterState  # noqa: E402
 from state.kiosk import KioskState  # noqa: E402
 from state.queue import TicketState  # noqa: E402
-from tests.state.conftest import PASSWORD, Account, call, make_tree, pair_kiosk, start_session, substate
+from tests.state.conftest import (
+    PASSWORD,
+    Account,
+    call,
+    enrol_totp,
+    make_tree,
+    pair_kiosk,
+    start_session,
+    substate,
+)
 from tests.state.test_guard_matrix import error_toasts, is_not_allowed_toast
 
 
@@ -28,8 +37,8 @@ def _site(db: Session, slug: str) -> MppSite:
 
 def _staff(db: Session, email: str, site_id: int, agency_id: int | None = None) -> Account:
     now = utcnow()
-    user = User(full_name="Petugas Lain", email=email, password_hash=accounts.password_hasher.hash(PASSWORD),
-                email_verified_at=now, created_at=now)
+    user = enrol_totp(User(full_name="Petugas Lain", email=email,
+                           password_hash=accounts.password_hasher.hash(PASSWORD), email_verified_at=now, created_at=now))
     db.add(user)
     db.flush()
     grant = accounts.grant_role(session=db, user_id=user.id, role=Role.OFFICER, now=now, site_id=site_id)

@@ -137,6 +137,13 @@ def test_the_owner_views_inline_and_downloads_with_safe_headers(served, engine):
     assert _log(engine, served.users["citizen"].id) == []  # the owner's own reads are not staff reads
 
 
+def test_an_officer_session_without_a_second_factor_reads_no_citizens_document(served, engine):
+    with Session(engine, expire_on_commit=False) as db:
+        served.cookies["officer_pwd"] = portal_cookie(db, served.users["officer"], second_factor=False)
+    assert _get(served, "officer_pwd", served.pdf_id).status_code == 404
+    assert _log(engine, served.users["citizen"].id) == []
+
+
 def test_officer_and_site_admin_of_the_application_read_and_are_logged(served, engine):
     assert _get(served, "officer", served.pdf_id).status_code == 200
     assert _get(served, "site_admin", served.png_id, download=True).status_code == 200

@@ -48,7 +48,7 @@ def test_without_smtp_mail_lands_in_the_outbox(tmp_path):
     assert outboxed.subject == "Verifikasi" and "token=a" in outboxed.body
 
 
-def _principal(session, email: str, *roles):
+def _principal(session, email: str, *roles, amr: tuple[str, ...] = ("pwd", "otp")):
     from mpp_digital.models import User
     from mpp_digital.services.authz import Grant, Principal
 
@@ -56,7 +56,7 @@ def _principal(session, email: str, *roles):
     session.add(user)
     session.flush()
     return Principal(user_id=user.id, session_id=1, full_name="X", email=email, email_verified=True,
-                     grants=tuple(Grant(role=r) for r in roles))
+                     grants=tuple(Grant(role=r) for r in roles), amr=amr)
 
 
 def test_nobody_reads_another_persons_mail_in_the_outbox(tmp_path, session, now):
@@ -75,6 +75,10 @@ def test_nobody_reads_another_persons_mail_in_the_outbox(tmp_path, session, now)
     assert [m.subject for m in sri] == ["Verifikasi"]
     assert mail.outbox_for(session=session, principal=_principal(session, "nobody@example.id"), now=now,
                            settings=settings) == []
+    assert session.exec(select(AuditLog).where(AuditLog.action == "outbox_read_all")).first() is None
+    password_only = _principal(session, "root.pwd@example.id", Role.SUPERADMIN, amr=("pwd",))
+    assert mail.outbox_for(session=session, principal=password_only, now=now, settings=settings) == [], \
+        "a superadmin reads everyone's mail only from a session signed in with a second factor"
     assert session.exec(select(AuditLog).where(AuditLog.action == "outbox_read_all")).first() is None
     everyone = mail.outbox_for(session=session, principal=_principal(session, "root@example.id", Role.SUPERADMIN),
                                now=now, settings=settings)

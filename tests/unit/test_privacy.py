@@ -164,7 +164,7 @@ def test_the_sso_nik_claim_is_the_clear_nik(session):
     user = make_user(session, email="nik@sso.test", nik="3314014107900009")
     from mpp_digital.services import sso
 
-    assert sso.claims_for(user=user, client_id="c", scopes="openid nik")["nik"] == "3314014107900009"
+    assert sso.claims_for(user=user, client_id="c", scopes="openid nik", verified=True)["nik"] == "3314014107900009"
 
 
 # --------------------------------------------------------------------------- the migration
@@ -337,7 +337,8 @@ def test_export_holds_my_data_and_only_mine(session, now, mailbox):
     data = my_data.export_my_data(session=session, user_id=sri.id, now=now)
     assert data["account"]["nik"] == NIK and data["account"]["email"] == "sri@example.id"
     assert [t["code"] for t in data["queue_tickets"]] == ["A-001"]
-    assert data["data_released_to_apps"][0]["claims"] == ["email", "email_verified", "nik", "sub"]
+    # a self-declared account's NIK is not released (issue 17); its level is
+    assert data["data_released_to_apps"][0]["claims"] == ["acr", "email", "email_verified", "sub"]
     assert data["data_released_to_apps"][0]["app"] == client.name
     assert "register" in [a["action"] for a in data["activity"]]
     dumped = json.dumps(data)

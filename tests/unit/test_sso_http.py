@@ -23,6 +23,7 @@ from mpp_digital import routes
 from mpp_digital.clock import utcnow
 from mpp_digital.models import AuditLog, ClaimRelease, OAuthAuthorizationCode, OAuthSigningKey, UserSession
 from mpp_digital.services import accounts, my_data, sso, sso_keys
+from tests.identity_support import verify_identity
 from tests.sso_support import AgencyApp, make_user, pkce, portal_cookie, query_of, register_app
 
 OAUTH_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
@@ -190,7 +191,8 @@ def test_code_flow_with_pkce_id_token_and_userinfo(http, session, citizen, cooki
     info = userinfo(http, tokens["access_token"])
     assert info.status_code == 200
     assert info.json() == {"sub": claims["sub"], "name": "Sri Lestari", "email": "sri@sso.test",
-                           "email_verified": True}
+                           "email_verified": True, "acr": "urn:mpp:loa:self-declared"}
+    assert claims["acr"] == "urn:mpp:loa:self-declared" and claims["amr"] == ["pwd"]
 
 
 
@@ -201,7 +203,7 @@ def test_every_release_of_claims_is_recorded_for_data_saya(http, session, citize
     session.expire_all()
     rows = session.exec(select(ClaimRelease).where(ClaimRelease.user_id == citizen.id).order_by(ClaimRelease.id)).all()
     assert [r.endpoint for r in rows] == ["token", "userinfo"]
-    assert all(r.claims == ["email", "email_verified", "name", "sub"] for r in rows)
+    assert all(r.claims == ["acr", "email", "email_verified", "name", "sub"] for r in rows)
     listed = my_data.releases(session=session, user_id=citizen.id)
     assert [r.endpoint for r in listed] == ["userinfo", "token"] and {r.app for r in listed} == {"SIAK Online Sragen"}
 
@@ -358,7 +360,11 @@ def test_nik_for_a_client_with_legal_basis(http, session, citizen, cookie):
                             scopes=("openid", "profile", "nik"),
                             legal_basis="UU 24/2013 jo. Permendagri 17/2023 tentang akses data kependudukan")
     tokens = sign_in(http, session, citizen, cookie, dukcapil, scope="openid nik")
-    assert userinfo(http, tokens["access_token"]).json()["nik"] == "3314014107900001"
+    assert "nik" not in userinfo(http, tokens["access_token"]).json(), "a self-declared NIK is not passed on"
+    verify_identity(session, citizen)
+    tokens = sign_in(http, session, citizen, cookie, dukcapil, scope="openid nik")
+    info = userinfo(http, tokens["access_token"]).json()
+    assert info["nik"] == "3314014107900001" and info["acr"] == "urn:mpp:loa:verified"
 
 
 def test_unknown_scope_is_invalid_scope(http, app, cookie):
@@ -584,3 +590,83 @@ def test_consent_page_url_carries_the_request_and_no_secret(http, app, cookie):
     assert urlsplit(location).path == routes.SSO_CONSENT
     assert params["code_challenge"] == challenge and params["state"] == "state-123"
     assert "client_secret" not in params and routes.SESSION_COOKIE not in location
+
+
+# --------------------------------------------------------------------------- assurance (acr) asked for by an app
+
+VERIFIED_ACR = "urn:mpp:loa:verified"
+
+
+def test_discovery_names_the_levels_and_the_claims_parameter(http):
+    meta = http.get(routes.OIDC_DISCOVERY).json()
+    assert meta["acr_values_supported"] == ["urn:mpp:loa:self-declared", VERIFIED_ACR]
+    assert meta["claims_parameter_supported"] is True
+    assert {"acr", "amr"} <= set(meta["claims_supported"])
+
+
+def _back_link(response: httpx.Response) -> str:
+    import html
+    import re
+
+    return html.unescape(re.search(r'id="acr-back" href="([^"]+)"', response.text).group(1))
+
+
+def test_acr_values_verified_refuses_a_self_declared_account_with_a_page_and_the_standard_error(
+        http, session, citizen, cookie, app, issuer):
+    consent(session, citizen, app)
+    _verifier, challenge = pkce()
+    response = authorize(http, app, cookie, challenge=challenge, acr_values=VERIFIED_ACR)
+    assert response.status_code == 403 and 'id="acr-unmet"' in response.text
+    assert "KTP-el" in response.text and routes.IDENTITY_HELP in response.text, "the page says how to get verified"
+    back = _back_link(response)
+    assert back.startswith(app.redirect_uri + "?")
+    params = query_of(back)
+    assert params["error"] == "unmet_authentication_requirements"
+    assert params["state"] == "state-123" and params["iss"] == issuer and "code" not in params
+    assert session.exec(select(AuditLog).where(AuditLog.action == "sso_acr_unmet")).first() is not None
+
+
+def test_prompt_none_with_an_unmet_acr_goes_straight_back_with_the_error(http, session, citizen, cookie, app):
+    consent(session, citizen, app)
+    _verifier, challenge = pkce()
+    response = authorize(http, app, cookie, challenge=challenge, acr_values=VERIFIED_ACR, prompt="none")
+    assert response.status_code == 302 and error_of(response) == "unmet_authentication_requirements"
+
+
+def test_essential_acr_in_the_claims_parameter_is_honoured(http, session, citizen, cookie, app):
+    import json
+
+    consent(session, citizen, app)
+    claims = json.dumps({"id_token": {"acr": {"essential": True, "values": [VERIFIED_ACR]}}})
+    _verifier, challenge = pkce()
+    assert authorize(http, app, cookie, challenge=challenge, claims=claims).status_code == 403
+    _verifier, challenge = pkce()
+    bad = authorize(http, app, cookie, challenge=challenge, claims="{not json")
+    assert error_of(bad) == "invalid_request"
+
+
+def test_a_verified_account_is_accepted_and_its_id_token_says_so(http, session, citizen, cookie, app, issuer):
+    import json
+
+    verify_identity(session, citizen)
+    tokens = sign_in(http, session, citizen, cookie, app, acr_values=VERIFIED_ACR)
+    claims = verify_id_token(http, tokens["id_token"], app, issuer)
+    assert claims["acr"] == VERIFIED_ACR and claims["amr"] == ["pwd"]
+    assert userinfo(http, tokens["access_token"]).json()["acr"] == VERIFIED_ACR
+    essential = json.dumps({"userinfo": {"acr": {"essential": True, "value": VERIFIED_ACR}}})
+    assert sign_in(http, session, citizen, cookie, app, claims=essential)["id_token"]
+
+
+def test_a_self_declared_account_asking_for_self_declared_is_accepted(http, session, citizen, cookie, app, issuer):
+    tokens = sign_in(http, session, citizen, cookie, app, acr_values="urn:mpp:loa:self-declared urn:other:unknown")
+    assert verify_id_token(http, tokens["id_token"], app, issuer)["acr"] == "urn:mpp:loa:self-declared"
+
+
+def test_amr_says_otp_when_the_portal_session_used_a_second_factor(http, session, citizen, app, issuer):
+    ticket = accounts.issue_token(session=session, user_id=citizen.id or 0, purpose=accounts.PURPOSE_LOGIN_OTP,
+                                  ttl=accounts.LOGIN_TICKET_TTL, now=utcnow())
+    _row, raw = accounts.start_session_from_ticket(session=session, ticket=ticket, ip_address="127.0.0.1",
+                                                   user_agent="pytest", now=utcnow())
+    session.commit()
+    tokens = sign_in(http, session, citizen, raw, app)
+    assert verify_id_token(http, tokens["id_token"], app, issuer)["amr"] == ["pwd", "otp"]

@@ -83,8 +83,14 @@ def test_pairwise_subject_is_stable_per_client_and_differs_between_clients():
 def test_claims_follow_the_scopes(session):
     user = make_user(session, email="claims@sso.test", nik="3314014107900009")
     assert set(sso.claims_for(user=user, client_id="c", scopes="openid")) == {"sub"}
-    assert set(sso.claims_for(user=user, client_id="c", scopes="openid profile email phone nik")) == {
+    assert set(sso.claims_for(user=user, client_id="c", scopes="openid profile email phone nik", verified=True)) == {
         "sub", "name", "email", "email_verified", "phone_number", "nik"}
+
+
+def test_the_nik_claim_is_released_only_for_a_verified_account(session):
+    user = make_user(session, email="selfdeclared@sso.test", nik="3314014107900009")
+    assert "nik" not in sso.claims_for(user=user, client_id="c", scopes="openid nik")
+    assert sso.claims_for(user=user, client_id="c", scopes="openid nik", verified=True)["nik"] == "3314014107900009"
 
 
 def test_consent_list_and_revocation_are_per_user(session, now):

@@ -31,7 +31,7 @@ from mpp_digital.models import (
     StoredDocument,
     User,
 )
-from mpp_digital.services import analytics, fees
+from mpp_digital.services import analytics, assurance, fees
 from mpp_digital.services.accounts import KecamatanLookup, nik_of
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import (
@@ -359,7 +359,8 @@ def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datet
     two tabs submitting at once get one application; the loser of a race gets the winner's.
 
     Raises:
-        NotAllowed: ``app.draft_not_found``. DomainError: ``app.not_online``.
+        NotAllowed: ``app.draft_not_found``. DomainError: ``app.not_online``; ``assurance.verified_required``
+            (the service's standard asks for a verified identity).
         ValidationError: ``app.site_not_online``; SubmitRefused (``errors``: item -> message key).
     """
     draft = own_draft(session=session, citizen_id=citizen_id, draft_id=draft_id, for_update=True)
@@ -368,6 +369,7 @@ def submit_draft(*, session: Session, citizen_id: int, draft_id: int, now: datet
         if existing is not None:
             return existing
     service, items = online_service(session=session, service_id=draft.service_id)
+    assurance.require_for_service(session=session, user_id=citizen_id, service_id=service.id or 0)
     if draft.site_id is None:
         raise ValidationError("site", "app.site_required")
     _check_site(session, service.id or 0, draft.site_id)

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from mpp_digital import routes
 from mpp_digital.errors import DomainError, NotAllowed, ValidationError
 from mpp_digital.models import Application, ApplicationEvent, Channel, EventKind, MppSite, Role, Service
-from mpp_digital.services import analytics, audit, outputs
+from mpp_digital.services import analytics, assurance, audit, outputs
 from mpp_digital.services.applications import notifications
 from mpp_digital.services.applications.requirements import parse_items
 from mpp_digital.services.applications.workflow import CITIZEN, OFFICER, Action, Workflow, load_workflow
@@ -102,7 +103,8 @@ def act(*, session: Session, application_id: int, principal: Principal, action: 
         output_pdf: the agency's own PDF to issue (where ``issues_output``); None: the service's template.
 
     Raises:
-        DomainError: ``app.not_found``; ``app.closed`` (already finished, rejected or cancelled).
+        DomainError: ``app.not_found``; ``app.closed`` (already finished, rejected or cancelled);
+            ``app.holder_not_verified`` (issuing the output needs the citizen's verified identity).
         ActionRefused: ``app.not_allowed``, wrong role or scope (``take_action`` audits it).
         NotAllowed: ``wf.*`` from the workflow (not from this state).
         ValidationError: ``app.stale`` (someone acted first: reload), ``app.note_required``,
@@ -123,6 +125,9 @@ def act(*, session: Session, application_id: int, principal: Principal, action: 
     if application.version != seen_version:
         raise ValidationError("version", "app.stale")
     to_state = workflow.transition(application.state, action, role)
+    if step.issues_output and not assurance.is_verified(session=session, user_id=application.citizen_id):
+        # an output document is issued only to an identity verified at a counter (issue 17)
+        raise DomainError("app.holder_not_verified", path=routes.IDENTITY_HELP)
     note = (note or "").strip()
     if step.note_required and not note:
         raise ValidationError("note", "app.note_required")
