@@ -23,6 +23,7 @@ from state.applications import ApplicationState, ApplyState, MyApplicationsState
 from state.nav import NavState  # noqa: E402
 from state.uploads import serving_upload
 from tests.conftest import DELETE_THEIR_FACTS
+from tests.identity_support import verify_identity
 from tests.state.conftest import Account, call, make_tree, substate
 from tests.unit.application_setup import GOOD_ANSWERS, ITEMS, MINIMAL_PDF
 
@@ -49,6 +50,7 @@ def online_service(accounts_by_role, engine, tmp_path_factory):
             for key in ("citizen", "victim"):
                 db.get(User, accounts_by_role[key].user_id).email_verified_at = utcnow()
             db.commit()
+            verify_identity(db, db.get(User, accounts_by_role["citizen"].user_id))  # outputs go to verified holders
         yield service
         with engine.begin() as conn:
             for table in APP_TABLES:

@@ -10,7 +10,16 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from mpp_digital.models import Application, Role, Service, StoredDocument, User
+from mpp_digital.clock import utcnow
+from mpp_digital.models import (
+    Application,
+    AssuranceLevel,
+    IdentityAssurance,
+    Role,
+    Service,
+    StoredDocument,
+    User,
+)
 from mpp_digital.services import accounts, documents
 from mpp_digital.services.applications import drafts
 from mpp_digital.services.authz import Grant, Principal
@@ -79,6 +88,9 @@ def make_app_world(session: Session, *, duration_days: int = 5) -> AppWorld:
     session.add(citizen)
     session.flush()
     site_id, agency_id = q.site.id or 0, q.agency.id or 0
+    # the citizen was verified at the world's counter (outputs go to verified holders); the other is self-declared
+    session.add(IdentityAssurance(user_id=citizen.id or 0, level=AssuranceLevel.VERIFIED, verified_at=utcnow(),
+                                  verified_site_id=site_id, verified_by=q.officer.user_id))
     return AppWorld(
         q=q, service=service, citizen=citizen, other_citizen=other,
         me=citizen_principal(citizen), other=citizen_principal(other), officer=q.officer,

@@ -17,6 +17,7 @@ from mpp_digital.models import (
     ApplicationDraft,
     ApplicationEvent,
     AuditLog,
+    IdentityAssurance,
     IssuedOutput,
     Notification,
     PendingMail,
@@ -640,3 +641,32 @@ def test_the_decision_mails_carry_the_reason_or_the_download(session, world, mai
     assert "[Surat keterangan lahir] Surat lahir bukan dari bidan" in reason
     done = by_subject[f"Permohonan {finished.tracking_number} selesai"]
     assert done.count(f"/permohonan/{finished.tracking_number}") == 1 and "Unduh" in done
+
+
+def test_an_output_is_issued_only_to_a_verified_holder(session, world):
+    """Issue 17: finishing (which issues the signed output) waits for the citizen's verified identity;
+    refused with a message that says how, nothing changed."""
+    application = _submit(session, world)
+    for step in ("verifikasi", "proses"):
+        _act(session, application, world.officer, step)
+    session.delete(session.get(IdentityAssurance, world.citizen.id))
+    session.flush()
+    seen = application.version
+    with pytest.raises(DomainError) as refused:
+        _act(session, application, world.agency_officer, "selesaikan")
+    assert refused.value.key == "app.holder_not_verified"
+    session.refresh(application)
+    assert (application.state, application.version, application.open) == ("diproses", seen, True)
+    assert not session.exec(select(IssuedOutput).where(IssuedOutput.application_id == application.id)).all()
+
+
+def test_a_service_that_asks_for_a_verified_identity_refuses_a_self_declared_submission(session, world):
+    world.service.requires_verified = True
+    session.add(world.service)
+    session.delete(session.get(IdentityAssurance, world.citizen.id))
+    session.flush()
+    draft = ready_draft(session, world, MONDAY)
+    with pytest.raises(DomainError) as refused:
+        drafts.submit_draft(session=session, citizen_id=world.citizen.id, draft_id=draft.id, now=MONDAY)
+    assert refused.value.key == "assurance.verified_required"
+    assert not session.exec(select(Application).where(Application.draft_id == draft.id)).all()
