@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     holidays_file: Path | None = None  # national holidays and cuti bersama (JSON); None: the shipped list
     # How many reverse proxies in front of the app append to X-Forwarded-For (nginx: 1).
     trusted_proxy_hops: int = 0
+    # Rates of named limits (services/rate_limits.py) this deployment sets otherwise, as JSON:
+    # MPP_RATE_LIMITS='{"sign_in": "60/minute;600/hour"}' (an MPP whose staff share one public address).
+    rate_limits: dict[str, str] = {}
     # Bearer token that opens /metrics from other hosts than loopback (production).
     metrics_token: SecretStr | None = None
     data_key_version: int = 1  # key version that seals personal data at rest (services/sealing.py)
@@ -88,6 +91,19 @@ class Settings(BaseSettings):
         if "*" in origins:
             raise ValueError("MPP_ALLOWED_ORIGINS must list origins; '*' is not allowed")
         return origins
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rates_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        from limits import parse_many
+
+        for name, rates in value.items():
+            try:
+                parse_many(rates)
+            except ValueError:
+                raise ValueError(f"MPP_RATE_LIMITS: {name}: {rates!r} is not a rate such as '20/minute;200/hour'") \
+                    from None
+        return value
 
     @field_validator("trusted_proxy_hops")
     @classmethod

@@ -47,8 +47,8 @@ class NamedLimit:
 
     @property
     def items(self) -> list[RateLimitItem]:
-        """The parsed rates (all must allow a hit)."""
-        return _parsed(self.rates)
+        """The parsed rates (all must allow a hit): this deployment's ``MPP_RATE_LIMITS`` entry, else the default."""
+        return _parsed(get_settings().rate_limits.get(self.name) or self.rates)
 
 
 _PARSED: dict[str, list[RateLimitItem]] = {}

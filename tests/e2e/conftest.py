@@ -105,6 +105,9 @@ def app_url(smtp_inbox: Inbox, app_data: Path, app_database_url: str) -> Iterato
         "MPP_SMTP_PORT": str(smtp_inbox.port),  # type: ignore[attr-defined]
         "MPP_SMTP_SENDER": "MPP Digital <no-reply@mpp.localhost>",
         "MPP_SECRET_KEY": "e2e-secret-key",
+        # Every browser test signs in from 127.0.0.1, staff in two steps (password, then the code): the
+        # suite's sign-ins would trip the per-address default (20/minute) that a real MPP may raise too.
+        "MPP_RATE_LIMITS": '{"sign_in": "300/minute;3000/hour"}',
         # Where Reflex's disk state manager would write tabs' pickles: the app must write none.
         "REFLEX_STATES_WORKDIR": str(data / "states"),
     }

@@ -169,3 +169,29 @@ def test_the_event_budget_admits_a_burst_then_its_sustained_rate():
     for sid in ("sid-3", "sid-4", "sid-5"):  # only the most recently seen 3 are remembered
         budget.take(sid, 200.0)
     assert "sid-1" not in budget._buckets and len(budget._buckets) == 3
+
+
+def test_a_deployment_sets_a_limits_rate_and_a_bad_rate_is_refused(storage, monkeypatch):
+    """MPP_RATE_LIMITS: an MPP whose staff share one public address raises sign-in's rate; nonsense is refused."""
+    from pydantic import ValidationError as SettingsError
+
+    from mpp_digital.settings import get_settings, load_settings
+
+    monkeypatch.setenv("MPP_RATE_LIMITS", '{"test_override": "5/minute"}')
+    get_settings.cache_clear()
+    limit = NamedLimit("test_override", "2/minute")
+
+    async def run():
+        for _ in range(5):
+            await rate_limits.check(limit, "10.0.0.9")
+        with pytest.raises(RateLimited):
+            await rate_limits.check(limit, "10.0.0.9")
+
+    try:
+        run_on_own_loop(run())
+        monkeypatch.setenv("MPP_RATE_LIMITS", '{"sign_in": "lots"}')
+        with pytest.raises(SettingsError, match="sign_in: 'lots' is not a rate"):
+            load_settings()
+    finally:
+        monkeypatch.delenv("MPP_RATE_LIMITS")
+        get_settings.cache_clear()
