@@ -395,7 +395,8 @@ def _wipe(engine) -> None:
         world = "(SELECT id FROM {table} WHERE slug LIKE 'uji-%' OR slug LIKE 'lain-%')"
         sites, agencies = world.format(table="mppsite"), world.format(table="agency")
         services = f"(SELECT id FROM service WHERE agency_id IN {agencies})"
-        for table, where in (("siteservice", f"site_id IN {sites} OR service_id IN {services}"),
+        for table, where in (("serviceevent", f"site_id IN {sites} OR service_id IN {services}"),  # submissions' facts
+                             ("siteservice", f"site_id IN {sites} OR service_id IN {services}"),
                              ("siteagency", f"site_id IN {sites} OR agency_id IN {agencies}"),
                              ("signingcertificate", f"site_id IN {sites}"),
                              ("service", f"agency_id IN {agencies}"),
