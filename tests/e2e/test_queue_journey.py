@@ -63,10 +63,13 @@ def open_sragen_now(database_url: str) -> str:
 
 
 
-def book_slot(page, slot: str) -> str:
-    """Book the slot ("HHMM") of Kartu Keluarga at Sragen; returns the ticket's code."""
-    page.goto("/antrian?site=sragen&layanan=kartu-keluarga")
-    expect(page.locator("#booking-service")).to_have_value("kartu-keluarga")
+def book_slot(page, slot: str, service: str = "kartu-keluarga") -> str:
+    """Book the slot ("HHMM") of ``service`` (a Dukcapil service) at Sragen; returns the ticket's code.
+
+    A slot of 30 minutes has one online place per Dukcapil counter: journeys that run in the same
+    half hour on the shared app book different services."""
+    page.goto(f"/antrian?site=sragen&layanan={service}")
+    expect(page.locator("#booking-service")).to_have_value(service)
     page.click(f"#slot-{slot}")
     expect(page).to_have_url(re.compile(r"/antrian/tiket/\d+$"))
     code = page.locator("#ticket-code").inner_text()
