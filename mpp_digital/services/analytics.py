@@ -918,8 +918,9 @@ def apply_to_rollups(*, session: Session, events: Sequence[ServiceEvent]) -> Non
         month = event.local_day.replace(day=1)
         transaction = event.kind in (EventKind.QUEUE, EventKind.APPLICATION)
         prefix = SYNTHETIC if event.source in SYNTHETIC_SOURCES else ""
+        adds = any(values)  # a submission adds an arrival only: no daily or monthly row to touch
         for key in (prefix + k for k in _site_keys(session, event.site_id, cache)):
-            for agency in (event.agency_id, 0):
+            for agency in (event.agency_id, 0) if adds else ():
                 for table, when in ((daily, event.local_day), (monthly, month)):
                     row = table.setdefault((key, agency, when, event.channel), [0] * len(MEASURES))
                     table[(key, agency, when, event.channel)] = [a + b for a, b in zip(row, values, strict=True)]
