@@ -373,7 +373,7 @@ def test_the_download_route_serves_the_cookies_own_account(session, now, mailbox
         assert pdf.content.startswith(b"%PDF-")
     finally:
         get_settings.cache_clear()
-    exports = session.exec(select(AuditLog).where(AuditLog.action == "data_export")).all()
+    exports = session.exec(select(AuditLog).where(AuditLog.action == "data_export").order_by(AuditLog.id)).all()
     assert [e.detail["format"] for e in exports] == ["json", "pdf"]
 
 
